@@ -1,0 +1,95 @@
+import { buildCertificate, type DistinguishedName, type SignedCertificate } from './certificate.ts';
+import { caExtensions, serverLeafExtensions, type NameConstraintSpec } from './extensions.ts';
+import type { LabKey } from './keys.ts';
+import type { CertEntropy } from './randomness.ts';
+
+/** A CA that can sign: its certificate, its key, and its name. */
+export interface Authority {
+  name: DistinguishedName;
+  cert: SignedCertificate;
+  key: LabKey;
+  /** Certificates above this one up to, not including, the root (sent in the chain). */
+  chainAbove: SignedCertificate[];
+}
+
+const DAY = 86_400_000;
+
+export function randomSerial(entropy: CertEntropy): string {
+  const bytes = entropy.randomBytes(16);
+  bytes[0] &= 0x7f; // positive, 16 bytes (CA/B Forum: at least 64 bits of randomness)
+  return bytes.toString('hex');
+}
+
+export function createRoot(opts: {
+  name: DistinguishedName;
+  key: LabKey;
+  notBefore: Date;
+  notAfter: Date;
+  entropy: CertEntropy;
+  keyUsage?: Array<'digitalSignature' | 'nonRepudiation' | 'keyCertSign' | 'cRLSign'>;
+  nameConstraints?: NameConstraintSpec;
+}): Authority {
+  const cert = buildCertificate(
+    {
+      serialHex: randomSerial(opts.entropy),
+      subject: opts.name,
+      issuer: opts.name,
+      notBefore: opts.notBefore,
+      notAfter: opts.notAfter,
+      publicKey: opts.key.publicKey,
+      extensions: caExtensions({
+        subjectKey: opts.key.publicKey,
+        keyUsage: opts.keyUsage ?? ['keyCertSign', 'cRLSign'],
+        nameConstraints: opts.nameConstraints,
+      }),
+    },
+    opts.key.privateKey,
+  );
+  return { name: opts.name, cert, key: opts.key, chainAbove: [] };
+}
+
+export function createIntermediate(
+  parent: Authority,
+  opts: { name: DistinguishedName; key: LabKey; validityDays: number; entropy: CertEntropy; nameConstraints?: NameConstraintSpec },
+): Authority {
+  const now = opts.entropy.now().getTime();
+  const cert = buildCertificate(
+    {
+      serialHex: randomSerial(opts.entropy),
+      subject: opts.name,
+      issuer: parent.name,
+      notBefore: new Date(now - 30 * DAY),
+      notAfter: new Date(now - 30 * DAY + opts.validityDays * DAY),
+      publicKey: opts.key.publicKey,
+      extensions: caExtensions({
+        subjectKey: opts.key.publicKey,
+        issuerKey: parent.key.publicKey,
+        pathLen: 0,
+        keyUsage: ['digitalSignature', 'keyCertSign', 'cRLSign'],
+        nameConstraints: opts.nameConstraints,
+      }),
+    },
+    parent.key.privateKey,
+  );
+  return { name: opts.name, cert, key: opts.key, chainAbove: [] };
+}
+
+/** A server certificate as a public CA issues it today: 90 days, SAN, EKU serverAuth. */
+export function issueServerCertificate(
+  issuer: Authority,
+  opts: { names: string[]; key: LabKey; entropy: CertEntropy; organization?: string },
+): SignedCertificate {
+  const now = opts.entropy.now().getTime();
+  return buildCertificate(
+    {
+      serialHex: randomSerial(opts.entropy),
+      subject: [{ shortName: 'CN', value: opts.names[0] }],
+      issuer: issuer.name,
+      notBefore: new Date(now - DAY),
+      notAfter: new Date(now + 89 * DAY),
+      publicKey: opts.key.publicKey,
+      extensions: serverLeafExtensions({ names: opts.names, subjectKey: opts.key.publicKey, issuerKey: issuer.key.publicKey }),
+    },
+    issuer.key.privateKey,
+  );
+}

@@ -1,0 +1,128 @@
+/**
+ * Certificate structure with node-forge, signatures with node's crypto (forge's own RSA
+ * is pure JavaScript and blocks; node's is native). This file and its neighbours in
+ * src/pki are the only importers of node-forge (style.md: the crypto library stays here).
+ */
+import { sign, createPublicKey, type KeyObject } from 'node:crypto';
+import forge from 'node-forge';
+
+const { pki, asn1 } = forge;
+
+export type DistinguishedName = Array<{ shortName: 'C' | 'ST' | 'L' | 'O' | 'OU' | 'CN'; value: string }>;
+
+/** An extension already encoded, as copied from another certificate. */
+export interface RawExtension {
+  oid: string;
+  critical: boolean;
+  /** DER of the extension's value (the content of the OCTET STRING). */
+  valueDer: Buffer;
+}
+
+export interface CertificateSpec {
+  serialHex: string;
+  subject: DistinguishedName | RawName;
+  issuer: DistinguishedName | RawName;
+  notBefore: Date;
+  notAfter: Date;
+  publicKey: KeyObject;
+  /** forge extension objects (by name) or raw copies. */
+  extensions: Array<Record<string, unknown> | RawExtension>;
+}
+
+/** A name kept exactly as another certificate spelled it (string types included). */
+export interface RawName {
+  raw: forge.pki.CertificateField[];
+}
+
+export interface SignedCertificate {
+  pem: string;
+  der: Buffer;
+}
+
+export function buildCertificate(spec: CertificateSpec, issuerKey: KeyObject): SignedCertificate {
+  const cert = pki.createCertificate();
+  cert.serialNumber = positiveSerial(spec.serialHex);
+  cert.validity.notBefore = spec.notBefore;
+  cert.validity.notAfter = spec.notAfter;
+  cert.publicKey = pki.publicKeyFromPem(spec.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  cert.setSubject(toForgeName(spec.subject));
+  cert.setIssuer(toForgeName(spec.issuer));
+  cert.setExtensions(
+    spec.extensions.map((e) =>
+      isRaw(e) ? { id: e.oid, critical: e.critical, value: e.valueDer.toString('binary') } : e,
+    ),
+  );
+  return signTbs(cert, issuerKey);
+}
+
+/** Sign with sha256WithRSAEncryption using node's native RSA. */
+function signTbs(cert: forge.pki.Certificate, issuerKey: KeyObject): SignedCertificate {
+  const oid = pki.oids.sha256WithRSAEncryption;
+  cert.signatureOid = oid;
+  cert.siginfo.algorithmOid = oid;
+  const tbs = (pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  (cert as unknown as { tbsCertificate: forge.asn1.Asn1 }).tbsCertificate = tbs;
+  const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
+  cert.signature = sign('sha256', tbsDer, issuerKey).toString('binary');
+  const der = Buffer.from(asn1.toDer(pki.certificateToAsn1(cert)).getBytes(), 'binary');
+  return { der, pem: derToPem(der) };
+}
+
+export function derToPem(der: Buffer): string {
+  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
+}
+
+export function pemToDer(pem: string): Buffer {
+  const body = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+  return Buffer.from(body, 'base64');
+}
+
+/** The parts of a certificate that forging copies: names exactly, and raw extensions. */
+export interface ParsedForCopy {
+  subject: RawName;
+  serialHex: string;
+  notBefore: Date;
+  notAfter: Date;
+  extensions: RawExtension[];
+}
+
+export function parseForCopy(der: Buffer): ParsedForCopy {
+  const cert = pki.certificateFromAsn1(asn1.fromDer(der.toString('binary')));
+  return {
+    subject: { raw: cert.subject.attributes },
+    serialHex: cert.serialNumber,
+    notBefore: cert.validity.notBefore,
+    notAfter: cert.validity.notAfter,
+    extensions: (cert.extensions as Array<{ id: string; critical?: boolean; value: string }>).map((e) => ({
+      oid: e.id,
+      critical: !!e.critical,
+      valueDer: Buffer.from(e.value, 'binary'),
+    })),
+  };
+}
+
+export function publicKeyOfPem(pem: string): KeyObject {
+  return createPublicKey(pem);
+}
+
+function isRaw(e: Record<string, unknown> | RawExtension): e is RawExtension {
+  return typeof (e as RawExtension).oid === 'string' && Buffer.isBuffer((e as RawExtension).valueDer);
+}
+
+function toForgeName(name: DistinguishedName | RawName): forge.pki.CertificateField[] {
+  if ('raw' in name) return name.raw.map((a) => ({ ...a }));
+  // UTF8String, as modern CAs encode names (RFC 5280 4.1.2.4); C stays PrintableString.
+  return name.map((a) => ({
+    shortName: a.shortName,
+    value: a.value,
+    valueTagClass: (a.shortName === 'C' ? asn1.Type.PRINTABLESTRING : asn1.Type.UTF8) as unknown as number,
+  }));
+}
+
+/** DER INTEGERs are signed: keep a serial positive by prefixing 00 when its top bit is set. */
+function positiveSerial(hex: string): string {
+  let h = hex.toLowerCase().replace(/^0+(?=..)/, '');
+  if (h.length % 2) h = '0' + h;
+  return parseInt(h.slice(0, 2), 16) >= 0x80 ? '00' + h : h;
+}

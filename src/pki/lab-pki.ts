@@ -1,0 +1,186 @@
+/**
+ * Every key and certificate of one lab: the simulated public web PKI, the state CA, the
+ * sites' certificates, and the forger. Keys are made fresh for each lab and written 0600
+ * into the lab's own state folder (design.md, "Safety, always").
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LAB_DNS_SUFFIXES } from '../../lab/state-ca-profiles.ts';
+import { createIntermediate, createRoot, issueServerCertificate, type Authority } from './authority.ts';
+import { forgeLeaf, type ForgedLeaf } from './forge-leaf.ts';
+import type { NameConstraintSpec } from './extensions.ts';
+import { generateRsaKey, KeyPool } from './keys.ts';
+import type { StateCaProfile } from './profiles.ts';
+import { systemEntropy, type CertEntropy } from './randomness.ts';
+
+export const WEB_ROOT_NAME = [
+  { shortName: 'C' as const, value: 'US' },
+  { shortName: 'O' as const, value: 'Lab Trust Services' },
+  { shortName: 'CN' as const, value: 'Lab Global Root R1' },
+];
+export const WEB_INTERMEDIATE_NAME = [
+  { shortName: 'C' as const, value: 'US' },
+  { shortName: 'O' as const, value: 'Lab Trust Services' },
+  { shortName: 'CN' as const, value: 'Lab TLS Issuing CA 1' },
+];
+
+export interface SiteCredentials {
+  certChainPem: string;
+  keyPem: string;
+}
+
+/** Paths of the trust material a person or a client needs (all inside the lab's state folder). */
+export interface TrustFiles {
+  dir: string;
+  webRootPem: string;
+  stateRootPem: string;
+  stateRootDer: string;
+  stateIntermediatePem: string;
+  /** http-mitm-proxy's CA folder, seeded with the state intermediate so it never makes its own. */
+  mitmCaDir: string;
+}
+
+export interface LabPki {
+  profile: StateCaProfile;
+  nameConstraints: NameConstraintSpec | null;
+  webRoot: Authority;
+  webIntermediate: Authority;
+  stateRoot: Authority;
+  stateIntermediate: Authority;
+  files: TrustFiles;
+  site(name: string): SiteCredentials;
+  /** Forge (or reuse) the leaf for a real certificate the interceptor fetched upstream. */
+  forge(realCertDer: Buffer): Promise<ForgedLeaf>;
+  /** Resolves when the forging key pool is full (for benchmarks and a quiet start). */
+  warm(): Promise<void>;
+  close(): void;
+}
+
+export interface LabPkiOptions {
+  dir: string;
+  profile: StateCaProfile;
+  /** Constrain the state CA to the lab's names (default true). */
+  nameConstrained?: boolean;
+  siteNames: string[];
+  entropy?: CertEntropy;
+  /** Forging keys kept ready. */
+  keyPoolSize?: number;
+}
+
+export async function createLabPki(opts: LabPkiOptions): Promise<LabPki> {
+  const entropy = opts.entropy ?? systemEntropy;
+  const profile = opts.profile;
+  const nameConstraints: NameConstraintSpec | null =
+    opts.nameConstrained === false ? null : { permittedDns: LAB_DNS_SUFFIXES, excludeAllIp: true };
+  const pool = new KeyPool(profile.forgery.keyBits, profile.forgery.exponent, opts.keyPoolSize ?? 4);
+
+  // All keys at once: node generates them on the thread pool in parallel.
+  const [webRootKey, webIntKey, stateRootKey, stateIntKey, ...siteKeys] = await Promise.all([
+    generateRsaKey(2048),
+    generateRsaKey(2048),
+    generateRsaKey(profile.root.bits),
+    generateRsaKey(profile.intermediate.bits),
+    ...opts.siteNames.map(() => generateRsaKey(2048)),
+  ]);
+  const now = entropy.now().getTime();
+  const webRoot = createRoot({
+    name: WEB_ROOT_NAME,
+    key: webRootKey,
+    notBefore: new Date(now - 365 * 86_400_000),
+    notAfter: new Date(now + 20 * 365 * 86_400_000),
+    entropy,
+  });
+  const webIntermediate = createIntermediate(webRoot, { name: WEB_INTERMEDIATE_NAME, key: webIntKey, validityDays: 5 * 365, entropy });
+  const stateRoot = createRoot({
+    name: profile.root.subject,
+    key: stateRootKey,
+    notBefore: new Date(profile.root.notBefore),
+    notAfter: new Date(profile.root.notAfter),
+    entropy,
+    // The real Qaznet root: keyUsage critical nonRepudiation, keyCertSign, cRLSign.
+    keyUsage: ['nonRepudiation', 'keyCertSign', 'cRLSign'],
+    nameConstraints: nameConstraints ?? undefined,
+  });
+  const stateIntermediate = createIntermediate(stateRoot, {
+    name: profile.intermediate.subject,
+    key: stateIntKey,
+    validityDays: profile.intermediate.validityDays,
+    entropy,
+    nameConstraints: nameConstraints ?? undefined,
+  });
+
+  const sites = new Map<string, SiteCredentials>();
+  opts.siteNames.forEach((name, i) => {
+    const leaf = issueServerCertificate(webIntermediate, { names: [name], key: siteKeys[i], entropy });
+    sites.set(name, { certChainPem: leaf.pem + webIntermediate.cert.pem, keyPem: siteKeys[i].privateKeyPem });
+  });
+
+  const files = await writeTrustFiles(opts.dir, { webRoot, webIntermediate, stateRoot, stateIntermediate }, sites);
+
+  const forged = new Map<string, Promise<ForgedLeaf>>();
+  return {
+    profile,
+    nameConstraints,
+    webRoot,
+    webIntermediate,
+    stateRoot,
+    stateIntermediate,
+    files,
+    site(name) {
+      const creds = sites.get(name);
+      if (!creds) throw new Error(`no certificate was issued for ${name}`);
+      return creds;
+    },
+    forge(realCertDer) {
+      // One forged leaf, with one fresh key, per real certificate: "a fresh key per host".
+      const id = createHash('sha256').update(realCertDer).digest('hex');
+      let leaf = forged.get(id);
+      if (!leaf) {
+        leaf = pool.take().then((key) =>
+          forgeLeaf({ realCertDer, issuer: stateIntermediate, key, rules: profile.forgery, entropy }),
+        );
+        forged.set(id, leaf);
+        leaf.catch(() => forged.delete(id));
+      }
+      return leaf;
+    },
+    warm: () => pool.filled(),
+    close: () => pool.close(),
+  };
+}
+
+async function writeTrustFiles(
+  dir: string,
+  cas: Record<'webRoot' | 'webIntermediate' | 'stateRoot' | 'stateIntermediate', Authority>,
+  sites: Map<string, SiteCredentials>,
+): Promise<TrustFiles> {
+  const keys = join(dir, 'keys');
+  const mitmCaDir = join(dir, 'mitm-ca');
+  for (const d of [dir, keys, join(dir, 'certs'), join(mitmCaDir, 'certs'), join(mitmCaDir, 'keys')]) {
+    await mkdir(d, { recursive: true, mode: 0o700 });
+  }
+  const secret = (path: string, data: string) => writeFile(path, data, { mode: 0o600 });
+  const cert = (path: string, data: string | Buffer) => writeFile(path, data, { mode: 0o644 });
+  const files: TrustFiles = {
+    dir,
+    webRootPem: join(dir, 'certs', 'web-root.pem'),
+    stateRootPem: join(dir, 'certs', 'state-root.pem'),
+    stateRootDer: join(dir, 'certs', 'state-root.der'),
+    stateIntermediatePem: join(dir, 'certs', 'state-intermediate.pem'),
+    mitmCaDir,
+  };
+  await Promise.all([
+    cert(files.webRootPem, cas.webRoot.cert.pem),
+    cert(files.stateRootPem, cas.stateRoot.cert.pem),
+    cert(files.stateRootDer, cas.stateRoot.cert.der),
+    cert(files.stateIntermediatePem, cas.stateIntermediate.cert.pem),
+    cert(join(dir, 'certs', 'web-intermediate.pem'), cas.webIntermediate.cert.pem),
+    ...Object.entries(cas).map(([name, ca]) => secret(join(keys, `${name}.key`), ca.key.privateKeyPem)),
+    ...[...sites].map(([name, c]) => secret(join(keys, `${name}.key`), c.keyPem)),
+    cert(join(mitmCaDir, 'certs', 'ca.pem'), cas.stateIntermediate.cert.pem),
+    secret(join(mitmCaDir, 'keys', 'ca.private.key'), cas.stateIntermediate.key.privateKeyPem),
+    cert(join(mitmCaDir, 'keys', 'ca.public.key'), cas.stateIntermediate.key.publicKeyPem),
+  ]);
+  return files;
+}

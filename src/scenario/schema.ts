@@ -1,0 +1,411 @@
+/**
+ * The scenario file format, declared once as a zod schema.
+ *
+ * A scenario is plain data (style.md, point 3): which state CA profile to mint, which
+ * interception policy the ISP runs, which clients live through which session, and what the
+ * report must show afterwards. The same definition drives the CLI, the console and the
+ * containers, so the schema is strict: an unknown key is an error, never silently ignored,
+ * because a typo such as `upstreamChek: false` would otherwise quietly change the lesson.
+ *
+ * Every hostname must be a lab name (ending in .example or .test; RFC 2606 / RFC 6761
+ * reserve both), so no scenario can point a client or the interceptor at a real site
+ * (design.md, "Safety, always").
+ */
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Closed sets. Exported as arrays so the CLI, the report and error messages name the same values.
+
+/** Suffixes of the names the lab may use; anything else is outside the lab. */
+export const LAB_HOSTNAME_SUFFIXES = ['.example', '.test'] as const;
+
+/** The state CA profiles in lab/ (research: 2019 Qaznet Trust Network, 2020 ISCA). */
+export const STATE_CA_PROFILES = ['qaznet-2019', 'isca-2020'] as const;
+
+/** How the ISP box decides which TLS connections to re-sign. */
+export const INTERCEPT_POLICIES = ['sni-targets', 'intercept-all', 'none'] as const;
+
+/** What the ISP box does with plain HTTP (port 80). */
+export const PLAIN_HTTP_POLICIES = ['install-page-for-targets', 'install-page-for-all', 'pass'] as const;
+
+/** Trust stores a client can hold: the public web PKI, and the state root if installed. */
+export const TRUST_ANCHORS = ['web', 'state'] as const;
+
+export const ACTION_KINDS = ['browse', 'login', 'mail', 'chat', 'search'] as const;
+
+/** Report outcomes (design.md, "Report contract"). */
+export const OUTCOMES = ['exposed', 'refused', 'untouched'] as const;
+
+/**
+ * Why a client refused a forged certificate: a closed set (style.md, point 5), each mapped
+ * from the client's own error text by the clients/ module.
+ * untrusted-issuer: no installed root (curl "unable to get local issuer certificate");
+ * distrusted-root: the state root is blocked even though installed (Chromium ERR_CERT_REVOKED,
+ * Firefox OneCRL); pin-mismatch; name-constraint; hsts-no-override; ct-missing.
+ */
+export const REFUSAL_CAUSES = [
+  'untrusted-issuer',
+  'distrusted-root',
+  'pin-mismatch',
+  'name-constraint',
+  'hsts-no-override',
+  'ct-missing',
+  'other',
+] as const;
+
+/** What the interceptor's capture log can record (design.md, "Report contract"). */
+export const CAPTURE_KINDS = ['url', 'cookie', 'credential', 'header', 'body', 'ws-message'] as const;
+
+export type StateCaProfile = (typeof STATE_CA_PROFILES)[number];
+export type InterceptPolicy = (typeof INTERCEPT_POLICIES)[number];
+export type PlainHttpPolicy = (typeof PLAIN_HTTP_POLICIES)[number];
+export type TrustAnchor = (typeof TRUST_ANCHORS)[number];
+export type ActionKind = (typeof ACTION_KINDS)[number];
+export type Outcome = (typeof OUTCOMES)[number];
+export type RefusalCause = (typeof REFUSAL_CAUSES)[number];
+export type CaptureKind = (typeof CAPTURE_KINDS)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Names.
+
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const LAB_HOST_RE = new RegExp(`^(?:${LABEL}\\.)+(?:example|test)$`);
+const KEBAB_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** True for a lowercase hostname under one of the lab's reserved suffixes. */
+export function isLabHostname(host: string): boolean {
+  return LAB_HOST_RE.test(host);
+}
+
+/** The sentence a student sees when a name is not a lab name; undefined when it is fine. */
+function hostnameProblem(host: string): string | undefined {
+  if (isLabHostname(host)) return undefined;
+  if (host !== host.toLowerCase() && isLabHostname(host.toLowerCase())) {
+    return `write hostnames in lowercase: "${host.toLowerCase()}"`;
+  }
+  return (
+    `"${host}" is not a lab name: every name must end in ${LAB_HOSTNAME_SUFFIXES.join(' or ')} ` +
+    `(for example bank.example), so nothing in a scenario can reach a real site`
+  );
+}
+
+const LabHostname = z
+  .string()
+  .superRefine((host, ctx) => {
+    const problem = hostnameProblem(host);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .describe('A lab hostname: lowercase, ending in .example or .test (e.g. bank.example)');
+
+const TargetName = z
+  .string()
+  .superRefine((name, ctx) => {
+    // A leading "*." matches any subdomain, as the 2019 list matched whole services.
+    const problem = hostnameProblem(name.startsWith('*.') ? name.slice(2) : name);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .describe('A targeted name: a lab hostname, optionally starting with "*." for every subdomain');
+
+const LabUrl = z
+  .string()
+  .superRefine((text, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a URL; write it like "https://news.example/"` });
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', message: `the URL must start with http:// or https://, got "${url.protocol}//"` });
+      return;
+    }
+    // URL parsing lowercases the host, so compare with the text as written.
+    const problem = hostnameProblem(text.includes(url.hostname) ? url.hostname : hostFromText(text));
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .describe('An http:// or https:// URL on a lab hostname, e.g. "http://qca.example/"');
+
+function hostFromText(text: string): string {
+  return text.replace(/^[a-z]+:\/\//i, '').split(/[/:?#]/)[0] ?? text;
+}
+
+const KebabName = (what: string) =>
+  z.string().regex(KEBAB_RE, `${what} must be kebab-case: lowercase letters, digits and single dashes, like "installed-cert"`);
+
+// ---------------------------------------------------------------------------------------------
+// Parts of a scenario.
+
+export const StateCaSchema = z
+  .strictObject({
+    profile: z.enum(STATE_CA_PROFILES).describe('Which historical state CA to mint: qaznet-2019 or isca-2020'),
+    nameConstraints: z
+      .boolean()
+      .default(true)
+      .describe('Constrain the state CA to the lab names (.example, .test), so a leaked lab key cannot impersonate real sites'),
+  })
+  .describe('The simulated state certificate authority (root and intermediate)');
+
+export const InterceptorSchema = z
+  .strictObject({
+    policy: z
+      .enum(INTERCEPT_POLICIES)
+      .describe('sni-targets: re-sign only the targeted names; intercept-all: re-sign everything; none: pass all through'),
+    targets: z
+      .array(TargetName)
+      .optional()
+      .describe('Names whose TLS is re-signed (the ClientHello SNI is matched against these); required for sni-targets'),
+    plainHttp: z
+      .enum(PLAIN_HTTP_POLICIES)
+      .default('install-page-for-targets')
+      .describe('What happens to plain HTTP: redirect visitors of targeted names (or of all names) to the install page, or pass it'),
+    upstreamCheck: z
+      .boolean()
+      .default(true)
+      .describe('Intercept only when the real server presents a browser-trusted certificate (the third trigger in Raman et al. 2020)'),
+  })
+  .superRefine((i, ctx) => {
+    if (i.policy === 'sni-targets' && i.targets === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['targets'], message: 'missing field "targets": policy sni-targets needs a list of targeted names (it may be empty: [])' });
+    }
+    if (i.policy !== 'sni-targets' && i.targets !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['targets'], message: `targets are only used with policy sni-targets; remove them or change the policy (now ${i.policy})` });
+    }
+    reportDuplicates(i.targets ?? [], (t) => t, ['targets'], 'target', ctx);
+  })
+  .transform((i) => ({ ...i, targets: i.targets ?? [] }))
+  .describe('The ISP box on the path: which connections it re-signs and what it does with plain HTTP');
+
+export const ClientSpecSchema = z
+  .strictObject({
+    name: KebabName('a client name').describe('Unique kebab-case name, used in expectations and the report'),
+    description: z.string().min(1).optional().describe('Who this client is, for the walkthrough'),
+    trusts: z
+      .array(z.enum(TRUST_ANCHORS))
+      .min(1)
+      .superRefine((t, ctx) => reportDuplicates(t, (x) => x, [], 'trust store', ctx))
+      .describe('Trust stores this client holds: web (the public web PKI), state (the installed state root)'),
+  })
+  .describe('A simulated subscriber');
+
+const SiteField = LabHostname;
+const Username = z.string().min(1).describe('The account name typed into the form');
+const Password = z.string().min(1).describe('The password typed into the form; what the interceptor hopes to capture');
+
+export const BrowseActionSchema = z
+  .strictObject({ kind: z.literal('browse'), url: LabUrl })
+  .describe('Open a URL and read the page');
+export const LoginActionSchema = z
+  .strictObject({ kind: z.literal('login'), site: SiteField, username: Username, password: Password })
+  .describe('Submit a login form');
+export const MailActionSchema = z
+  .strictObject({ kind: z.literal('mail'), site: SiteField, username: Username, password: Password })
+  .describe('Sign in to webmail and read the inbox');
+export const ChatActionSchema = z
+  .strictObject({
+    kind: z.literal('chat'),
+    site: SiteField,
+    messages: z.array(z.string().min(1)).min(1).describe('Chat messages sent over the WebSocket, in order'),
+  })
+  .describe('Send chat messages over a WebSocket');
+export const SearchActionSchema = z
+  .strictObject({ kind: z.literal('search'), site: SiteField, query: z.string().min(1).describe('What the user searches for') })
+  .describe('Run a search');
+
+export const StepActionSchema = z
+  .discriminatedUnion('kind', [BrowseActionSchema, LoginActionSchema, MailActionSchema, ChatActionSchema, SearchActionSchema])
+  .describe('What the client does: browse, login, mail, chat or search');
+
+export const SessionStepSchema = z
+  .strictObject({
+    id: KebabName('a step id').describe('Unique kebab-case id of the step'),
+    title: z.string().min(1).optional().describe('Short title; defaults to a sentence made from the action'),
+    narrative: z.string().min(1).optional().describe("Text for the teacher's walkthrough: what happens and what the state sees"),
+    action: StepActionSchema,
+  })
+  // A missing title falls back to explainStep, so every step has something to show.
+  .transform((s) => ({ ...s, title: s.title ?? capitalise(explainStep(s.action)) }))
+  .describe('One thing every client does, in order');
+
+export const OutcomeExpectationSchema = z.strictObject({
+  client: z.string(),
+  site: LabHostname,
+  outcome: z.enum(OUTCOMES),
+  cause: z.enum(REFUSAL_CAUSES).optional(),
+});
+export const CaptureExpectationSchema = z.strictObject({
+  client: z.string(),
+  site: LabHostname,
+  captured: z.enum([...CAPTURE_KINDS, 'nothing']),
+  contains: z.string().min(1).optional(),
+});
+
+/**
+ * Read as one flat object, then split into the outcome form or the captured form. A zod
+ * union would report "Invalid input" for both branches; this way each mistake gets its own
+ * sentence on its own line.
+ */
+export const ExpectationSchema = z
+  .strictObject({
+    client: z.string().describe('A client declared under clients'),
+    site: LabHostname.describe('The site the expectation is about; some session step must visit it'),
+    outcome: z.enum(OUTCOMES).optional().describe('exposed, refused or untouched'),
+    cause: z.enum(REFUSAL_CAUSES).optional().describe('Why the client refused (only with outcome: refused)'),
+    captured: z.enum([...CAPTURE_KINDS, 'nothing']).optional().describe('A capture kind the interceptor must have logged, or nothing'),
+    contains: z.string().min(1).optional().describe('Text the captured value must contain (only with captured)'),
+  })
+  .superRefine((e, ctx) => {
+    const has = (k: keyof typeof e) => e[k] !== undefined;
+    if (has('outcome') && has('captured')) {
+      ctx.addIssue({ code: 'custom', path: ['captured'], message: 'an expectation checks either an outcome or a capture, not both; split it into two lines' });
+    } else if (!has('outcome') && !has('captured')) {
+      ctx.addIssue({ code: 'custom', path: [], message: `missing field "outcome" or "captured": say what should happen (outcome: ${OUTCOMES.join(' | ')}) or what the interceptor should log (captured: ${CAPTURE_KINDS.join(' | ')} | nothing)` });
+    }
+    if (has('cause') && e.outcome !== 'refused') {
+      ctx.addIssue({ code: 'custom', path: ['cause'], message: 'a cause only goes with outcome: refused' });
+    }
+    if (has('contains') && (!has('captured') || e.captured === 'nothing')) {
+      ctx.addIssue({ code: 'custom', path: ['contains'], message: 'contains only goes with captured: <kind> (not with nothing)' });
+    }
+  })
+  .transform((e): OutcomeExpectation | CaptureExpectation =>
+    e.outcome !== undefined
+      ? { client: e.client, site: e.site, outcome: e.outcome, ...(e.cause ? { cause: e.cause } : {}) }
+      : { client: e.client, site: e.site, captured: e.captured!, ...(e.contains ? { contains: e.contains } : {}) },
+  )
+  .describe('What the report must show for one client and site');
+
+export const ScenarioSchema = z
+  .strictObject({
+    name: KebabName('the scenario name').describe("The scenario's name; must equal the file name without .yaml"),
+    title: z.string().min(1).describe('Title shown at the top of the walkthrough'),
+    summary: z.string().min(1).describe('One line shown by `tlslab list`'),
+    period: z.string().min(1).optional().describe('When the real event happened, e.g. "17 July – 7 August 2019"'),
+    stateCa: StateCaSchema,
+    interceptor: InterceptorSchema,
+    clients: z.array(ClientSpecSchema).min(1).describe('The subscribers; each lives the whole session'),
+    session: z.array(SessionStepSchema).min(1).describe('The steps every client takes, in order'),
+    expect: z.array(ExpectationSchema).default([]).describe('What the report must show; checked after the run'),
+  })
+  .superRefine((s, ctx) => {
+    reportDuplicates(s.clients, (c) => c.name, ['clients'], 'client name', ctx, 'name');
+    reportDuplicates(s.session, (st) => st.id, ['session'], 'step id', ctx, 'id');
+    const clients = s.clients.map((c) => c.name);
+    const visited = new Set(s.session.map((st) => siteOf(st.action)));
+    s.expect.forEach((e, i) => {
+      if (!clients.includes(e.client)) {
+        ctx.addIssue({ code: 'custom', path: ['expect', i, 'client'], message: `no client is named "${e.client}"; the clients are ${clients.join(', ')}` });
+      }
+      // A misspelt site (bank.exmaple) is still a lab name, so check it is actually visited.
+      if (!visited.has(e.site)) {
+        ctx.addIssue({ code: 'custom', path: ['expect', i, 'site'], message: `no session step visits "${e.site}"; the steps visit ${[...visited].join(', ')}` });
+      }
+    });
+  })
+  .describe('A tls-interception-lab scenario');
+
+// ---------------------------------------------------------------------------------------------
+// Types.
+
+export type StateCaSpec = z.output<typeof StateCaSchema>;
+export type InterceptorSpec = z.output<typeof InterceptorSchema>;
+export type ClientSpec = z.output<typeof ClientSpecSchema>;
+export type BrowseAction = z.output<typeof BrowseActionSchema>;
+export type LoginAction = z.output<typeof LoginActionSchema>;
+export type MailAction = z.output<typeof MailActionSchema>;
+export type ChatAction = z.output<typeof ChatActionSchema>;
+export type SearchAction = z.output<typeof SearchActionSchema>;
+export type StepAction = z.output<typeof StepActionSchema>;
+export type SessionStep = z.output<typeof SessionStepSchema>;
+export type OutcomeExpectation = z.output<typeof OutcomeExpectationSchema>;
+export type CaptureExpectation = z.output<typeof CaptureExpectationSchema>;
+export type Expectation = OutcomeExpectation | CaptureExpectation;
+export type Scenario = z.output<typeof ScenarioSchema>;
+/** The file as written, before defaults are filled in. */
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Human explanations (mockttp's explain()), used by the walkthrough, the CLI and the report.
+
+/** The hostname a step talks to. */
+export function siteOf(action: StepAction): string {
+  return action.kind === 'browse' ? new URL(action.url).hostname : action.site;
+}
+
+/** One sentence for a step, e.g. "log in to bank.example as alice". */
+export function explainStep(action: StepAction): string {
+  switch (action.kind) {
+    case 'browse':
+      return `open ${action.url}`;
+    case 'login':
+      return `log in to ${action.site} as ${action.username}`;
+    case 'mail':
+      return `read mail on ${action.site} as ${action.username}`;
+    case 'chat': {
+      const n = action.messages.length;
+      return `send ${n} chat message${n === 1 ? '' : 's'} on ${action.site}`;
+    }
+    case 'search':
+      return `search ${action.site} for "${action.query}"`;
+  }
+}
+
+/** One sentence for the ISP box, e.g. "re-sign TLS for 4 targeted names (…); pass everything else through untouched; …". */
+export function explainInterceptor(i: InterceptorSpec): string {
+  const parts: string[] = [];
+  if (i.policy === 'none') {
+    parts.push('pass all TLS through untouched');
+  } else if (i.policy === 'intercept-all') {
+    parts.push('re-sign TLS for every name');
+  } else if (i.targets.length === 0) {
+    parts.push('re-sign TLS for no names (the target list is empty); pass everything through untouched');
+  } else {
+    const n = i.targets.length;
+    parts.push(`re-sign TLS for ${n} targeted name${n === 1 ? '' : 's'} (${i.targets.join(', ')})`);
+    parts.push('pass everything else through untouched');
+  }
+  const forAll = i.plainHttp === 'install-page-for-all' || (i.plainHttp === 'install-page-for-targets' && i.policy === 'intercept-all');
+  if (i.plainHttp === 'pass' || (i.policy !== 'intercept-all' && i.plainHttp === 'install-page-for-targets' && i.targets.length === 0)) {
+    parts.push('pass plain HTTP through untouched');
+  } else if (forAll) {
+    parts.push('send every plain-HTTP visitor to the install page');
+  } else {
+    parts.push('send plain-HTTP visitors of targeted names to the install page');
+  }
+  if (i.policy !== 'none') {
+    parts.push(
+      i.upstreamCheck
+        ? 'forge only when the real server presents a browser-trusted certificate'
+        : "forge even when the real server's certificate is not browser-trusted",
+    );
+  }
+  return parts.join('; ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers for the checks above.
+
+function reportDuplicates<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+  path: (string | number)[],
+  what: string,
+  ctx: z.RefinementCtx,
+  field?: string,
+): void {
+  const first = new Map<string, number>();
+  items.forEach((item, i) => {
+    const k = key(item);
+    const seen = first.get(k);
+    if (seen === undefined) {
+      first.set(k, i);
+      return;
+    }
+    const at = [...path, i, ...(field ? [field] : [])];
+    ctx.addIssue({ code: 'custom', path: at, message: `duplicate ${what} "${k}" (already used by item ${seen + 1} of this list)` });
+  });
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
