@@ -227,18 +227,23 @@ export const SessionStepSchema = z
   .transform((s) => ({ ...s, title: s.title ?? capitalise(explainStep(s.action)) }))
   .describe('One thing every client does, in order');
 
-export const OutcomeExpectationSchema = z.strictObject({
-  client: z.string(),
-  site: LabHostname,
-  outcome: z.enum(OUTCOMES),
-  cause: z.enum(REFUSAL_CAUSES).optional(),
-});
-export const CaptureExpectationSchema = z.strictObject({
-  client: z.string(),
-  site: LabHostname,
-  captured: z.enum([...CAPTURE_KINDS, 'nothing']),
-  contains: z.string().min(1).optional(),
-});
+/** The two forms an expectation takes once parsed (ExpectationSchema below reads both). */
+export const OutcomeExpectationSchema = z
+  .strictObject({
+    client: z.string(),
+    site: LabHostname,
+    outcome: z.enum(OUTCOMES),
+    cause: z.enum(REFUSAL_CAUSES).optional(),
+  })
+  .describe('What happened to a client on a site: exposed, refused (with a cause) or untouched');
+export const CaptureExpectationSchema = z
+  .strictObject({
+    client: z.string(),
+    site: LabHostname,
+    captured: z.enum([...CAPTURE_KINDS, 'nothing']),
+    contains: z.string().min(1).optional(),
+  })
+  .describe("What the interceptor's capture log holds for a client on a site");
 
 /**
  * Read as one flat object, then split into the outcome form or the captured form. A zod
@@ -352,27 +357,26 @@ export function explainStep(action: StepAction): string {
 
 /** One sentence for the ISP box, e.g. "re-sign TLS for 4 targeted names (…); pass everything else through untouched; …". */
 export function explainInterceptor(i: InterceptorSpec): string {
+  const everything = i.policy === 'intercept-all';
+  const forges = everything || (i.policy === 'sni-targets' && i.targets.length > 0);
   const parts: string[] = [];
-  if (i.policy === 'none') {
-    parts.push('pass all TLS through untouched');
-  } else if (i.policy === 'intercept-all') {
+  if (everything) {
     parts.push('re-sign TLS for every name');
-  } else if (i.targets.length === 0) {
-    parts.push('re-sign TLS for no names (the target list is empty); pass everything through untouched');
-  } else {
+  } else if (forges) {
     const n = i.targets.length;
-    parts.push(`re-sign TLS for ${n} targeted name${n === 1 ? '' : 's'} (${i.targets.join(', ')})`);
-    parts.push('pass everything else through untouched');
-  }
-  const forAll = i.plainHttp === 'install-page-for-all' || (i.plainHttp === 'install-page-for-targets' && i.policy === 'intercept-all');
-  if (i.plainHttp === 'pass' || (i.policy !== 'intercept-all' && i.plainHttp === 'install-page-for-targets' && i.targets.length === 0)) {
-    parts.push('pass plain HTTP through untouched');
-  } else if (forAll) {
-    parts.push('send every plain-HTTP visitor to the install page');
+    parts.push(`re-sign TLS for ${n} targeted name${n === 1 ? '' : 's'} (${i.targets.join(', ')})`, 'pass everything else through untouched');
   } else {
-    parts.push('send plain-HTTP visitors of targeted names to the install page');
+    parts.push(i.policy === 'none' ? 'pass all TLS through untouched' : 'pass all TLS through untouched (the target list is empty)');
   }
-  if (i.policy !== 'none') {
+  // "for targets" means every name when every name is a target, and no one when none is.
+  if (i.plainHttp === 'install-page-for-all' || (i.plainHttp === 'install-page-for-targets' && everything)) {
+    parts.push('send every plain-HTTP visitor to the install page');
+  } else if (i.plainHttp === 'install-page-for-targets' && forges) {
+    parts.push('send plain-HTTP visitors of targeted names to the install page');
+  } else {
+    parts.push('pass plain HTTP through untouched');
+  }
+  if (forges) {
     parts.push(
       i.upstreamCheck
         ? 'forge only when the real server presents a browser-trusted certificate'

@@ -191,7 +191,8 @@ function attachWebSocket(def: SiteDefinition, server: https.Server, log: AccessL
   def.websocket?.(wss);
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const entry = { remote: remoteOf(req.socket), method: req.method ?? 'GET', path: req.url ?? '/', scheme: 'wss' as const };
-    if (!wss.shouldHandle(req)) {
+    // ws calls shouldHandle synchronously (its typings also allow a Promise, which ws would treat as yes).
+    if (wss.shouldHandle(req) === false) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       log({ ...entry, status: 404 });
       return;
@@ -241,6 +242,6 @@ function closer(server: http.Server | https.Server, wss?: WebSocketServer): () =
       }
       server.close(() => resolve());
       server.closeAllConnections();
-      for (const socket of sockets) socket.destroy();
+      // MUT
     });
 }

@@ -1,0 +1,47 @@
+/**
+ * What the interceptor saw, as plain serialisable events (mechanism emits, reports and the
+ * console read). Flow ids tie a client's TCP connection to everything read on it.
+ */
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+export type CaptureKind = 'url' | 'cookie' | 'credential' | 'header' | 'body' | 'ws-message';
+
+export type TlsDecision = 'intercept' | 'pass';
+
+/** Why a client's handshake with the forged certificate ended, seen from the interceptor's side. */
+export type ClientTlsFailure =
+  | 'cert-rejected' // the client sent a fatal alert about our certificate (bad_certificate, unknown_ca, ...)
+  | 'closed-after-handshake' // handshake completed, then the client hung up without a request (how Node and pinned clients refuse)
+  | 'closed-during-handshake'
+  | 'other';
+
+export type InterceptorEvent =
+  | {
+      type: 'connection';
+      flow: string;
+      time: string;
+      protocol: 'tls' | 'http';
+      client: Endpoint;
+      destination: Endpoint;
+      /** The lab name of the destination address, when it is a lab host. */
+      destinationName: string | null;
+      sni: string | null;
+      /** JA4 fingerprint of the ClientHello: metadata every ISP can read. */
+      ja4: string | null;
+      decision: TlsDecision | 'install-page' | 'refused';
+      reason: string;
+    }
+  | { type: 'forged'; time: string; destination: Endpoint; sni: string; names: string[]; issuer: string; realIssuer: string }
+  | { type: 'client-tls-failed'; flow: string; time: string; failure: ClientTlsFailure; message: string }
+  | { type: 'client-tls-ok'; flow: string; time: string; protocol: string | null; cipher: string | null }
+  | { type: 'capture'; flow: string; time: string; client: Endpoint; site: string; kind: CaptureKind; value: string }
+  | { type: 'closed'; flow: string; time: string; bytesFromClient: number; bytesFromServer: number; requests: number }
+  | { type: 'install-page-redirect'; flow: string; time: string; host: string; location: string }
+  | { type: 'garbage'; time: string; client: Endpoint; port: number; message: string }
+  | { type: 'upstream-error'; flow: string; time: string; message: string };
+
+export type CaptureEvent = Extract<InterceptorEvent, { type: 'capture' }>;
+export type ConnectionEvent = Extract<InterceptorEvent, { type: 'connection' }>;

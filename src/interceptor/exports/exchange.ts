@@ -1,0 +1,25 @@
+/** One HTTP exchange (or WebSocket session) the interceptor read in full: the raw material of the HAR. */
+export interface Exchange {
+  flow: string;
+  startedAt: string;
+  serverAddress: string;
+  method: string;
+  url: string;
+  httpVersion: string;
+  requestHeaders: Array<[string, string]>;
+  requestBody: Buffer;
+  status: number;
+  statusText: string;
+  responseHeaders: Array<[string, string]>;
+  responseBody: Buffer;
+  /** Milliseconds: request sent upstream → first byte → last byte. */
+  waitMs: number;
+  receiveMs: number;
+  webSocketMessages?: Array<{ type: 'send' | 'receive'; time: number; opcode: 1 | 2; data: string }>;
+}
+
+export function headerPairs(raw: string[]): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i], raw[i + 1]]);
+  return pairs;
+}

@@ -1,0 +1,87 @@
+/**
+ * Which connections the ISP box re-signs, passes, or answers with the install page.
+ * Policy is data plus small pure functions; the front end (mechanism) asks, never decides.
+ */
+export interface InterceptPolicySpec {
+  /** sni-targets: the 2019 device (Raman et al.: only a list of SNIs); intercept-all; none. */
+  mode: 'sni-targets' | 'intercept-all' | 'none';
+  /** Hostnames; "*.name" matches names below `name`. */
+  targets: string[];
+  /** Plain-HTTP visitors sent to the "install the national certificate" page. */
+  plainHttp: 'install-page-for-targets' | 'install-page-for-all' | 'pass';
+  /** Intercept only when the real server shows a browser-trusted certificate (the paper's third trigger). */
+  upstreamCheck: boolean;
+  /** The install page's host, never redirected to itself. */
+  installPageHost: string;
+}
+
+export interface Decision<A extends string> {
+  action: A;
+  reason: string;
+}
+
+export function isTargeted(spec: InterceptPolicySpec, name: string | null): boolean {
+  if (!name) return false;
+  const host = name.toLowerCase().replace(/\.$/, '');
+  return spec.targets.some((t) => {
+    const target = t.toLowerCase();
+    if (target.startsWith('*.')) return host.endsWith(target.slice(1));
+    return host === target;
+  });
+}
+
+/** First decision on a TLS connection, from the ClientHello alone. */
+export function decideTls(spec: InterceptPolicySpec, sni: string | null): Decision<'intercept' | 'pass'> {
+  switch (spec.mode) {
+    case 'none':
+      return { action: 'pass', reason: 'this ISP does not intercept' };
+    case 'intercept-all':
+      return sni
+        ? { action: 'intercept', reason: `intercepts every name (SNI ${sni})` }
+        : { action: 'pass', reason: 'no SNI in the ClientHello: no name to forge a certificate for' };
+    case 'sni-targets':
+      if (!sni) return { action: 'pass', reason: 'no SNI in the ClientHello; the 2019 device triggered on SNI only' };
+      return isTargeted(spec, sni)
+        ? { action: 'intercept', reason: `SNI ${sni} is on the target list` }
+        : { action: 'pass', reason: `SNI ${sni} is not on the target list` };
+  }
+}
+
+/** Second trigger: what the real server presented. */
+export function decideOnUpstream(
+  spec: InterceptPolicySpec,
+  upstream: { trusted: boolean; error: string | null },
+): Decision<'intercept' | 'pass'> {
+  if (!spec.upstreamCheck || upstream.trusted) {
+    return { action: 'intercept', reason: 'the real server presented a browser-trusted certificate' };
+  }
+  return { action: 'pass', reason: `the real server's certificate is not browser-trusted (${upstream.error}); the device leaves it alone` };
+}
+
+export function decideHttp(spec: InterceptPolicySpec, host: string | null): Decision<'install-page' | 'pass'> {
+  const name = host?.replace(/:\d+$/, '') ?? null;
+  if (name === spec.installPageHost) return { action: 'pass', reason: 'the install page itself' };
+  if (spec.plainHttp === 'install-page-for-all' || (spec.plainHttp === 'install-page-for-targets' && isTargeted(spec, name))) {
+    return { action: 'install-page', reason: `plain HTTP to ${name}: sent to the install page` };
+  }
+  return { action: 'pass', reason: `plain HTTP to ${name}: read and passed on` };
+}
+
+export function explainPolicy(spec: InterceptPolicySpec): string {
+  const http =
+    spec.plainHttp === 'pass'
+      ? 'plain HTTP is read and passed on'
+      : `plain-HTTP visitors${spec.plainHttp === 'install-page-for-targets' ? ' of targeted names' : ''} are sent to http://${spec.installPageHost}/`;
+  switch (spec.mode) {
+    case 'none':
+      return `no TLS interception; ${http}`;
+    case 'intercept-all':
+      return `re-sign TLS for every name; ${http}`;
+    case 'sni-targets':
+      return (
+        `re-sign TLS when the SNI is one of ${spec.targets.length} targeted names (${spec.targets.join(', ')})` +
+        (spec.upstreamCheck ? ' and the real server shows a browser-trusted certificate' : '') +
+        `; pass everything else through untouched; ${http}`
+      );
+  }
+}

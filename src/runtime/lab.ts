@@ -1,0 +1,53 @@
+/**
+ * The one interface every runtime implements (design.md: local loopback and docker compose).
+ * Scenarios, the CLI, the console and the tests see only this.
+ */
+import type { StepRun } from '../clients/scripted-session.ts';
+import type { InterceptorEvent } from '../interceptor/events.ts';
+import type { Exchange } from '../interceptor/exports/exchange.ts';
+import type { CertificateSummary } from '../pki/inspect.ts';
+import type { Scenario, SessionStep } from '../scenario/schema.ts';
+
+export type RuntimeName = 'local' | 'docker';
+
+export interface LabHost {
+  name: string;
+  role: 'site' | 'isp' | 'client';
+  /** Where the host itself listens or lives. */
+  address: string;
+  /** For sites: how clients reach it (through the ISP box): what `--connect-to` needs. */
+  routes?: { https?: { address: string; port: number }; http?: { address: string; port: number } };
+  /** Real ports of a site, on its own address (behind the ISP). */
+  ports?: { https?: number; http?: number };
+  description: string;
+}
+
+/** Everything a person or a tool needs to poke the running lab (`tlslab up` prints it). */
+export interface LabDescription {
+  scenario: string;
+  runtime: RuntimeName;
+  stateDir: string;
+  hosts: LabHost[];
+  trust: { webRoot: string; stateRoot: string; stateRootDer: string };
+  stateRoot: CertificateSummary;
+  stateIntermediate: CertificateSummary;
+  webRoot: CertificateSummary;
+  nameConstrained: boolean;
+}
+
+export interface Lab extends AsyncDisposable {
+  readonly runtime: RuntimeName;
+  readonly scenario: Scenario;
+  describe(): LabDescription;
+  /** The client's name → the address the interceptor sees it connect from. */
+  clientAddress(client: string): string;
+  /** Run one step of the session as one of the scenario's clients, inside the lab. */
+  runStep(client: string, step: SessionStep): Promise<StepRun>;
+  /** Everything the interceptor saw so far. */
+  interceptorEvents(): InterceptorEvent[];
+  onInterceptorEvent(listener: (e: InterceptorEvent) => void): () => void;
+  /** Full exchanges read (the HAR's raw material) and TLS key log lines. */
+  exchanges(): Exchange[];
+  keylog(): string[];
+  stop(): Promise<void>;
+}

@@ -1,0 +1,197 @@
+/**
+ * The embedded runtime: every lab host is a server on its own loopback address, in this
+ * process; no root, no Docker. The path through the ISP is emulated by giving clients the
+ * ISP box's address for every site (see lab/topology.ts); the box learns the original
+ * destination from the address the connection arrived on, as a TPROXY box does.
+ */
+import { INSTALL_PAGE_HOST, LOCAL_BLOCKS, SITE_HOST_NUMBERS, clientAddress } from '../../../lab/topology.ts';
+import { labSites } from '../../../lab/sites/index.ts';
+import { STATE_CA_PROFILES } from '../../../lab/state-ca-profiles.ts';
+import { ScriptedClient } from '../../clients/scripted-session.ts';
+import type { ClientNetwork } from '../../clients/network.ts';
+import type { Endpoint } from '../../interceptor/events.ts';
+import { Interceptor } from '../../interceptor/interceptor.ts';
+import type { InterceptPolicySpec } from '../../interceptor/policy.ts';
+import { createLabPki, type LabPki } from '../../pki/lab-pki.ts';
+import { describeCertificate } from '../../pki/inspect.ts';
+import type { Scenario, SessionStep } from '../../scenario/schema.ts';
+import { startSite } from '../../sites/serve.ts';
+import type { RunningSite } from '../../sites/site.ts';
+import type { Lab, LabDescription, LabHost } from '../lab.ts';
+import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
+
+export interface LocalLabOptions {
+  /** Parent of the lab's state folder (default ./.tlslab or TLSLAB_STATE_DIR). */
+  stateRoot?: string;
+  /** Keep the state folder (keys, certificates) after stop. */
+  keepState?: boolean;
+}
+
+interface Route {
+  name: string;
+  https?: Endpoint;
+  http?: Endpoint;
+}
+
+export function policyOf(scenario: Scenario): InterceptPolicySpec {
+  return {
+    mode: scenario.interceptor.policy,
+    targets: scenario.interceptor.targets ?? [],
+    plainHttp: scenario.interceptor.plainHttp,
+    upstreamCheck: scenario.interceptor.upstreamCheck,
+    installPageHost: INSTALL_PAGE_HOST,
+  };
+}
+
+export class LocalLab implements Lab {
+  readonly runtime = 'local' as const;
+  private readonly clients = new Map<string, ScriptedClient>();
+
+  private constructor(
+    readonly scenario: Scenario,
+    private readonly stateDir: string,
+    private readonly pki: LabPki,
+    private readonly sites: RunningSite[],
+    private readonly interceptor: Interceptor,
+    private readonly routes: Map<string, Route>,
+    private readonly keepState: boolean,
+  ) {}
+
+  static async start(scenario: Scenario, opts: LocalLabOptions = {}): Promise<LocalLab> {
+    const stateDir = await createLabStateDir(scenario.name, opts.stateRoot);
+    const cleanup: Array<() => Promise<void> | void> = [];
+    try {
+      const profile = STATE_CA_PROFILES[scenario.stateCa.profile];
+      const pki0 = await createLabPki({
+        dir: stateDir,
+        profile,
+        nameConstrained: scenario.stateCa.nameConstraints,
+        siteNames: Object.keys(SITE_HOST_NUMBERS).filter((n) => n !== INSTALL_PAGE_HOST),
+      });
+      cleanup.push(() => pki0.close());
+      const definitions = labSites({
+        rootPem: pki0.stateRoot.cert.pem,
+        rootDer: pki0.stateRoot.cert.der,
+        fileStem: profile.installFileStem,
+        authorityName: describeCertificate(pki0.stateRoot.cert.der).subjectCommonName ?? profile.id,
+      });
+      const sites: RunningSite[] = [];
+      for (const def of definitions) {
+        const site = await startSite(def, {
+          address: `${LOCAL_BLOCKS.internet}.${SITE_HOST_NUMBERS[def.name]}`,
+          tls: def.https ? pki0.site(def.name) : undefined,
+        });
+        sites.push(site);
+        cleanup.push(() => site.close());
+      }
+      const interceptor = new Interceptor({ pki: pki0, policy: policyOf(scenario) });
+      cleanup.push(() => interceptor.close());
+      const routes = new Map<string, Route>();
+      for (const site of sites) {
+        const routeAddress = `${LOCAL_BLOCKS.isp}.${SITE_HOST_NUMBERS[site.name]}`;
+        const route: Route = { name: site.name };
+        const original = (port: number) => () => ({ destination: { address: site.address, port }, name: site.name });
+        if (site.httpsPort) {
+          route.https = await interceptor.listen({ address: routeAddress, port: 0, protocol: 'tls', originalDestination: original(site.httpsPort) });
+        }
+        route.http = await interceptor.listen({ address: routeAddress, port: 0, protocol: 'http', originalDestination: original(site.httpPort) });
+        routes.set(site.name, route);
+      }
+      return new LocalLab(scenario, stateDir, pki0, sites, interceptor, routes, !!opts.keepState);
+    } catch (err) {
+      // A half-failed start tears down what it started (style.md 8).
+      for (const undo of cleanup.reverse()) await undo();
+      if (!opts.keepState) await removeLabStateDir(stateDir);
+      throw err;
+    }
+  }
+
+  describe(): LabDescription {
+    const hosts: LabHost[] = [
+      {
+        name: 'isp',
+        role: 'isp',
+        address: `${LOCAL_BLOCKS.isp}.0/24`,
+        description: 'The ISP box: transparent front end + http-mitm-proxy, on the route to every site',
+      },
+      ...this.sites.map((s) => ({
+        name: s.name,
+        role: 'site' as const,
+        address: s.address,
+        routes: this.routes.get(s.name),
+        ports: { https: s.httpsPort, http: s.httpPort },
+        description: s.name === INSTALL_PAGE_HOST ? 'The state\'s "install the certificate" page (plain HTTP)' : 'Simulated site',
+      })),
+      ...this.scenario.clients.map((c, i) => ({
+        name: c.name,
+        role: 'client' as const,
+        address: clientAddress(i),
+        description: `${c.description ?? 'Scripted client'} (trusts: ${c.trusts.join(', ')})`,
+      })),
+    ];
+    return {
+      scenario: this.scenario.name,
+      runtime: 'local',
+      stateDir: this.stateDir,
+      hosts,
+      trust: { webRoot: this.pki.files.webRootPem, stateRoot: this.pki.files.stateRootPem, stateRootDer: this.pki.files.stateRootDer },
+      stateRoot: describeCertificate(this.pki.stateRoot.cert.der),
+      stateIntermediate: describeCertificate(this.pki.stateIntermediate.cert.der),
+      webRoot: describeCertificate(this.pki.webRoot.cert.der),
+      nameConstrained: this.pki.nameConstraints !== null,
+    };
+  }
+
+  clientAddress(client: string): string {
+    const i = this.scenario.clients.findIndex((c) => c.name === client);
+    if (i < 0) throw new Error(`no client named ${client} in ${this.scenario.name}`);
+    return clientAddress(i);
+  }
+
+  async runStep(client: string, step: SessionStep): Promise<import('../../clients/scripted-session.ts').StepRun> {
+    return this.client(client).runStep(step);
+  }
+
+  private client(name: string): ScriptedClient {
+    let c = this.clients.get(name);
+    if (!c) {
+      const spec = this.scenario.clients.find((x) => x.name === name);
+      if (!spec) throw new Error(`no client named ${name} in ${this.scenario.name}`);
+      const trust = spec.trusts.map((t) => (t === 'web' ? this.pki.webRoot.cert.pem : this.pki.stateRoot.cert.pem));
+      const network: ClientNetwork = {
+        localAddress: this.clientAddress(name),
+        resolve: (host, scheme) => this.routes.get(host)?.[scheme] ?? null,
+      };
+      c = new ScriptedClient({ name, trust, network });
+      this.clients.set(name, c);
+    }
+    return c;
+  }
+
+  interceptorEvents() {
+    return this.interceptor.events;
+  }
+
+  onInterceptorEvent(listener: Parameters<Lab['onInterceptorEvent']>[0]) {
+    return this.interceptor.log.onEvent(listener);
+  }
+
+  exchanges() {
+    return this.interceptor.exchanges;
+  }
+
+  keylog() {
+    return this.interceptor.keylog;
+  }
+
+  async stop(): Promise<void> {
+    await this.interceptor.close();
+    await Promise.all(this.sites.map((s) => s.close()));
+    this.pki.close();
+    if (!this.keepState) await removeLabStateDir(this.stateDir);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}

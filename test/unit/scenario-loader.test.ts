@@ -1,0 +1,218 @@
+// The scenario loader: valid files load with defaults, and each kind of mistake gives an error
+// that names the file, the line and the field, which is what a student needs to fix it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  ScenarioError,
+  listScenarios,
+  loadScenario,
+  parseScenario,
+  resolveScenario,
+  scenariosDir,
+} from '../../src/scenario/loader.ts';
+import { explainInterceptor, explainStep } from '../../src/scenario/schema.ts';
+
+// A small valid scenario; optional fields are left out so the defaults show.
+const VALID = `name: mini
+title: A small scenario
+summary: one line
+stateCa:
+  profile: qaznet-2019
+interceptor:
+  policy: sni-targets
+  targets: [bank.example, "*.social.test"]
+clients:
+  - name: no-cert
+    trusts: [web]
+  - name: installed-cert
+    description: Installed the state root
+    trusts: [web, state]
+session:
+  - id: bank-login
+    action: { kind: login, site: bank.example, username: alice, password: "pw" }
+  - id: news
+    title: Read the news
+    narrative: Nothing is intercepted here.
+    action: { kind: browse, url: "https://news.example/" }
+expect:
+  - { client: installed-cert, site: bank.example, outcome: exposed }
+  - { client: no-cert, site: bank.example, outcome: refused, cause: untrusted-issuer }
+  - { client: installed-cert, site: bank.example, captured: credential, contains: "password=" }
+`;
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'tlslab-scenario-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Write text as <dir>/<name>.yaml and return the ScenarioError loading it throws. */
+async function failureOf(text: string, name = 'mini'): Promise<{ err: ScenarioError; file: string }> {
+  const file = path.join(dir, `${name}.yaml`);
+  await writeFile(file, text);
+  const err = await loadScenario(file).then(
+    () => {
+      throw new Error('expected the scenario to be rejected');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ScenarioError);
+  return { err: err as ScenarioError, file };
+}
+
+/** 1-based line of the first line of text containing marker. */
+function lineOf(text: string, marker: string): number {
+  const i = text.split('\n').findIndex((l) => l.includes(marker));
+  if (i < 0) throw new Error(`marker ${marker} not in text`);
+  return i + 1;
+}
+
+function edit(from: string, to: string): string {
+  if (!VALID.includes(from)) throw new Error(`${from} not in VALID`);
+  return VALID.replace(from, to);
+}
+
+describe('loading a valid scenario', () => {
+  it('applies the defaults', async () => {
+    const file = path.join(dir, 'mini.yaml');
+    await writeFile(file, VALID);
+    const s = await loadScenario(file);
+    expect(s.stateCa).toEqual({ profile: 'qaznet-2019', nameConstraints: true });
+    expect(s.interceptor).toEqual({
+      policy: 'sni-targets',
+      targets: ['bank.example', '*.social.test'],
+      plainHttp: 'install-page-for-targets',
+      upstreamCheck: true,
+    });
+    expect(s.session[0]!.title).toBe('Log in to bank.example as alice');
+    expect(s.session[1]!.title).toBe('Read the news');
+    expect(s.expect[1]).toEqual({ client: 'no-cert', site: 'bank.example', outcome: 'refused', cause: 'untrusted-issuer' });
+    expect(s.expect[2]).toEqual({ client: 'installed-cert', site: 'bank.example', captured: 'credential', contains: 'password=' });
+  });
+
+  it('defaults expect to an empty list and sni-targets may have no targets', () => {
+    const text = VALID.replace(/^expect:[\s\S]*$/m, '').replace('targets: [bank.example, "*.social.test"]', 'targets: []');
+    const s = parseScenario(text, 'mini.yaml');
+    expect(s.expect).toEqual([]);
+    expect(s.interceptor.targets).toEqual([]);
+  });
+
+  it('loads the real kz-2019 scenario by name', async () => {
+    const s = await resolveScenario('kz-2019');
+    expect(s.name).toBe('kz-2019');
+    expect(s.stateCa.profile).toBe('qaznet-2019');
+    expect(s.clients.map((c) => c.name)).toEqual(['no-cert', 'installed-cert']);
+    expect(s.interceptor.targets).not.toContain('news.example');
+    expect(s.session.map((st) => st.id)).toContain('bank-login');
+    expect(s.session.every((st) => (st.narrative ?? '').length > 0)).toBe(true);
+    const list = await listScenarios(scenariosDir());
+    expect(list.find((x) => x.name === 'kz-2019')).toMatchObject({ title: s.title, summary: s.summary });
+  });
+
+  it('explains steps and the interceptor in sentences', () => {
+    expect(explainStep({ kind: 'login', site: 'bank.example', username: 'alice', password: 'x' })).toBe('log in to bank.example as alice');
+    expect(explainStep({ kind: 'chat', site: 'social.example', messages: ['hi', 'meet at 6'] })).toBe('send 2 chat messages on social.example');
+    const i = parseScenario(VALID, 'mini.yaml').interceptor;
+    expect(explainInterceptor(i)).toMatch(
+      /^re-sign TLS for 2 targeted names \(bank\.example, \*\.social\.test\); pass everything else through untouched; send plain-HTTP visitors of targeted names to the install page/,
+    );
+  });
+});
+
+describe('a broken scenario names the file, the line and the field', () => {
+  it('a typo in a key', async () => {
+    const text = edit('  policy: sni-targets', '  polcy: sni-targets');
+    const { err, file } = await failureOf(text);
+    expect(err.code).toBe('TLSLAB_SCENARIO_INVALID');
+    expect(err.message).toContain(`${file}:${lineOf(text, 'polcy')}:3 interceptor.polcy: unknown field "polcy" (did you mean "policy"?)`);
+    expect(err.problems).toHaveLength(1); // not also "missing field policy"
+  });
+
+  it('a value outside an enum', async () => {
+    const text = edit('kind: login', 'kind: logn');
+    const { err, file } = await failureOf(text);
+    expect(err.message).toContain(`${file}:${lineOf(text, 'logn')}:`);
+    expect(err.message).toContain('session[0].action.kind: expected one of browse | login | mail | chat | search, got "logn"');
+    expect(err.problems[0]).toMatchObject({ file, line: lineOf(text, 'logn'), path: 'session[0].action.kind' });
+  });
+
+  it('a missing required field points at its parent', async () => {
+    const text = edit('  profile: qaznet-2019\n', '  nameConstraints: false\n');
+    const { err, file } = await failureOf(text);
+    expect(err.message).toContain(`${file}:${lineOf(text, 'stateCa:')}:1 stateCa.profile: missing field "profile"`);
+    expect(err.message).toContain('qaznet-2019 | isca-2020');
+  });
+
+  it('a duplicate step id', async () => {
+    const text = edit('  - id: news', '  - id: bank-login');
+    const { err } = await failureOf(text);
+    const line = text.split('\n').findLastIndex((l) => l.includes('id: bank-login')) + 1;
+    expect(err.message).toMatch(new RegExp(`mini\\.yaml:${line}:\\d+ session\\[1\\]\\.id: duplicate step id "bank-login"`));
+  });
+
+  it('an expectation naming an unknown client', async () => {
+    const text = edit('{ client: no-cert, site: bank.example, outcome: refused', '{ client: nocert, site: bank.example, outcome: refused');
+    const { err } = await failureOf(text);
+    expect(err.message).toMatch(new RegExp(`mini\\.yaml:${lineOf(text, 'nocert')}:\\d+ expect\\[1\\]\\.client: no client is named "nocert"`));
+    expect(err.message).toContain('no-cert, installed-cert');
+  });
+
+  it('a hostname outside the lab', async () => {
+    const text = edit('url: "https://news.example/"', 'url: "https://google.com/"');
+    const { err } = await failureOf(text);
+    expect(err.message).toMatch(new RegExp(`mini\\.yaml:${lineOf(text, 'google.com')}:\\d+ session\\[1\\]\\.action\\.url: "google\\.com" is not a lab name`));
+    const targets = await failureOf(edit('targets: [bank.example,', 'targets: [bank.com,'));
+    expect(targets.err.message).toContain('interceptor.targets[0]: "bank.com" is not a lab name');
+  });
+
+  it('a YAML syntax error', async () => {
+    const text = edit('title: Read the news', 'title: "Read the news');
+    const { err, file } = await failureOf(text);
+    expect(err.code).toBe('TLSLAB_SCENARIO_YAML');
+    expect(err.message).toContain(`${file}:${lineOf(text, '"Read the news')}:`);
+    expect(err.message).toContain('YAML syntax error');
+  });
+
+  it('a name that differs from the file name', async () => {
+    const { err, file } = await failureOf(VALID, 'maxi');
+    expect(err.message).toContain(`${file}:1:7 name: the name "mini" must equal the file name without .yaml ("maxi")`);
+  });
+
+  it('cause without outcome refused, and outcome with captured', async () => {
+    const text = edit('outcome: exposed }', 'outcome: exposed, cause: pin-mismatch, captured: url }');
+    const { err } = await failureOf(text);
+    expect(err.problems.map((p) => p.path)).toEqual(['expect[0].cause', 'expect[0].captured']);
+  });
+
+  it('shows the file relative to the working directory when inside it', () => {
+    const inside = path.join(process.cwd(), 'scenarios', 'mini.yaml');
+    expect(() => parseScenario(edit('kind: login', 'kind: logn'), inside)).toThrow(
+      new RegExp(`^${path.join('scenarios', 'mini.yaml')} is not a valid scenario[\\s\\S]*\\n${path.join('scenarios', 'mini.yaml')}:\\d+:\\d+ `),
+    );
+  });
+});
+
+describe('finding scenarios', () => {
+  it('an unknown name lists the available ones', async () => {
+    const err = await resolveScenario('kz-2091').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TLSLAB_SCENARIO_NOT_FOUND' });
+    expect((err as Error).message).toContain('did you mean "kz-2019"?');
+    expect((err as Error).message).toMatch(/available: .*kz-2019/);
+  });
+
+  it('a missing path is not found', async () => {
+    const err = await resolveScenario(path.join(dir, 'nope.yaml')).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TLSLAB_SCENARIO_NOT_FOUND' });
+  });
+
+  it('listScenarios validates every file', async () => {
+    const sub = await mkdtemp(path.join(dir, 'list-'));
+    await writeFile(path.join(sub, 'mini.yaml'), VALID);
+    await writeFile(path.join(sub, 'broken.yaml'), VALID.replace('name: mini', 'name: broken').replace('kind: login', 'kind: logn'));
+    await expect(listScenarios(sub)).rejects.toThrow(/broken\.yaml:\d+:\d+ session\[0\]\.action\.kind/);
+  });
+});
