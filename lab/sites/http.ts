@@ -24,9 +24,20 @@ const MAX_BODY_BYTES = 64 * 1024;
 /** Method and parsed URL of a request; HEAD is routed like GET (node drops the body). */
 export function route(req: IncomingMessage): { method: string; url: URL } {
   const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
-  // The base only fills in what a request line leaves out; routing uses path and query.
-  const url = new URL(req.url ?? '/', `https://${req.headers.host ?? 'localhost'}`);
-  return { method, url };
+  return { method, url: requestTarget(req.url ?? '/') };
+}
+
+/**
+ * Path and query of a request target. Prefixing (rather than `new URL(target, base)`)
+ * keeps `//host/path` a path, as the server sees it; absolute-form targets
+ * (RFC 9112 section 3.2.2) are parsed as URLs; anything unparsable routes to 404.
+ */
+function requestTarget(target: string): URL {
+  try {
+    return target.startsWith('/') ? new URL(`http://site${target}`) : new URL(target);
+  } catch {
+    return new URL('http://site/.invalid-request-target');
+  }
 }
 
 /** Adapts an async handler: known HttpErrors become their status, anything else a 500. */

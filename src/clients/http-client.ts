@@ -62,7 +62,7 @@ export async function dialTls(
       attempt.local = { address: socket.localAddress ?? '?', port: socket.localPort ?? 0 };
       const peer = socket.getPeerCertificate();
       attempt.issuer = peer?.issuer?.CN ? String(peer.issuer.CN) : null;
-      const verifyError = socket.authorizationError as unknown as (Error & { code?: string }) | string | null;
+      const verifyError = verifyErrorOf(socket);
       const nameError = peer ? checkServerIdentity(name, peer) : new Error('no certificate');
       if (!socket.authorized || nameError) {
         const err = socket.authorized ? (nameError as Error & { code?: string }) : verifyError;
@@ -148,4 +148,13 @@ function resolveOrThrow(network: ClientNetwork, name: string, scheme: 'https' | 
   const to = network.resolve(name, scheme);
   if (!to) throw new TlsRefusal('ENOTFOUND', `getaddrinfo ENOTFOUND ${name}`);
   return to;
+}
+
+/**
+ * OpenSSL's own words for a failed verification ("unable to get local issuer certificate"):
+ * `authorizationError` holds only the code, the handle keeps the full error.
+ */
+function verifyErrorOf(socket: TLSSocket): (Error & { code?: string }) | string | null {
+  const handle = (socket as unknown as { _handle?: { verifyError?: () => (Error & { code?: string }) | null } })._handle;
+  return handle?.verifyError?.() ?? (socket.authorizationError as unknown as string | null);
 }

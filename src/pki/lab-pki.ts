@@ -37,6 +37,8 @@ export interface TrustFiles {
   stateRootPem: string;
   stateRootDer: string;
   stateIntermediatePem: string;
+  /** Web root + state root: the trust store of a subscriber who installed the certificate. */
+  installedBundlePem: string;
   /** http-mitm-proxy's CA folder, seeded with the state intermediate so it never makes its own. */
   mitmCaDir: string;
 }
@@ -168,6 +170,7 @@ async function writeTrustFiles(
     stateRootPem: join(dir, 'certs', 'state-root.pem'),
     stateRootDer: join(dir, 'certs', 'state-root.der'),
     stateIntermediatePem: join(dir, 'certs', 'state-intermediate.pem'),
+    installedBundlePem: join(dir, 'certs', 'web-and-state-roots.pem'),
     mitmCaDir,
   };
   await Promise.all([
@@ -175,6 +178,7 @@ async function writeTrustFiles(
     cert(files.stateRootPem, cas.stateRoot.cert.pem),
     cert(files.stateRootDer, cas.stateRoot.cert.der),
     cert(files.stateIntermediatePem, cas.stateIntermediate.cert.pem),
+    cert(files.installedBundlePem, cas.webRoot.cert.pem + cas.stateRoot.cert.pem),
     cert(join(dir, 'certs', 'web-intermediate.pem'), cas.webIntermediate.cert.pem),
     ...Object.entries(cas).map(([name, ca]) => secret(join(keys, `${name}.key`), ca.key.privateKeyPem)),
     ...[...sites].map(([name, c]) => secret(join(keys, `${name}.key`), c.keyPem)),

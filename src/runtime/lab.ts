@@ -28,7 +28,7 @@ export interface LabDescription {
   runtime: RuntimeName;
   stateDir: string;
   hosts: LabHost[];
-  trust: { webRoot: string; stateRoot: string; stateRootDer: string };
+  trust: { webRoot: string; stateRoot: string; stateRootDer: string; webAndStateRoots: string };
   stateRoot: CertificateSummary;
   stateIntermediate: CertificateSummary;
   webRoot: CertificateSummary;

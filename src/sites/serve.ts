@@ -169,7 +169,9 @@ function logWhenDone(req: http.IncomingMessage, res: http.ServerResponse, log: A
 function redirectToHttps(name: string, log: AccessLogger): http.RequestListener {
   return (req, res) => {
     logWhenDone(req, res, log, 'http');
-    const location = `https://${name}${req.url ?? '/'}`;
+    // Origin-form only; anything else (absolute-form, '*') goes to the home page.
+    const target = req.url?.startsWith('/') ? req.url : '/';
+    const location = `https://${name}${target}`;
     const body = `<html><head><title>301 Moved Permanently</title></head><body><center><h1>301 Moved Permanently</h1></center><hr><center>${SERVER_SOFTWARE}</center></body></html>\n`;
     res.writeHead(301, {
       Server: SERVER_SOFTWARE,
@@ -242,6 +244,6 @@ function closer(server: http.Server | https.Server, wss?: WebSocketServer): () =
       }
       server.close(() => resolve());
       server.closeAllConnections();
-      // MUT
+      for (const socket of sockets) socket.destroy();
     });
 }

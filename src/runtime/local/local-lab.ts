@@ -134,7 +134,12 @@ export class LocalLab implements Lab {
       runtime: 'local',
       stateDir: this.stateDir,
       hosts,
-      trust: { webRoot: this.pki.files.webRootPem, stateRoot: this.pki.files.stateRootPem, stateRootDer: this.pki.files.stateRootDer },
+      trust: {
+        webRoot: this.pki.files.webRootPem,
+        stateRoot: this.pki.files.stateRootPem,
+        stateRootDer: this.pki.files.stateRootDer,
+        webAndStateRoots: this.pki.files.installedBundlePem,
+      },
       stateRoot: describeCertificate(this.pki.stateRoot.cert.der),
       stateIntermediate: describeCertificate(this.pki.stateIntermediate.cert.der),
       webRoot: describeCertificate(this.pki.webRoot.cert.der),

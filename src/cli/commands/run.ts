@@ -1,0 +1,45 @@
+import { writeFile } from 'node:fs/promises';
+import { toHar } from '../../interceptor/exports/har.ts';
+import { startLab } from '../../runtime/start-lab.ts';
+import { resolveScenario } from '../../scenario/loader.ts';
+import { ansi, narrateReport } from '../../scenario/narrate.ts';
+import { runScenario } from '../../scenario/runner.ts';
+
+export interface RunOptions {
+  json?: string;
+  har?: string;
+  keylog?: string;
+  stateDir: string;
+  keepState: boolean;
+}
+
+export async function runCommand(name: string, opts: RunOptions): Promise<void> {
+  const scenario = await resolveScenario(name);
+  const tty = process.stdout.isTTY;
+  const started = Date.now();
+  process.stderr.write(`Starting the ${scenario.name} lab (fresh keys, sites, ISP box)…\n`);
+  const lab = await startLab(scenario, { stateRoot: opts.stateDir, keepState: opts.keepState });
+  try {
+    const report = await runScenario(lab);
+    report.durationMs = Date.now() - started;
+    process.stdout.write(narrateReport(report, tty ? ansi : undefined) + '\n');
+    const written: string[] = [];
+    if (opts.json) {
+      await writeFile(opts.json, JSON.stringify(report, null, 2) + '\n');
+      written.push(`report ${opts.json}`);
+    }
+    if (opts.har) {
+      await writeFile(opts.har, JSON.stringify(toHar(lab.exchanges(), { name: 'tlslab', version: '0.1.0' }), null, 2) + '\n');
+      written.push(`HAR ${opts.har}`);
+    }
+    if (opts.keylog) {
+      await writeFile(opts.keylog, lab.keylog().join(''), { mode: 0o600 });
+      written.push(`key log ${opts.keylog}`);
+    }
+    if (opts.keepState) written.push(`keys and certificates ${lab.describe().stateDir}`);
+    if (written.length) process.stdout.write(`Wrote ${written.join(', ')}.\n`);
+    if (!report.passed) process.exitCode = 1;
+  } finally {
+    await lab.stop();
+  }
+}

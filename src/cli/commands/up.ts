@@ -1,0 +1,104 @@
+import { writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { describeEvent } from '../../interceptor/describe-event.ts';
+import type { LabDescription } from '../../runtime/lab.ts';
+import { startLab } from '../../runtime/start-lab.ts';
+import { resolveScenario } from '../../scenario/loader.ts';
+
+export async function upCommand(name: string, opts: { stateDir: string }): Promise<void> {
+  const scenario = await resolveScenario(name);
+  const lab = await startLab(scenario, { stateRoot: opts.stateDir });
+  const description = lab.describe();
+  const factsFile = join(description.stateDir, 'lab.json');
+  await writeFile(factsFile, JSON.stringify({ ...description, commands: handCommands(description) }, null, 2) + '\n');
+  process.stdout.write(describeForPeople(description, factsFile) + '\n');
+
+  lab.onInterceptorEvent((e) => {
+    const line = describeEvent(e);
+    if (line) process.stdout.write(`[isp] ${line}\n`);
+  });
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.stdout.write('\nStopping the lab…\n');
+  await lab.stop();
+  process.stdout.write('Stopped; its keys are deleted.\n');
+}
+
+export interface HandCommand {
+  title: string;
+  command: string;
+}
+
+/** Ready-to-paste commands that go through the ISP box exactly as a subscriber's would. */
+export function handCommands(d: LabDescription): HandCommand[] {
+  const site = (n: string) => d.hosts.find((h) => h.name === n);
+  const commands: HandCommand[] = [];
+  const rel = (p: string) => shellPath(p);
+  const bank = site('bank.example')?.routes?.https;
+  const news = site('news.example')?.routes?.https;
+  const social = site('social.example')?.routes?.http;
+  if (bank) {
+    commands.push(
+      {
+        title: 'A subscriber WITHOUT the state root: curl refuses the forged certificate',
+        command: `curl -sS --cacert ${rel(d.trust.webRoot)} --connect-to bank.example:443:${bank.address}:${bank.port} https://bank.example/login -o /dev/null -w '%{http_code}\\n'`,
+      },
+      {
+        title: 'A subscriber WITH the state root: the login goes through, and the ISP reads it',
+        command: `curl -sS --cacert ${rel(d.trust.webAndStateRoots)} --connect-to bank.example:443:${bank.address}:${bank.port} -d 'username=alice&password=Almaty-2019!' https://bank.example/login -o /dev/null -w '%{http_code} %{redirect_url}\\n'`,
+      },
+      {
+        title: 'The forged chain, as openssl sees it (issuer: Security Certificate)',
+        command: `openssl s_client -connect ${bank.address}:${bank.port} -servername bank.example -CAfile ${rel(d.trust.webAndStateRoots)} -showcerts </dev/null`,
+      },
+    );
+  }
+  if (news) {
+    commands.push({
+      title: 'An untargeted site: the original chain (issuer: Lab TLS Issuing CA 1)',
+      command: `openssl s_client -connect ${news.address}:${news.port} -servername news.example -CAfile ${rel(d.trust.webRoot)} -showcerts </dev/null`,
+    });
+  }
+  if (social) {
+    commands.push({
+      title: 'Plain HTTP to a targeted site: sent to the install page',
+      command: `curl -sS -i --connect-to social.example:80:${social.address}:${social.port} http://social.example/`,
+    });
+  }
+  return commands;
+}
+
+function describeForPeople(d: LabDescription, factsFile: string): string {
+  const lines: string[] = [];
+  lines.push(`The ${d.scenario} lab is up (${d.runtime} runtime). Ctrl-C stops it and deletes its keys.`, '');
+  lines.push('Hosts (clients reach every site through the ISP box):');
+  for (const h of d.hosts) {
+    if (h.role === 'site') {
+      const via = [
+        h.routes?.https && `https via ${h.routes.https.address}:${h.routes.https.port}`,
+        h.routes?.http && `http via ${h.routes.http.address}:${h.routes.http.port}`,
+      ].filter(Boolean);
+      lines.push(`  ${h.name.padEnd(16)} ${h.address.padEnd(12)} ${via.join(', ')}`);
+    } else {
+      lines.push(`  ${h.name.padEnd(16)} ${h.address.padEnd(12)} ${h.description}`);
+    }
+  }
+  lines.push('', 'Trust material:');
+  lines.push(`  web PKI root (every client trusts it)   ${shellPath(d.trust.webRoot)}`);
+  lines.push(`  state root "${d.stateRoot.subjectCommonName}"   ${shellPath(d.trust.stateRoot)} (DER: ${shellPath(d.trust.stateRootDer)})`);
+  lines.push(`  both, as an "installed" subscriber has   ${shellPath(d.trust.webAndStateRoots)}`);
+  if (d.nameConstrained) lines.push(`  The state root is name-constrained to ${d.stateRoot.permittedDns?.map((x) => '.' + x).join(', ')}.`);
+  lines.push('', 'Try by hand:');
+  for (const c of handCommands(d)) lines.push(`  # ${c.title}`, `  ${c.command}`, '');
+  lines.push(`The same facts as JSON: ${shellPath(factsFile)}`, '', 'What the ISP box sees appears below as it happens:');
+  return lines.join('\n');
+}
+
+function shellPath(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith('..') ? r : p;
+}

@@ -1,0 +1,33 @@
+/** `tlslab`: argument parsing only; each command lives in its own file (style.md 11). */
+import { Command } from 'commander';
+import { listCommand } from './commands/list.ts';
+import { runCommand } from './commands/run.ts';
+import { upCommand } from './commands/up.ts';
+import { exitWithError } from './errors.ts';
+import { OPTIONS } from './options.ts';
+
+const program = new Command('tlslab')
+  .description('Reproduce state-level HTTPS interception (Kazakhstan 2019/2020) and watch what each defence does.')
+  .showHelpAfterError();
+
+program
+  .command('run')
+  .description('run a scenario end to end and print what the interceptor read')
+  .argument('<scenario>', 'scenario name (see `tlslab list`) or path to a scenario YAML file')
+  .addOption(OPTIONS.json())
+  .addOption(OPTIONS.har())
+  .addOption(OPTIONS.keylog())
+  .addOption(OPTIONS.stateDir())
+  .addOption(OPTIONS.keepState())
+  .action(runCommand);
+
+program.command('list').description('list the scenarios with one-line descriptions').action(listCommand);
+
+program
+  .command('up')
+  .description('start a scenario\'s lab and keep it running for hands-on work (Ctrl-C stops it)')
+  .argument('<scenario>', 'scenario name or path')
+  .addOption(OPTIONS.stateDir())
+  .action(upCommand);
+
+program.parseAsync().catch(exitWithError);

@@ -1,0 +1,13 @@
+/** Every CLI option, declared once with its help, default and environment variable (style.md 6). */
+import { Option } from 'commander';
+
+export const OPTIONS = {
+  json: () => new Option('--json <file>', 'write the report as JSON (the report contract of docs/architecture.md)'),
+  har: () => new Option('--har <file>', 'write what the interceptor read as HAR 1.2 (opens in Chrome DevTools)'),
+  keylog: () => new Option('--keylog <file>', "write the interceptor's TLS secrets as SSLKEYLOGFILE lines (for Wireshark)"),
+  stateDir: () =>
+    new Option('--state-dir <dir>', "parent folder of the lab's state folder (keys 0600, certificates, lab.json)")
+      .env('TLSLAB_STATE_DIR')
+      .default('.tlslab'),
+  keepState: () => new Option('--keep-state', "keep the lab's state folder (keys and certificates) after the run").default(false),
+};

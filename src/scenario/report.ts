@@ -1,0 +1,83 @@
+/**
+ * The report (design.md, "Report contract"): `results` and `captured` keep the contract's
+ * fields and meaning; everything else is extra.
+ */
+import type { CaptureKind } from '../interceptor/events.ts';
+import type { CertificateSummary } from '../pki/inspect.ts';
+import type { Expectation, Outcome, RefusalCause } from './schema.ts';
+
+export interface ReportResult {
+  client: string;
+  site: string;
+  /** tls for https/wss connections, http for plain HTTP. */
+  transport: 'tls' | 'http';
+  outcome: Outcome;
+  cause: RefusalCause | null;
+  /** Common name of the issuer of the certificate the client was shown. */
+  issuer: string | null;
+  /** The client's own error text, when it refused. */
+  error: string | null;
+  why: string;
+  connections: number;
+}
+
+export interface ReportCapture {
+  client: string;
+  site: string;
+  kind: CaptureKind;
+  value: string;
+  step: string | null;
+  flow: string;
+  time: string;
+}
+
+export interface ReportStep {
+  id: string;
+  title: string;
+  narrative: string | null;
+  clients: Array<{
+    client: string;
+    summary: string;
+    outcome: Outcome;
+    cause: RefusalCause | null;
+    connections: Array<{
+      url: string;
+      outcome: Outcome;
+      cause: RefusalCause | null;
+      issuer: string | null;
+      error: string | null;
+      status: number | null;
+      flow: string | null;
+      why: string;
+    }>;
+  }>;
+}
+
+export interface ExpectationCheck {
+  expectation: Expectation;
+  met: boolean;
+  /** What was found instead, in words. */
+  actual: string;
+}
+
+export interface Report {
+  scenario: string;
+  title: string;
+  runtime: 'local' | 'docker';
+  startedAt: string;
+  durationMs: number;
+  stateCa: {
+    profile: string;
+    root: CertificateSummary;
+    intermediate: CertificateSummary;
+    nameConstrained: boolean;
+    note: string;
+  };
+  interceptor: { policy: string; explain: string };
+  steps: ReportStep[];
+  results: ReportResult[];
+  captured: ReportCapture[];
+  forged: Array<{ sni: string; names: string[]; issuer: string; realIssuer: string }>;
+  expectations: ExpectationCheck[];
+  passed: boolean;
+}

@@ -1,0 +1,117 @@
+/**
+ * Run a scenario on any Lab: every step, for every client, in the order of the
+ * walkthrough; then join the clients' view with the interceptor's into the report.
+ */
+import type { StepRun } from '../clients/scripted-session.ts';
+import type { Lab } from '../runtime/lab.ts';
+import { checkExpectations } from './expectations.ts';
+import { combineOutcomes, FlowIndex, outcomeOf, type AttemptOutcome } from './outcomes.ts';
+import type { Report, ReportCapture, ReportResult, ReportStep } from './report.ts';
+import { explainInterceptor } from './schema.ts';
+
+export interface RunHooks {
+  /** Called as each client finishes each step (the CLI narrates live). */
+  onStep?(step: ReportStep['id'], client: string, run: StepRun): void;
+}
+
+export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Report> {
+  const started = Date.now();
+  const scenario = lab.scenario;
+  const runs: Array<{ step: string; client: string; run: StepRun }> = [];
+  for (const step of scenario.session) {
+    for (const client of scenario.clients) {
+      const run = await lab.runStep(client.name, step);
+      runs.push({ step: step.id, client: client.name, run });
+      hooks.onStep?.(step.id, client.name, run);
+    }
+  }
+  // Let the interceptor record the last closes before reading its log.
+  await new Promise((r) => setTimeout(r, 50));
+
+  const events = lab.interceptorEvents();
+  const flows = new FlowIndex(events);
+  const clientOf = new Map(scenario.clients.map((c) => [lab.clientAddress(c.name), c.name]));
+  const stepOfFlow = new Map<string, string>();
+
+  const perSite = new Map<string, { client: string; site: string; transport: 'tls' | 'http'; outcomes: AttemptOutcome[]; issuer: string | null }>();
+  const steps: ReportStep[] = scenario.session.map((s) => ({ id: s.id, title: s.title, narrative: s.narrative ?? null, clients: [] }));
+  for (const { step, client, run } of runs) {
+    const outcomes = run.attempts.map((a) => ({ attempt: a, ...outcomeOf(a, flows) }));
+    for (const o of outcomes) {
+      if (o.flow) stepOfFlow.set(o.flow, step);
+      const transport = o.attempt.scheme === 'http' ? 'http' : 'tls';
+      const key = `${client}|${o.attempt.site}|${transport}`;
+      const row = perSite.get(key) ?? { client, site: o.attempt.site, transport, outcomes: [], issuer: null };
+      row.outcomes.push(o);
+      row.issuer ??= o.attempt.issuer;
+      perSite.set(key, row);
+    }
+    const worst = outcomes.length ? combineOutcomes(outcomes) : null;
+    steps.find((s) => s.id === step)!.clients.push({
+      client,
+      summary: run.summary,
+      outcome: worst?.outcome ?? 'untouched',
+      cause: worst?.cause ?? null,
+      connections: outcomes.map((o) => ({
+        url: o.attempt.url,
+        outcome: o.outcome,
+        cause: o.cause,
+        issuer: o.attempt.issuer,
+        error: o.error,
+        status: o.attempt.status,
+        flow: o.flow,
+        why: o.why,
+      })),
+    });
+  }
+
+  const results: ReportResult[] = [...perSite.values()].map((row) => {
+    const worst = combineOutcomes(row.outcomes);
+    return {
+      client: row.client,
+      site: row.site,
+      transport: row.transport,
+      outcome: worst.outcome,
+      cause: worst.cause,
+      issuer: row.issuer,
+      error: worst.error,
+      why: worst.why,
+      connections: row.outcomes.length,
+    };
+  });
+
+  const captured: ReportCapture[] = events.flatMap((e) =>
+    e.type === 'capture'
+      ? [{ client: clientOf.get(e.client.address) ?? e.client.address, site: e.site, kind: e.kind, value: e.value, step: stepOfFlow.get(e.flow) ?? null, flow: e.flow, time: e.time }]
+      : [],
+  );
+
+  const description = lab.describe();
+  const report: Report = {
+    scenario: scenario.name,
+    title: scenario.title,
+    runtime: lab.runtime,
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    stateCa: {
+      profile: scenario.stateCa.profile,
+      root: description.stateRoot,
+      intermediate: description.stateIntermediate,
+      nameConstrained: description.nameConstrained,
+      note: description.nameConstrained
+        ? `The lab's state CA is name-constrained to ${description.stateRoot.permittedDns?.map((d) => '.' + d).join(', ')}: a leaked lab key cannot impersonate a real site. The real root had no such limit.`
+        : 'The state CA is NOT name-constrained: like the real one, it can vouch for any name on the web.',
+    },
+    interceptor: { policy: scenario.interceptor.policy, explain: explainInterceptor(scenario.interceptor) },
+    steps,
+    results,
+    captured,
+    forged: events.flatMap((e) => (e.type === 'forged' ? [{ sni: e.sni, names: e.names, issuer: e.issuer, realIssuer: e.realIssuer }] : [])),
+    expectations: [],
+    passed: true,
+  };
+  report.expectations = checkExpectations(scenario.expect, report);
+  report.passed = report.expectations.every((x) => x.met);
+  report.durationMs = Date.now() - started;
+  return report;
+}
