@@ -1,0 +1,174 @@
+/**
+ * `tlslab` as a person runs it: real processes, and the real curl and openssl against a lab
+ * kept up by `tlslab up`.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+const TLSLAB = join(import.meta.dirname, '..', '..', 'src', 'cli', 'tlslab.mjs');
+
+function tlslab(args: string[], cwd: string) {
+  return exec('node', [TLSLAB, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e) => ({ code: e.code as number, stdout: String(e.stdout), stderr: String(e.stderr) }),
+  );
+}
+
+describe('tlslab run', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tlslab-cli-'));
+  });
+
+  it('prints the narrated report and writes JSON, HAR and key log', async () => {
+    const r = await tlslab(['run', 'kz-2019', '--json', 'r.json', '--har', 'r.har', '--keylog', 'r.keys'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('the state read credential: username=alice&password=Almaty-2019!');
+    expect(r.stdout).toMatch(/no-cert\s+REFUSED\s+refused https:\/\/bank\.example\/login: unable to get local issuer certificate/);
+    expect(r.stdout).toMatch(/Expectations: (\d+)\/\1 met/);
+
+    const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8'));
+    expect(report.results.find((x: any) => x.client === 'installed-cert' && x.site === 'bank.example').outcome).toBe('exposed');
+
+    const har = JSON.parse(await readFile(join(dir, 'r.har'), 'utf8'));
+    expect(har.log.version).toBe('1.2');
+    const post = har.log.entries.find((e: any) => e.request.method === 'POST' && e.request.url === 'https://bank.example/login');
+    expect(post.request.postData.text).toBe('username=alice&password=Almaty-2019%21');
+    expect(post.response.status).toBe(302);
+    const ws = har.log.entries.find((e: any) => e._resourceType === 'websocket');
+    expect(ws._webSocketMessages.map((m: any) => m.data)).toContain('{"text":"meet at 6"}');
+    const page = har.log.entries.find((e: any) => e.request.url === 'https://bank.example/account');
+    expect(page.response.content.text).toContain('Available balance');
+
+    const keys = await readFile(join(dir, 'r.keys'), 'utf8');
+    expect(keys).toMatch(/^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]{64} [0-9a-f]+$/m);
+    // TLS 1.2 upstream (the device's own hello): the classic CLIENT_RANDOM lines.
+    expect(keys).toMatch(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/m);
+    // Keys of the run are gone with the lab.
+    expect(existsSync(join(dir, '.tlslab', 'labs'))).toBe(true);
+  });
+
+  it('lists the scenarios', async () => {
+    const r = await tlslab(['list'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^kz-2019\s+\S/m);
+  });
+
+  it('names the file, the line and the field of a broken scenario, and starts nothing', async () => {
+    const text = (await readFile(join(import.meta.dirname, '..', '..', 'scenarios', 'kz-2019.yaml'), 'utf8')).replace(
+      'policy: sni-targets',
+      'policy: sni-target',
+    );
+    await writeFile(join(dir, 'kz-2019.yaml'), text);
+    const line = text.split('\n').findIndex((l) => l.includes('policy: sni-target')) + 1;
+    const r = await tlslab(['run', './kz-2019.yaml'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`kz-2019.yaml:${line}:`);
+    expect(r.stderr).toContain('interceptor.policy');
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('exits 1 when the lab contradicts an expectation', async () => {
+    const text = (await readFile(join(import.meta.dirname, '..', '..', 'scenarios', 'kz-2019.yaml'), 'utf8')).replace(
+      '- { client: installed-cert, site: news.example, outcome: untouched }',
+      '- { client: installed-cert, site: news.example, outcome: exposed }',
+    );
+    await writeFile(join(dir, 'kz-2019.yaml'), text);
+    const r = await tlslab(['run', './kz-2019.yaml'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✗ installed-cert on news.example: exposed: got untouched');
+  });
+
+  it('says which scenarios exist when given an unknown name', async () => {
+    const r = await tlslab(['run', 'kz-1999'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('kz-2019');
+  });
+});
+
+describe('tlslab up, poked with the real curl and openssl', () => {
+  let dir: string;
+  let up: ChildProcess;
+  let facts: any;
+  let output = '';
+  const sh = (command: string) =>
+    exec('bash', ['-c', command], { cwd: dir }).then(
+      (r) => ({ code: 0, out: r.stdout + r.stderr }),
+      (e) => ({ code: e.code as number, out: String(e.stdout) + String(e.stderr) }),
+    );
+  const command = (title: RegExp) => facts.commands.find((c: any) => title.test(c.title)).command as string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tlslab-up-'));
+    up = spawn('node', [TLSLAB, 'up', 'kz-2019'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    up.stdout!.on('data', (c) => (output += c));
+    up.stderr!.on('data', (c) => (output += c));
+    await new Promise<void>((resolve, reject) => {
+      const t = setInterval(() => {
+        if (output.includes('What the ISP box sees')) {
+          clearInterval(t);
+          resolve();
+        }
+        if (up.exitCode !== null) {
+          clearInterval(t);
+          reject(new Error(`tlslab up exited: ${output}`));
+        }
+      }, 50);
+    });
+    const factsFile = /The same facts as JSON: (\S+)/.exec(output)![1];
+    facts = JSON.parse(await readFile(join(dir, factsFile), 'utf8'));
+  });
+  afterAll(() => {
+    if (up.exitCode === null) up.kill('SIGKILL');
+  });
+
+  it('prints every host, the trust files and the commands', () => {
+    for (const host of ['bank.example', 'social.example', 'mail.example', 'search.example', 'news.example', 'qca.example', 'no-cert', 'installed-cert']) {
+      expect(output).toContain(host);
+    }
+    expect(output).toContain('certs/state-root.pem');
+    expect(facts.hosts.find((h: any) => h.name === 'bank.example').routes.https.port).toBeGreaterThan(0);
+  });
+
+  it('curl without the state root refuses the forged certificate', async () => {
+    const r = await sh(command(/WITHOUT the state root/));
+    expect(r.code).toBe(60);
+    expect(r.out).toContain('SSL certificate problem: unable to get local issuer certificate');
+  });
+
+  it('curl with the state root logs in, and the ISP prints the password', async () => {
+    const r = await sh(command(/WITH the state root/));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^302 https:\/\/bank\.example\/account/);
+    await expect.poll(() => output).toContain('bank.example credential: username=alice&password=Almaty-2019!');
+  });
+
+  it('openssl sees the forged chain for a targeted name and the original for news.example', async () => {
+    const forged = await sh(command(/forged chain/));
+    expect(forged.out).toMatch(/s:CN\s?=\s?bank\.example\s+i:C\s?=\s?KZ, CN\s?=\s?Security Certificate/);
+    expect(forged.out).toContain('Verify return code: 0 (ok)');
+    const original = await sh(command(/untargeted site/));
+    expect(original.out).toMatch(/s:CN\s?=\s?news\.example\s+i:C\s?=\s?US, O\s?=\s?Lab Trust Services, CN\s?=\s?Lab TLS Issuing CA 1/);
+    expect(original.out).toContain('Verify return code: 0 (ok)');
+  });
+
+  it('plain HTTP to a targeted name is answered with the install page', async () => {
+    const r = await sh(command(/Plain HTTP/));
+    expect(r.out).toMatch(/^HTTP\/1\.1 302/);
+    expect(r.out).toMatch(/location: http:\/\/qca\.example\/\?from=/i);
+  });
+
+  it('stops cleanly on Ctrl-C and deletes its keys', async () => {
+    up.kill('SIGINT');
+    const code = await new Promise((r) => up.once('exit', r));
+    expect(code).toBe(0);
+    expect(output).toContain('Stopped; its keys are deleted.');
+    expect(existsSync(facts.stateDir)).toBe(false);
+  });
+});
