@@ -6,13 +6,13 @@
 import type { RefusalCause } from '../scenario/schema.ts';
 
 const RULES: Array<[RegExp, RefusalCause]> = [
-  [/PERMITTED_SUBTREE_VIOLATION|EXCLUDED_SUBTREE_VIOLATION|name constraint|subtree violation|ERR_CERT_INVALID/i, 'name-constraint'],
+  [/PERMITTED_SUBTREE_VIOLATION|EXCLUDED_SUBTREE_VIOLATION|name constraint|subtree violation|ERR_CERT_INVALID|SEC_ERROR_CERT_NOT_IN_NAME_SPACE/i, 'name-constraint'],
   [/CERT_REVOKED|certificate revoked|REVOKED|KNOWN_INTERCEPTION_BLOCKED|distrust/i, 'distrusted-root'],
   [/pinned|pin mismatch|PINNEDPUBKEY|public key does not match/i, 'pin-mismatch'],
   [/HSTS/i, 'hsts-no-override'],
   [/CERTIFICATE_TRANSPARENCY|SCT/i, 'ct-missing'],
   [
-    /UNABLE_TO_GET_ISSUER_CERT|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_UNTRUSTED|unable to get local issuer|self[- ]signed certificate|unknown ca|AUTHORITY_INVALID/i,
+    /UNABLE_TO_GET_ISSUER_CERT|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_UNTRUSTED|unable to get local issuer|self[- ]signed certificate|unknown ca|AUTHORITY_INVALID|SEC_ERROR_UNKNOWN_ISSUER|MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT/i,
     'untrusted-issuer',
   ],
 ];

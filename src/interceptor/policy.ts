@@ -20,9 +20,14 @@ export interface Decision<A extends string> {
   reason: string;
 }
 
+/** Host names compare without case and without a final dot (RFC 4343, RFC 1034 3.1). */
+export function normaliseHost(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
 export function isTargeted(spec: InterceptPolicySpec, name: string | null): boolean {
   if (!name) return false;
-  const host = name.toLowerCase().replace(/\.$/, '');
+  const host = normaliseHost(name);
   return spec.targets.some((t) => {
     const target = t.toLowerCase();
     if (target.startsWith('*.')) return host.endsWith(target.slice(1));
@@ -52,14 +57,15 @@ export function decideOnUpstream(
   spec: InterceptPolicySpec,
   upstream: { trusted: boolean; error: string | null },
 ): Decision<'intercept' | 'pass'> {
-  if (!spec.upstreamCheck || upstream.trusted) {
-    return { action: 'intercept', reason: 'the real server presented a browser-trusted certificate' };
+  if (upstream.trusted) return { action: 'intercept', reason: 'the real server presented a browser-trusted certificate' };
+  if (!spec.upstreamCheck) {
+    return { action: 'intercept', reason: `the real server's certificate is not browser-trusted (${upstream.error}), and this box forges anyway` };
   }
   return { action: 'pass', reason: `the real server's certificate is not browser-trusted (${upstream.error}); the device leaves it alone` };
 }
 
 export function decideHttp(spec: InterceptPolicySpec, host: string | null): Decision<'install-page' | 'pass'> {
-  const name = host?.replace(/:\d+$/, '') ?? null;
+  const name = host ? normaliseHost(host.replace(/:\d+$/, '')) : null;
   if (name === spec.installPageHost) return { action: 'pass', reason: 'the install page itself' };
   if (spec.plainHttp === 'install-page-for-all' || (spec.plainHttp === 'install-page-for-targets' && isTargeted(spec, name))) {
     return { action: 'install-page', reason: `plain HTTP to ${name}: sent to the install page` };

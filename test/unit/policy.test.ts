@@ -121,9 +121,8 @@ describe('decideOnUpstream', () => {
     expect(d.action).toBe('intercept');
   });
 
-  // Known bug (reported): the reason claims "the real server presented a browser-trusted
-  // certificate" although it did not; the student reads a false explanation in the report.
-  it.fails('without upstreamCheck, does not claim an untrusted real server was browser-trusted', () => {
+  // The student reads this reason in the report: it must not claim a trust that was not there.
+  it('without upstreamCheck, does not claim an untrusted real server was browser-trusted', () => {
     const d = decideOnUpstream(spec({ upstreamCheck: false }), { trusted: false, error: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
     expect(d.reason).not.toMatch(/presented a browser-trusted certificate/);
   });
@@ -172,10 +171,9 @@ describe('decideHttp', () => {
     expect(decideHttp(spec(), null).action).toBe('pass');
   });
 
-  // Known bug (reported): Host names are case-insensitive (RFC 9110 §4.2.3) and may end in a
-  // dot, but the install page host is compared byte for byte, so `Host: QCA.example` under
-  // install-page-for-all is redirected to the install page: a redirect loop.
-  it.fails('never redirects the install page host to itself, whatever its case or trailing dot', () => {
+  // Host names are case-insensitive (RFC 9110 §4.2.3) and may end in a dot: a byte-for-byte
+  // comparison would send `Host: QCA.example` to the install page in a loop.
+  it('never redirects the install page host to itself, whatever its case or trailing dot', () => {
     const s = spec({ plainHttp: 'install-page-for-all' });
     expect(decideHttp(s, 'QCA.example').action).toBe('pass');
     expect(decideHttp(s, 'qca.example.').action).toBe('pass');

@@ -84,12 +84,13 @@ function parseCookieHeader(value: string | undefined) {
 
 function parseSetCookie(value: string) {
   const [pair, ...attrs] = value.split(/;\s*/);
+  // No "=": a nameless cookie whose value is the whole pair (RFC 6265bis 5.6, as browsers read it).
   const i = pair.indexOf('=');
   const flags = attrs.map((a) => a.toLowerCase());
   const path = attrs.find((a) => /^path=/i.test(a));
   return {
-    name: pair.slice(0, i),
-    value: pair.slice(i + 1),
+    name: i < 0 ? '' : pair.slice(0, i),
+    value: i < 0 ? pair : pair.slice(i + 1),
     ...(path ? { path: path.slice(5) } : {}),
     httpOnly: flags.includes('httponly'),
     secure: flags.includes('secure'),
