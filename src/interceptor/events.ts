@@ -28,6 +28,8 @@ export type InterceptorEvent =
       destination: Endpoint;
       /** The lab name of the destination address, when it is a lab host. */
       destinationName: string | null;
+      /** The subscriber line it came in on: the client's name, when the runtime knows it. */
+      line: string | null;
       sni: string | null;
       /** JA4 fingerprint of the ClientHello: metadata every ISP can read. */
       ja4: string | null;
@@ -37,7 +39,7 @@ export type InterceptorEvent =
   | { type: 'forged'; time: string; destination: Endpoint; sni: string; names: string[]; issuer: string; realIssuer: string }
   | { type: 'client-tls-failed'; flow: string; time: string; failure: ClientTlsFailure; message: string }
   | { type: 'client-tls-ok'; flow: string; time: string; protocol: string | null; cipher: string | null }
-  | { type: 'capture'; flow: string; time: string; client: Endpoint; site: string; kind: CaptureKind; value: string }
+  | { type: 'capture'; flow: string; time: string; client: Endpoint; line: string | null; site: string; kind: CaptureKind; value: string }
   | { type: 'closed'; flow: string; time: string; bytesFromClient: number; bytesFromServer: number; requests: number }
   | { type: 'install-page-redirect'; flow: string; time: string; host: string; location: string }
   | { type: 'garbage'; time: string; client: Endpoint; port: number; message: string }

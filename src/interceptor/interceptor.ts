@@ -23,6 +23,8 @@ export interface OriginalDestination {
   destination: Endpoint;
   /** Lab name of that address; null: not a lab host, and the interceptor refuses it. */
   name: string | null;
+  /** The subscriber line (client name) the connection came in on, when known. */
+  line?: string | null;
 }
 
 export interface ListenerSpec {
@@ -99,6 +101,7 @@ export class Interceptor implements AsyncDisposable {
       client,
       destination: original?.destination ?? { address: socket.localAddress ?? '?', port: socket.localPort ?? 0 },
       destinationName: original?.name ?? null,
+      line: original?.line ?? null,
       sni: null,
       requests: 0,
       handshakeDone: false,
@@ -207,6 +210,7 @@ export class Interceptor implements AsyncDisposable {
       client: flow.client,
       destination: flow.destination,
       destinationName: flow.destinationName,
+      line: flow.line,
       sni: flow.sni,
       ja4,
       decision,

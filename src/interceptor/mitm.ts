@@ -31,6 +31,7 @@ export interface Flow {
   client: Endpoint;
   destination: Endpoint;
   destinationName: string | null;
+  line: string | null;
   sni: string | null;
   requests: number;
   handshakeDone: boolean;
@@ -341,7 +342,7 @@ class ProxyInstance {
 
   private capture(flow: Flow, site: string, items: Captured[]): void {
     const time = now();
-    for (const c of items) this.opts.log.add({ type: 'capture', flow: flow.id, time, client: flow.client, site, kind: c.kind, value: c.value });
+    for (const c of items) this.opts.log.add({ type: 'capture', flow: flow.id, time, client: flow.client, line: flow.line, site, kind: c.kind, value: c.value });
   }
 }
 

@@ -10,13 +10,20 @@ import type { Scenario, SessionStep } from '../scenario/schema.ts';
 
 export type RuntimeName = 'local' | 'docker';
 
+export interface Route {
+  https?: { address: string; port: number };
+  http?: { address: string; port: number };
+}
+
 export interface LabHost {
   name: string;
   role: 'site' | 'isp' | 'client';
   /** Where the host itself listens or lives. */
   address: string;
-  /** For sites: how clients reach it (through the ISP box): what `--connect-to` needs. */
-  routes?: { https?: { address: string; port: number }; http?: { address: string; port: number } };
+  /** For sites: how a person at the keyboard reaches it through the ISP box (`--connect-to`). */
+  routes?: Route;
+  /** For clients: their own line into the ISP box, site by site. */
+  lines?: Record<string, Route>;
   /** Real ports of a site, on its own address (behind the ISP). */
   ports?: { https?: number; http?: number };
   description: string;

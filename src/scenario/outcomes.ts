@@ -17,13 +17,24 @@ export interface AttemptOutcome {
   why: string;
 }
 
+/** When a client ran a step: its connections are looked for on its line in that window. */
+export interface StepWindow {
+  client: string;
+  from: number;
+  to: number;
+}
+
 export class FlowIndex {
   private readonly byClient = new Map<string, ConnectionEvent>();
+  private readonly connections: ConnectionEvent[] = [];
   private readonly captures = new Map<string, CaptureEvent[]>();
 
   constructor(events: InterceptorEvent[]) {
     for (const e of events) {
-      if (e.type === 'connection') this.byClient.set(`${e.client.address}:${e.client.port}`, e);
+      if (e.type === 'connection') {
+        this.byClient.set(`${e.client.address}:${e.client.port}`, e);
+        this.connections.push(e);
+      }
       if (e.type === 'capture') {
         const list = this.captures.get(e.flow) ?? [];
         list.push(e);
@@ -32,8 +43,21 @@ export class FlowIndex {
     }
   }
 
-  connectionOf(attempt: Attempt): ConnectionEvent | undefined {
-    return attempt.local ? this.byClient.get(`${attempt.local.address}:${attempt.local.port}`) : undefined;
+  /**
+   * The box's records of this attempt: exactly its TCP connection when the client knows its
+   * own endpoint (scripted clients, curl); otherwise every connection on the client's line to
+   * that site during the step (a browser opens several, and does not say which is which).
+   */
+  connectionsOf(attempt: Attempt, window: StepWindow): ConnectionEvent[] {
+    if (attempt.local) {
+      const exact = this.byClient.get(`${attempt.local.address}:${attempt.local.port}`);
+      if (exact) return [exact];
+    }
+    const protocol = attempt.scheme === 'http' ? 'http' : 'tls';
+    return this.connections.filter((c) => {
+      const t = Date.parse(c.time);
+      return c.line === window.client && c.destinationName === attempt.site && c.protocol === protocol && t >= window.from && t <= window.to;
+    });
   }
 
   capturesOf(flow: string): CaptureEvent[] {
@@ -41,10 +65,11 @@ export class FlowIndex {
   }
 }
 
-export function outcomeOf(attempt: Attempt, flows: FlowIndex): AttemptOutcome {
-  const connection = flows.connectionOf(attempt);
+export function outcomeOf(attempt: Attempt, flows: FlowIndex, window: StepWindow): AttemptOutcome {
+  const connections = flows.connectionsOf(attempt, window);
+  const connection = connections.find((c) => c.decision === 'intercept') ?? connections[0];
   const flow = connection?.flow ?? null;
-  const read = flow ? flows.capturesOf(flow) : [];
+  const read = connections.flatMap((c) => flows.capturesOf(c.flow));
   const error = attempt.error ? `${attempt.error.code}: ${attempt.error.message}` : null;
   if (attempt.error && attempt.scheme !== 'http' && attempt.issuer) {
     const cause = refusalCause(error!);

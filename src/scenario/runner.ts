@@ -5,7 +5,7 @@
 import type { StepRun } from '../clients/scripted-session.ts';
 import type { Lab } from '../runtime/lab.ts';
 import { checkExpectations } from './expectations.ts';
-import { combineOutcomes, FlowIndex, outcomeOf, type AttemptOutcome } from './outcomes.ts';
+import { combineOutcomes, FlowIndex, outcomeOf, type AttemptOutcome, type StepWindow } from './outcomes.ts';
 import type { Report, ReportCapture, ReportResult, ReportStep } from './report.ts';
 import { explainInterceptor } from './schema.ts';
 
@@ -17,11 +17,14 @@ export interface RunHooks {
 export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Report> {
   const started = Date.now();
   const scenario = lab.scenario;
-  const runs: Array<{ step: string; client: string; run: StepRun }> = [];
+  const runs: Array<{ step: string; client: string; run: StepRun; window: StepWindow }> = [];
   for (const step of scenario.session) {
     for (const client of scenario.clients) {
+      const from = Date.now();
       const run = await lab.runStep(client.name, step);
-      runs.push({ step: step.id, client: client.name, run });
+      // Give the box a moment to log the last close of this step before the next one starts.
+      await new Promise((r) => setTimeout(r, 5));
+      runs.push({ step: step.id, client: client.name, run, window: { client: client.name, from: from - 1, to: Date.now() } });
       hooks.onStep?.(step.id, client.name, run);
     }
   }
@@ -35,8 +38,8 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
 
   const perSite = new Map<string, { client: string; site: string; transport: 'tls' | 'http'; outcomes: AttemptOutcome[]; issuer: string | null }>();
   const steps: ReportStep[] = scenario.session.map((s) => ({ id: s.id, title: s.title, narrative: s.narrative ?? null, clients: [] }));
-  for (const { step, client, run } of runs) {
-    const outcomes = run.attempts.map((a) => ({ attempt: a, ...outcomeOf(a, flows) }));
+  for (const { step, client, run, window } of runs) {
+    const outcomes = run.attempts.map((a) => ({ attempt: a, ...outcomeOf(a, flows, window) }));
     for (const o of outcomes) {
       if (o.flow) stepOfFlow.set(o.flow, step);
       const transport = o.attempt.scheme === 'http' ? 'http' : 'tls';
@@ -82,7 +85,7 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
 
   const captured: ReportCapture[] = events.flatMap((e) =>
     e.type === 'capture'
-      ? [{ client: clientOf.get(e.client.address) ?? e.client.address, site: e.site, kind: e.kind, value: e.value, step: stepOfFlow.get(e.flow) ?? null, flow: e.flow, time: e.time }]
+      ? [{ client: e.line ?? clientOf.get(e.client.address) ?? e.client.address, site: e.site, kind: e.kind, value: e.value, step: stepOfFlow.get(e.flow) ?? null, flow: e.flow, time: e.time }]
       : [],
   );
 

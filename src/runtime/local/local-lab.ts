@@ -27,6 +27,9 @@ export interface LocalLabOptions {
   keepState?: boolean;
 }
 
+/** The line `tlslab up` gives a person at the keyboard. */
+export const BY_HAND = 'by-hand';
+
 interface Route {
   name: string;
   https?: Endpoint;
@@ -53,7 +56,8 @@ export class LocalLab implements Lab {
     private readonly pki: LabPki,
     private readonly sites: RunningSite[],
     private readonly interceptor: Interceptor,
-    private readonly routes: Map<string, Route>,
+    /** line (client name, or BY_HAND) → site → where that line reaches it through the box. */
+    private readonly lines: Map<string, Map<string, Route>>,
     private readonly keepState: boolean,
   ) {}
 
@@ -86,18 +90,24 @@ export class LocalLab implements Lab {
       }
       const interceptor = new Interceptor({ pki: pki0, policy: policyOf(scenario) });
       cleanup.push(() => interceptor.close());
-      const routes = new Map<string, Route>();
-      for (const site of sites) {
-        const routeAddress = `${LOCAL_BLOCKS.isp}.${SITE_HOST_NUMBERS[site.name]}`;
-        const route: Route = { name: site.name };
-        const original = (port: number) => () => ({ destination: { address: site.address, port }, name: site.name });
-        if (site.httpsPort) {
-          route.https = await interceptor.listen({ address: routeAddress, port: 0, protocol: 'tls', originalDestination: original(site.httpsPort) });
+      // Every subscriber has its own line into the box (its own set of ports on the route to
+      // each site), so the box knows whose connection it is, whatever the client program.
+      const lines = new Map<string, Map<string, Route>>();
+      for (const line of [...scenario.clients.map((c) => c.name), BY_HAND]) {
+        const routes = new Map<string, Route>();
+        for (const site of sites) {
+          const address = `${LOCAL_BLOCKS.isp}.${SITE_HOST_NUMBERS[site.name]}`;
+          const route: Route = { name: site.name };
+          const original = (port: number) => () => ({ destination: { address: site.address, port }, name: site.name, line });
+          if (site.httpsPort) {
+            route.https = await interceptor.listen({ address, port: 0, protocol: 'tls', originalDestination: original(site.httpsPort) });
+          }
+          route.http = await interceptor.listen({ address, port: 0, protocol: 'http', originalDestination: original(site.httpPort) });
+          routes.set(site.name, route);
         }
-        route.http = await interceptor.listen({ address: routeAddress, port: 0, protocol: 'http', originalDestination: original(site.httpPort) });
-        routes.set(site.name, route);
+        lines.set(line, routes);
       }
-      return new LocalLab(scenario, stateDir, pki0, sites, interceptor, routes, !!opts.keepState);
+      return new LocalLab(scenario, stateDir, pki0, sites, interceptor, lines, !!opts.keepState);
     } catch (err) {
       // A half-failed start tears down what it started (style.md 8).
       for (const undo of cleanup.reverse()) await undo();
@@ -118,7 +128,7 @@ export class LocalLab implements Lab {
         name: s.name,
         role: 'site' as const,
         address: s.address,
-        routes: this.routes.get(s.name),
+        routes: this.lines.get(BY_HAND)!.get(s.name),
         ports: { https: s.httpsPort, http: s.httpPort },
         description: s.name === INSTALL_PAGE_HOST ? 'The state\'s "install the certificate" page (plain HTTP)' : 'Simulated site',
       })),
@@ -127,6 +137,7 @@ export class LocalLab implements Lab {
         role: 'client' as const,
         address: clientAddress(i),
         description: `${c.description ?? 'Scripted client'} (trusts: ${c.trusts.join(', ')})`,
+        lines: Object.fromEntries(this.lines.get(c.name)!),
       })),
     ];
     return {
@@ -165,7 +176,7 @@ export class LocalLab implements Lab {
       const trust = spec.trusts.map((t) => (t === 'web' ? this.pki.webRoot.cert.pem : this.pki.stateRoot.cert.pem));
       const network: ClientNetwork = {
         localAddress: this.clientAddress(name),
-        resolve: (host, scheme) => this.routes.get(host)?.[scheme] ?? null,
+        resolve: (host, scheme) => this.lines.get(name)?.get(host)?.[scheme] ?? null,
       };
       c = new ScriptedClient({ name, trust, network });
       this.clients.set(name, c);
