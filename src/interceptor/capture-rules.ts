@@ -59,6 +59,16 @@ export function capturesFromResponse(res: ReadResponse): Captured[] {
   return cookies.map((c) => ({ kind: 'cookie' as const, value: `set-cookie: ${c.split(';')[0]}` }));
 }
 
+/**
+ * Data an app fetched (JSON: an inbox, a feed) is what a person reads, so the box keeps it;
+ * whole HTML pages stay in the HAR only.
+ */
+export function captureFromResponseBody(res: ReadResponse, body: Buffer): Captured | null {
+  const type = header(res.headers, 'content-type') ?? '';
+  if (body.length === 0 || !/json/i.test(type)) return null;
+  return { kind: 'body', value: `← ${truncate(body.toString('utf8'))}` };
+}
+
 export function captureFromWebSocket(direction: 'client' | 'server', data: Buffer | string): Captured {
   const text = typeof data === 'string' ? data : data.toString('utf8');
   return { kind: 'ws-message', value: `${direction === 'client' ? '→' : '←'} ${truncate(text)}` };

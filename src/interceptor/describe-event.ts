@@ -12,9 +12,9 @@ export function describeEvent(e: InterceptorEvent): string | null {
     case 'forged':
       return `forged a certificate for ${e.names.join(', ')} (SNI ${e.sni}), issued by ${e.issuer}; the real one was issued by ${e.realIssuer}`;
     case 'client-tls-failed':
-      return `flow ${e.flow}: the client refused the forged certificate (${e.failure}: ${e.message})`;
+      return `flow ${e.flow}: the client refused the forged certificate (${e.failure}: ${e.message.replace(/\s+/g, ' ').trim()})`;
     case 'client-tls-ok':
-      return `flow ${e.flow}: the client ACCEPTED the forged certificate (${e.protocol}, ${e.cipher})`;
+      return `flow ${e.flow}: TLS handshake with the forged certificate completed (${e.protocol}, ${e.cipher}); a request will show the client accepted it`;
     case 'capture':
       return `${e.site} ${e.kind}: ${e.value.length > 160 ? e.value.slice(0, 159) + '…' : e.value}`;
     case 'install-page-redirect':

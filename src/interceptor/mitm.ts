@@ -16,7 +16,7 @@ import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { Proxy } from 'http-mitm-proxy';
 import type { ForgedLeaf } from '../pki/forge-leaf.ts';
-import { captureFromWebSocket, capturesFromRequest, capturesFromResponse, type Captured } from './capture-rules.ts';
+import { captureFromResponseBody, captureFromWebSocket, capturesFromRequest, capturesFromResponse, type Captured } from './capture-rules.ts';
 import { now, type EventLog } from './event-log.ts';
 import type { ClientTlsFailure, Endpoint } from './events.ts';
 import { headerPairs, type Exchange } from './exports/exchange.ts';
@@ -230,6 +230,7 @@ class ProxyInstance {
     const started = Date.now();
     const exchange: Exchange = {
       flow: flow.id,
+      line: flow.line,
       startedAt: new Date(started).toISOString(),
       serverAddress: this.destination.address,
       method: req.method ?? 'GET',
@@ -269,6 +270,8 @@ class ProxyInstance {
       res.on('end', () => {
         exchange.responseBody = Buffer.concat(chunks);
         exchange.receiveMs = Date.now() - firstByte;
+        const body = captureFromResponseBody({ status: exchange.status, headers: res.headers }, exchange.responseBody);
+        if (body) this.capture(flow, site, [body]);
       });
       done();
     });
@@ -282,8 +285,28 @@ class ProxyInstance {
     const location = `http://${this.opts.policy.installPageHost}/?from=${encodeURIComponent(url)}`;
     this.opts.log.add({ type: 'install-page-redirect', flow: flow.id, time: now(), host: site, location });
     req.resume();
-    ctx.proxyToClientResponse.writeHead(302, { Location: location, 'Cache-Control': 'no-store', 'Content-Type': 'text/html; charset=utf-8' });
-    ctx.proxyToClientResponse.end(`<a href="${location}">Install the national security certificate</a>\n`);
+    const headers = { Location: location, 'Cache-Control': 'no-store', 'Content-Type': 'text/html; charset=utf-8' };
+    const body = `<a href="${location}">Install the national security certificate</a>\n`;
+    ctx.proxyToClientResponse.writeHead(302, headers);
+    ctx.proxyToClientResponse.end(body);
+    // The box's own answer belongs in the HAR too: it is part of what the subscriber got.
+    this.opts.exchanges.push({
+      flow: flow.id,
+      line: flow.line,
+      startedAt: new Date().toISOString(),
+      serverAddress: this.destination.address,
+      method: req.method ?? 'GET',
+      url,
+      httpVersion: req.httpVersion,
+      requestHeaders: headerPairs(req.rawHeaders),
+      requestBody: Buffer.alloc(0),
+      status: 302,
+      statusText: 'Found',
+      responseHeaders: Object.entries(headers),
+      responseBody: Buffer.from(body),
+      waitMs: 0,
+      receiveMs: 0,
+    });
   }
 
   private onWebSocketConnection(ctx: WebSocketCtx, cb: (err?: Error) => void): void {
@@ -299,6 +322,7 @@ class ProxyInstance {
     ctx.startedMs = Date.now();
     ctx.exchange = {
       flow: flow.id,
+      line: flow.line,
       startedAt: new Date().toISOString(),
       serverAddress: this.destination.address,
       method: 'GET',

@@ -7,6 +7,7 @@ const CREATOR = { name: 'tlslab', version: '0.1.0' };
 function exchange(over: Partial<Exchange> = {}): Exchange {
   return {
     flow: 'f1',
+    line: 'installed-cert',
     startedAt: '2019-07-18T09:00:00.000Z',
     serverAddress: '10.77.0.10',
     method: 'GET',

@@ -1,6 +1,8 @@
 /** One HTTP exchange (or WebSocket session) the interceptor read in full: the raw material of the HAR. */
 export interface Exchange {
   flow: string;
+  /** The subscriber line (client name) it came from, when known. */
+  line: string | null;
   startedAt: string;
   serverAddress: string;
   method: string;

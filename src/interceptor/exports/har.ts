@@ -62,6 +62,7 @@ function entry(x: Exchange) {
     timings: { blocked: -1, dns: -1, connect: -1, ssl: -1, send: 0, wait: x.waitMs, receive: x.receiveMs },
     serverIPAddress: x.serverAddress,
     connection: x.flow,
+    _client: x.line,
   };
   if (x.webSocketMessages) {
     e._resourceType = 'websocket';
