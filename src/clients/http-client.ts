@@ -5,8 +5,11 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
-import { checkServerIdentity, connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { checkServerIdentity, connect as tlsConnect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import type { Endpoint } from '../interceptor/events.ts';
+import type { ChainToJudge, Verdict } from './judge-chain.ts';
 import type { ClientNetwork } from './network.ts';
 
 export interface Attempt {
@@ -20,6 +23,10 @@ export interface Attempt {
   /** The client's own error, when it refused or failed; its text as the client words it. */
   error: { code: string; message: string } | null;
   status: number | null;
+  /** Something the person did or was told, e.g. that they clicked through a warning. */
+  note?: string;
+  /** The host the connection really went to, when not the site itself (a front, a tunnel exit). */
+  via?: string;
 }
 
 export interface HttpResult {
@@ -36,22 +43,31 @@ export class TlsRefusal extends Error {
   }
 }
 
-/** Open a verified TLS connection; rejects with TlsRefusal (the socket is closed, nothing sent). */
-export async function dialTls(
-  network: ClientNetwork,
-  name: string,
-  trust: string[],
-  attempt: Attempt,
-): Promise<TLSSocket> {
-  const to = resolveOrThrow(network, name, 'https');
+/** A client's judgement on the chain it was shown (defaults to OpenSSL's verdict alone). */
+export type ChainVerifier = (input: ChainToJudge) => Verdict;
+
+export const opensslOnly: ChainVerifier = (input) =>
+  input.opensslError ? { accept: false, ...input.opensslError } : { accept: true, note: null };
+
+export interface DialTlsOptions {
+  /** The name asked for (SNI) and checked against the certificate. */
+  name: string;
+  /** Where to connect, or an open socket to run TLS over (a tunnel). */
+  to: Endpoint | { socket: Duplex };
+  trust: string[];
+  localAddress?: string;
+  attempt: Attempt;
+  verify?: ChainVerifier;
+}
+
+/** Open a TLS connection and judge it; rejects with TlsRefusal (the socket is closed, nothing sent). */
+export function dialTls(opts: DialTlsOptions): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = tlsConnect({
-      host: to.address,
-      port: to.port,
-      servername: name,
-      ca: trust,
-      localAddress: network.localAddress,
-      // Verification is done below, by the same OpenSSL checks, so that the certificate the
+      ...('socket' in opts.to ? { socket: opts.to.socket } : { host: opts.to.address, port: opts.to.port, localAddress: opts.localAddress }),
+      servername: opts.name,
+      ca: opts.trust,
+      // Verification is done below, from the same OpenSSL checks, so that the certificate the
       // client was shown can be reported even when it refuses it.
       rejectUnauthorized: false,
       ALPNProtocols: ['http/1.1'],
@@ -59,37 +75,68 @@ export async function dialTls(
     socket.setTimeout(10_000, () => socket.destroy(new Error('TLS handshake timed out')));
     socket.once('secureConnect', () => {
       socket.setTimeout(0);
-      attempt.local = { address: socket.localAddress ?? '?', port: socket.localPort ?? 0 };
-      const peer = socket.getPeerCertificate();
+      const attempt = opts.attempt;
+      if (!('socket' in opts.to)) attempt.local = { address: socket.localAddress ?? '?', port: socket.localPort ?? 0 };
+      const peer = socket.getPeerCertificate(true);
       attempt.issuer = peer?.issuer?.CN ? String(peer.issuer.CN) : null;
-      const verifyError = verifyErrorOf(socket);
-      const nameError = peer ? checkServerIdentity(name, peer) : new Error('no certificate');
-      if (!socket.authorized || nameError) {
-        const err = socket.authorized ? (nameError as Error & { code?: string }) : verifyError;
-        const code = typeof err === 'string' ? err : (err?.code ?? 'CERT_ERROR');
-        const message = typeof err === 'string' ? err : (err?.message ?? String(err));
+      const verdict = (opts.verify ?? opensslOnly)({ host: opts.name, chain: chainOf(peer), opensslError: opensslErrorOf(socket, opts.name, peer) });
+      if (!verdict.accept) {
         socket.destroy();
-        reject(new TlsRefusal(code, message));
+        reject(new TlsRefusal(verdict.code, verdict.message));
         return;
       }
+      if (verdict.note) attempt.note = verdict.note;
       resolve(socket);
     });
     socket.once('error', (err: Error & { code?: string }) => reject(new TlsRefusal(err.code ?? 'ERROR', err.message)));
   });
 }
 
+function opensslErrorOf(socket: TLSSocket, name: string, peer: DetailedPeerCertificate | null): { code: string; message: string } | null {
+  if (!socket.authorized) {
+    const err = verifyErrorOf(socket);
+    return typeof err === 'string' ? { code: err, message: err } : { code: err?.code ?? 'CERT_ERROR', message: err?.message ?? 'verification failed' };
+  }
+  const nameError = peer ? (checkServerIdentity(name, peer) as (Error & { code?: string }) | undefined) : new Error('no certificate');
+  return nameError ? { code: (nameError as { code?: string }).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID', message: nameError.message } : null;
+}
+
+/** Leaf first, following issuers until the self-signed top (Node links it to itself). */
+function chainOf(peer: DetailedPeerCertificate | null): X509Certificate[] {
+  const chain: X509Certificate[] = [];
+  let at: DetailedPeerCertificate | undefined = peer ?? undefined;
+  while (at?.raw && chain.length < 10) {
+    chain.push(new X509Certificate(at.raw));
+    if (!at.issuerCertificate || at.issuerCertificate === at || at.issuerCertificate.raw?.equals(at.raw)) break;
+    at = at.issuerCertificate;
+  }
+  return chain;
+}
+
+/** How a client gets a connection for a URL: directly, through a front, through a tunnel. */
+export type Transport = (url: URL, attempt: Attempt) => Promise<Duplex>;
+
+/** The plain way: TCP (and TLS for https) to where the lab's DNS sends this name. */
+export function directTransport(network: ClientNetwork, trust: string[], verify?: ChainVerifier): Transport {
+  return async (url, attempt) => {
+    const scheme = url.protocol === 'https:' ? 'https' : 'http';
+    const to = resolveOrThrow(network, url.hostname, scheme);
+    if (scheme === 'http') return dialTcp(to, network.localAddress, attempt);
+    return dialTls({ name: url.hostname, to, trust, localAddress: network.localAddress, attempt, verify });
+  };
+}
+
 /** One HTTP(S) request; never throws for a refusal: the attempt says what happened. */
 export async function fetchOnce(
-  network: ClientNetwork,
-  trust: string[],
+  transport: Transport,
   url: URL,
   init: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ): Promise<HttpResult> {
   const scheme = url.protocol === 'https:' ? 'https' : 'http';
   const attempt: Attempt = { site: url.hostname, url: url.href, scheme, local: null, issuer: null, error: null, status: null };
-  let socket: Socket;
+  let socket: Duplex;
   try {
-    socket = scheme === 'https' ? await dialTls(network, url.hostname, trust, attempt) : await dialTcp(network, url.hostname, attempt);
+    socket = await transport(url, attempt);
   } catch (err) {
     const e = err as TlsRefusal;
     attempt.error = { code: e.code ?? 'ERROR', message: e.message };
@@ -106,11 +153,11 @@ export async function fetchOnce(
   }
 }
 
-function send(socket: Socket, url: URL, init: { method?: string; headers?: Record<string, string>; body?: string }) {
+function send(socket: Duplex, url: URL, init: { method?: string; headers?: Record<string, string>; body?: string }) {
   return new Promise<NonNullable<HttpResult['response']>>((resolve, reject) => {
     const req = httpRequest(
       {
-        createConnection: () => socket,
+        createConnection: () => socket as Socket,
         method: init.method ?? 'GET',
         path: url.pathname + url.search,
         headers: { host: url.host, 'user-agent': 'tlslab-scripted/1.0', accept: '*/*', connection: 'close', ...init.headers },
@@ -132,10 +179,9 @@ function send(socket: Socket, url: URL, init: { method?: string; headers?: Recor
   });
 }
 
-function dialTcp(network: ClientNetwork, name: string, attempt: Attempt): Promise<Socket> {
-  const to = resolveOrThrow(network, name, 'http');
+export function dialTcp(to: Endpoint, localAddress: string | undefined, attempt: Attempt): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host: to.address, port: to.port, localAddress: network.localAddress });
+    const socket = netConnect({ host: to.address, port: to.port, localAddress });
     socket.once('connect', () => {
       attempt.local = { address: socket.localAddress ?? '?', port: socket.localPort ?? 0 };
       resolve(socket);
@@ -144,7 +190,7 @@ function dialTcp(network: ClientNetwork, name: string, attempt: Attempt): Promis
   });
 }
 
-function resolveOrThrow(network: ClientNetwork, name: string, scheme: 'https' | 'http'): Endpoint {
+export function resolveOrThrow(network: ClientNetwork, name: string, scheme: 'https' | 'http'): Endpoint {
   const to = network.resolve(name, scheme);
   if (!to) throw new TlsRefusal('ENOTFOUND', `getaddrinfo ENOTFOUND ${name}`);
   return to;

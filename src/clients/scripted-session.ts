@@ -6,8 +6,14 @@
 import { CookieJar } from 'tough-cookie';
 import WebSocket from 'ws';
 import type { SessionStep, StepAction } from '../scenario/schema.ts';
-import { dialTls, fetchOnce, TlsRefusal, type Attempt, type HttpResult } from './http-client.ts';
+import { request as httpRequest } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { ClientSpec } from '../scenario/schema.ts';
+import { dialTls, directTransport, fetchOnce, resolveOrThrow, TlsRefusal, type Attempt, type HttpResult, type Transport } from './http-client.ts';
+import { judgeChain, type ChainToJudge } from './judge-chain.ts';
 import type { ClientNetwork } from './network.ts';
+import type { TrustFacts } from './trust-facts.ts';
 
 export interface StepRun {
   step: string;
@@ -17,18 +23,66 @@ export interface StepRun {
 }
 
 export interface ScriptedClientOptions {
-  name: string;
+  spec: ClientSpec;
   /** PEM roots this client trusts. */
   trust: string[];
   network: ClientNetwork;
+  facts: TrustFacts;
 }
 
 const MAX_REDIRECTS = 5;
 
 export class ScriptedClient {
   private readonly jar = new CookieJar();
+  /** Names this client has seen send Strict-Transport-Security (RFC 6797). */
+  private readonly hsts = new Set<string>();
+  private readonly transport: Transport;
 
-  constructor(private readonly opts: ScriptedClientOptions) {}
+  constructor(private readonly opts: ScriptedClientOptions) {
+    this.transport = this.buildTransport();
+  }
+
+  private verify = (input: ChainToJudge) => judgeChain(input, this.opts.spec, this.opts.facts, this.hsts);
+
+  /** Direct, through a front (domain fronting) or through a pinned tunnel, as the profile says. */
+  private buildTransport(): Transport {
+    const { network, trust } = this.opts;
+    const defences = this.opts.spec.defences ?? {};
+    const direct = directTransport(network, trust, this.verify);
+    if (defences.tunnel) {
+      const exit = defences.tunnel;
+      // The tunnel is pinned to the exit's own key: a tunnel the ISP could re-sign is no tunnel.
+      const pinned = (input: ChainToJudge) => judgeChain(input, { defences: { pins: { [exit]: 'site-key' } } }, this.opts.facts);
+      return async (url, attempt) => {
+        attempt.via = exit;
+        const outerAttempt: Attempt = { ...attempt, issuer: null, local: null };
+        let outer;
+        try {
+          outer = await dialTls({ name: exit, to: resolveOrThrow(network, exit, 'https'), trust, localAddress: network.localAddress, attempt: outerAttempt, verify: pinned });
+        } finally {
+          attempt.local = outerAttempt.local;
+          attempt.issuer = outerAttempt.issuer;
+        }
+        const https = url.protocol === 'https:';
+        const inner = await connectThrough(outer, url.hostname, https ? 443 : 80);
+        if (!https) return inner;
+        const local = attempt.local;
+        const socket = await dialTls({ name: url.hostname, to: { socket: inner }, trust, attempt, verify: this.verify });
+        attempt.local = local;
+        return socket;
+      };
+    }
+    if (defences.frontDomain) {
+      const front = defences.frontDomain;
+      return async (url, attempt) => {
+        if (url.protocol !== 'https:') return direct(url, attempt);
+        // TLS (and its SNI) names the front; the Host header inside names the real site.
+        attempt.via = front;
+        return dialTls({ name: front, to: resolveOrThrow(network, front, 'https'), trust, localAddress: network.localAddress, attempt, verify: this.verify });
+      };
+    }
+    return direct;
+  }
 
   async run(steps: SessionStep[]): Promise<StepRun[]> {
     const runs: StepRun[] = [];
@@ -96,9 +150,9 @@ export class ScriptedClient {
     const url = `wss://${site}/chat`;
     const attempt: Attempt = { site, url, scheme: 'wss', local: null, issuer: null, error: null, status: null };
     attempts.push(attempt);
-    let socket;
+    let socket: Duplex;
     try {
-      socket = await dialTls(this.opts.network, site, this.opts.trust, attempt);
+      socket = await this.transport(new URL(`https://${site}/chat`), attempt);
     } catch (err) {
       const e = err as TlsRefusal;
       attempt.error = { code: e.code, message: e.message };
@@ -108,7 +162,7 @@ export class ScriptedClient {
     const received: string[] = [];
     try {
       await new Promise<void>((resolve, reject) => {
-        const ws = new WebSocket(url, { createConnection: () => socket, headers: cookie ? { cookie } : {} });
+        const ws = new WebSocket(url, { createConnection: () => socket as Socket, headers: cookie ? { cookie } : {} });
         let expected = messages.length + 1; // the greeting, then each of our messages broadcast back
         const timer = setTimeout(() => {
           ws.terminate();
@@ -148,11 +202,12 @@ export class ScriptedClient {
 
   private async request(url: URL, attempts: Attempt[], init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
     const cookie = await this.jar.getCookieString(url.href);
-    const result = await fetchOnce(this.opts.network, this.opts.trust, url, {
+    const result = await fetchOnce(this.transport, url, {
       ...init,
       headers: { ...(cookie ? { cookie } : {}), ...init.headers },
     });
     attempts.push(result.attempt);
+    if (url.protocol === 'https:' && result.response?.headers['strict-transport-security']) this.hsts.add(url.hostname);
     const setCookie = result.response?.headers['set-cookie'] ?? [];
     for (const c of setCookie) await this.jar.setCookie(c, url.href).catch(() => undefined);
     return result;
@@ -174,4 +229,21 @@ function safeJson(text: string): any {
   } catch {
     return null;
   }
+}
+
+/** HTTP CONNECT through an open connection (node's http client does the protocol). */
+function connectThrough(socket: Duplex, host: string, port: number): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ createConnection: () => socket as Socket, method: 'CONNECT', path: `${host}:${port}`, headers: { host: `${host}:${port}` } });
+    req.once('connect', (res, tunnel, head) => {
+      if (res.statusCode !== 200) {
+        tunnel.destroy();
+        return reject(new TlsRefusal('TUNNEL_REFUSED', `the tunnel exit refused ${host}:${port}: ${res.statusCode} ${res.statusMessage}`));
+      }
+      if (head.length) tunnel.unshift(head);
+      resolve(tunnel);
+    });
+    req.once('error', (err: Error & { code?: string }) => reject(new TlsRefusal(err.code ?? 'TUNNEL_ERROR', err.message)));
+    req.end();
+  });
 }

@@ -1,4 +1,5 @@
-import { buildCertificate, type DistinguishedName, type SignedCertificate } from './certificate.ts';
+import { buildCertificate, type DistinguishedName, type RawExtension, type SignedCertificate } from './certificate.ts';
+import { sctListExtension, type CtLog } from './ct.ts';
 import { caExtensions, serverLeafExtensions, type NameConstraintSpec } from './extensions.ts';
 import type { LabKey } from './keys.ts';
 import type { CertEntropy } from './randomness.ts';
@@ -77,9 +78,15 @@ export function createIntermediate(
 /** A server certificate as a public CA issues it today: 90 days, SAN, EKU serverAuth. */
 export function issueServerCertificate(
   issuer: Authority,
-  opts: { names: string[]; key: LabKey; entropy: CertEntropy; organization?: string },
+  opts: { names: string[]; key: LabKey; entropy: CertEntropy; ctLog?: CtLog },
 ): SignedCertificate {
   const now = opts.entropy.now().getTime();
+  const extensions: Array<Record<string, unknown> | RawExtension> = serverLeafExtensions({
+    names: opts.names,
+    subjectKey: opts.key.publicKey,
+    issuerKey: issuer.key.publicKey,
+  });
+  if (opts.ctLog) extensions.push(sctListExtension(opts.ctLog, opts.names, new Date(now - DAY)));
   return buildCertificate(
     {
       serialHex: randomSerial(opts.entropy),
@@ -88,7 +95,7 @@ export function issueServerCertificate(
       notBefore: new Date(now - DAY),
       notAfter: new Date(now + 89 * DAY),
       publicKey: opts.key.publicKey,
-      extensions: serverLeafExtensions({ names: opts.names, subjectKey: opts.key.publicKey, issuerKey: issuer.key.publicKey }),
+      extensions,
     },
     issuer.key.privateKey,
   );

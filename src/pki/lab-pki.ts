@@ -10,6 +10,7 @@ import { LAB_DNS_SUFFIXES } from '../../lab/state-ca-profiles.ts';
 import { createIntermediate, createRoot, issueServerCertificate, type Authority } from './authority.ts';
 import { forgeLeaf, type ForgedLeaf } from './forge-leaf.ts';
 import type { NameConstraintSpec } from './extensions.ts';
+import { createCtLog, type CtLog } from './ct.ts';
 import { generateRsaKey, KeyPool } from './keys.ts';
 import type { StateCaProfile } from './profiles.ts';
 import { systemEntropy, type CertEntropy } from './randomness.ts';
@@ -50,6 +51,8 @@ export interface LabPki {
   webIntermediate: Authority;
   stateRoot: Authority;
   stateIntermediate: Authority;
+  /** The lab's CT log, whose SCTs every web-PKI site certificate carries. */
+  ctLog: CtLog;
   files: TrustFiles;
   site(name: string): SiteCredentials;
   /** Forge (or reuse) the leaf for a real certificate the interceptor fetched upstream. */
@@ -112,9 +115,10 @@ export async function createLabPki(opts: LabPkiOptions): Promise<LabPki> {
     nameConstraints: nameConstraints ?? undefined,
   });
 
+  const ctLog = createCtLog();
   const sites = new Map<string, SiteCredentials>();
   opts.siteNames.forEach((name, i) => {
-    const leaf = issueServerCertificate(webIntermediate, { names: [name], key: siteKeys[i], entropy });
+    const leaf = issueServerCertificate(webIntermediate, { names: [name], key: siteKeys[i], entropy, ctLog });
     sites.set(name, { certChainPem: leaf.pem + webIntermediate.cert.pem, keyPem: siteKeys[i].privateKeyPem });
   });
 
@@ -128,6 +132,7 @@ export async function createLabPki(opts: LabPkiOptions): Promise<LabPki> {
     webIntermediate,
     stateRoot,
     stateIntermediate,
+    ctLog,
     files,
     site(name) {
       const creds = sites.get(name);

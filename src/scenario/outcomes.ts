@@ -56,7 +56,7 @@ export class FlowIndex {
     const protocol = attempt.scheme === 'http' ? 'http' : 'tls';
     return this.connections.filter((c) => {
       const t = Date.parse(c.time);
-      return c.line === window.client && c.destinationName === attempt.site && c.protocol === protocol && t >= window.from && t <= window.to;
+      return c.line === window.client && c.destinationName === (attempt.via ?? attempt.site) && c.protocol === protocol && t >= window.from && t <= window.to;
     });
   }
 

@@ -17,7 +17,9 @@ import { z } from 'zod';
 // Closed sets. Exported as arrays so the CLI, the report and error messages name the same values.
 
 /** Suffixes of the names the lab may use; anything else is outside the lab. */
-export const LAB_HOSTNAME_SUFFIXES = ['.example', '.test'] as const;
+// .invalid (RFC 2606) names the lab's stand-in for a site outside the lab's names: it can
+// never resolve on the real internet, and the state CA's name constraints exclude it.
+export const LAB_HOSTNAME_SUFFIXES = ['.example', '.test', '.invalid'] as const;
 
 /** The state CA profiles in lab/ (research: 2019 Qaznet Trust Network, 2020 ISCA). */
 export const STATE_CA_PROFILES = ['qaznet-2019', 'isca-2020'] as const;
@@ -69,7 +71,7 @@ export type CaptureKind = (typeof CAPTURE_KINDS)[number];
 // Names.
 
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
-const LAB_HOST_RE = new RegExp(`^(?:${LABEL}\\.)+(?:example|test)$`);
+const LAB_HOST_RE = new RegExp(`^(?:${LABEL}\\.)+(?:example|test|invalid)$`);
 const KEBAB_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** True for a lowercase hostname under one of the lab's reserved suffixes. */
@@ -176,6 +178,30 @@ export const InterceptorSchema = z
   .transform((i) => ({ ...i, targets: i.targets ?? [] }))
   .describe('The ISP box on the path: which connections it re-signs and what it does with plain HTTP');
 
+export const CLIENT_PROGRAMS = ['scripted', 'chromium'] as const;
+export const BLOCKLIST_EMULATIONS = ['chrome-2019', 'chrome-2020', 'firefox-2019'] as const;
+export const PIN_KINDS = ['site-key', 'issuing-ca'] as const;
+export const CT_RULES = ['every-chain', 'public-roots-only'] as const;
+
+export const DefencesSchema = z
+  .strictObject({
+    blockedRoots: z
+      .enum(BLOCKLIST_EMULATIONS)
+      .optional()
+      .describe("Emulate a browser's block list of interception roots as of that release (Chromium SPKI block list / Firefox OneCRL)"),
+    pins: z
+      .record(z.string(), z.enum(PIN_KINDS))
+      .optional()
+      .describe("Pinned sites: site-key (the site's own public key) or issuing-ca (its CA's key)"),
+    certificateTransparency: z
+      .enum(CT_RULES)
+      .optional()
+      .describe('Demand SCTs: on every-chain, or only on chains to publicly trusted roots (Chromium)'),
+    frontDomain: LabHostname.optional().describe('Domain fronting: SNI and TCP go to this front; the Host header names the real site'),
+    tunnel: LabHostname.optional().describe('Send everything through a pinned TLS tunnel to this exit beyond the ISP'),
+  })
+  .describe('Defences against interception');
+
 export const ClientSpecSchema = z
   .strictObject({
     name: KebabName('a client name').describe('Unique kebab-case name, used in expectations and the report'),
@@ -185,6 +211,12 @@ export const ClientSpecSchema = z
       .min(1)
       .superRefine((t, ctx) => reportDuplicates(t, (x) => x, [], 'trust store', ctx))
       .describe('Trust stores this client holds: web (the public web PKI), state (the installed state root)'),
+    program: z
+      .enum(CLIENT_PROGRAMS)
+      .default('scripted')
+      .describe('What runs the session: scripted (Node TLS), or real Chromium'),
+    clickThrough: z.boolean().optional().describe('The user clicks through certificate warnings where the browser allows it'),
+    defences: DefencesSchema.optional(),
   })
   .describe('A simulated subscriber');
 

@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { fetchOnce } from '../../src/clients/http-client.ts';
+import { directTransport, fetchOnce } from '../../src/clients/http-client.ts';
 import { LocalLab } from '../../src/runtime/local/local-lab.ts';
 import { resolveScenario } from '../../src/scenario/loader.ts';
 import { pemToDer } from '../../src/pki/certificate.ts';
@@ -48,18 +48,18 @@ async function firstVersusCached(): Promise<{ first: number[]; cached: number[];
       const d = lab.describe();
       const trust = [await readFile(d.trust.webRoot, 'utf8'), await readFile(d.trust.stateRoot, 'utf8')];
       const routes = new Map(d.hosts.filter((h) => h.routes).map((h) => [h.name, h.routes!]));
-      const network = { resolve: (n: string, s: 'https' | 'http') => routes.get(n)?.[s] ?? null };
+      const transport = directTransport({ resolve: (n: string, s: 'https' | 'http') => routes.get(n)?.[s] ?? null }, trust);
       const url = new URL('https://mail.example/');
       // Let the key pool fill as it does while a teacher talks; then the first request is cold
       // for everything else: the device's upstream look, the forging, the proxy for that host.
       await new Promise((r) => setTimeout(r, 1500));
       let t = performance.now();
-      const r1 = await fetchOnce(network, trust, url);
+      const r1 = await fetchOnce(transport, url);
       first.push(performance.now() - t);
       if (r1.response?.status !== 200) throw new Error(`first request failed: ${JSON.stringify(r1.attempt)}`);
       for (let j = 0; j < 20; j++) {
         t = performance.now();
-        const r = await fetchOnce(network, trust, url);
+        const r = await fetchOnce(transport, url);
         cached.push(performance.now() - t);
         if (r.response?.status !== 200) throw new Error('cached request failed');
       }

@@ -9,6 +9,8 @@ import { labSites } from '../../../lab/sites/index.ts';
 import { STATE_CA_PROFILES } from '../../../lab/state-ca-profiles.ts';
 import { ScriptedClient } from '../../clients/scripted-session.ts';
 import type { ClientNetwork } from '../../clients/network.ts';
+import type { TrustFacts } from '../../clients/trust-facts.ts';
+import { pemToDer } from '../../pki/certificate.ts';
 import type { Endpoint } from '../../interceptor/events.ts';
 import { Interceptor } from '../../interceptor/interceptor.ts';
 import type { InterceptPolicySpec } from '../../interceptor/policy.ts';
@@ -49,6 +51,7 @@ export function policyOf(scenario: Scenario): InterceptPolicySpec {
 export class LocalLab implements Lab {
   readonly runtime = 'local' as const;
   private readonly clients = new Map<string, ScriptedClient>();
+  private readonly facts: TrustFacts;
 
   private constructor(
     readonly scenario: Scenario,
@@ -59,7 +62,10 @@ export class LocalLab implements Lab {
     /** line (client name, or BY_HAND) → site → where that line reaches it through the box. */
     private readonly lines: Map<string, Map<string, Route>>,
     private readonly keepState: boolean,
-  ) {}
+    hstsSites: string[],
+  ) {
+    this.facts = trustFacts(scenario, pki, hstsSites);
+  }
 
   static async start(scenario: Scenario, opts: LocalLabOptions = {}): Promise<LocalLab> {
     const stateDir = await createLabStateDir(scenario.name, opts.stateRoot);
@@ -107,7 +113,8 @@ export class LocalLab implements Lab {
         }
         lines.set(line, routes);
       }
-      return new LocalLab(scenario, stateDir, pki0, sites, interceptor, lines, !!opts.keepState);
+      const hsts = definitions.filter((d) => d.hsts).map((d) => d.name);
+      return new LocalLab(scenario, stateDir, pki0, sites, interceptor, lines, !!opts.keepState, hsts);
     } catch (err) {
       // A half-failed start tears down what it started (style.md 8).
       for (const undo of cleanup.reverse()) await undo();
@@ -178,7 +185,7 @@ export class LocalLab implements Lab {
         localAddress: this.clientAddress(name),
         resolve: (host, scheme) => this.lines.get(name)?.get(host)?.[scheme] ?? null,
       };
-      c = new ScriptedClient({ name, trust, network });
+      c = new ScriptedClient({ spec, trust, network, facts: this.facts });
       this.clients.set(name, c);
     }
     return c;
@@ -210,4 +217,25 @@ export class LocalLab implements Lab {
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
+}
+
+/** What clients' defences know, made from this lab's fresh keys (see TrustFacts). */
+function trustFacts(scenario: Scenario, pki: LabPki, hstsSites: string[]): TrustFacts {
+  const spki = (der: Buffer) => describeCertificate(der).spkiSha256;
+  const issuingCa = spki(pki.webIntermediate.cert.der);
+  const pins: TrustFacts['pins'] = {};
+  for (const name of Object.keys(SITE_HOST_NUMBERS)) {
+    if (name === INSTALL_PAGE_HOST) continue;
+    const leaf = pki.site(name).certChainPem.split('-----END CERTIFICATE-----')[0] + '-----END CERTIFICATE-----';
+    pins[name] = { siteKey: spki(pemToDer(leaf)), issuingCa };
+  }
+  return {
+    stateProfile: scenario.stateCa.profile,
+    stateSpkis: [spki(pki.stateRoot.cert.der), spki(pki.stateIntermediate.cert.der)],
+    webRootSpki: spki(pki.webRoot.cert.der),
+    pins,
+    // The real targets were on the HSTS preload list; the lab preloads its HSTS sites likewise.
+    hstsPreload: hstsSites,
+    ctLog: { id: pki.ctLog.id, publicKeyPem: pki.ctLog.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+  };
 }
