@@ -18,7 +18,15 @@ export const SITE_HOST_NUMBERS: Record<string, number> = {
   'mail.example': 12,
   'search.example': 13,
   'news.example': 14,
+  // A CDN edge serving several customers' names (what makes domain fronting work).
+  'cdn.example': 15,
+  // A VPN exit beyond the ISP (the tunnel defence).
+  'vpn.example': 16,
+  // Stands for a real-world site outside the lab's names (.invalid, RFC 2606).
+  'www.outside.invalid': 17,
 };
+
+export const TUNNEL_EXIT_HOST = 'vpn.example';
 
 export const INSTALL_PAGE_HOST = 'qca.example';
 

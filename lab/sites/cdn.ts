@@ -129,7 +129,7 @@ function proxy(req: IncomingMessage, res: ServerResponse, host: string, origin: 
       res.destroy();
       return;
     }
-    sendText(res, 502, `Bad Gateway: ${CDN_NAME} could not get ${host}${req.url ?? '/'} from its origin: ${err.message}.\n`, { Via: VIA });
+    sendText(res, 502, `Bad Gateway: ${CDN_NAME} could not get ${host}${req.url ?? '/'} from its origin: ${err.message}.\n`);
   });
   // The client went away before the whole answer was sent: stop asking the origin.
   res.once('close', () => {
@@ -144,8 +144,9 @@ function sendableCloseCode(code: number): boolean {
   return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
 }
 
+/** Passes one side's close on to the other; an abnormal end (1006, no close frame) ends it at once. */
 function closeWith(ws: WebSocket, code: number, reason: Buffer | string): void {
-  if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+  if (ws.readyState === WebSocket.CONNECTING || code === 1006) ws.terminate();
   else if (sendableCloseCode(code)) ws.close(code, reason);
   else ws.close();
 }
@@ -192,6 +193,7 @@ function relayWebSockets(wss: WebSocketServer, opts: CdnOptions): void {
       if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary });
     });
     upstream.on('error', (err) => {
+      // 1014: the gateway got no good answer from upstream (IANA WebSocket close codes).
       // A close reason is at most 123 bytes (RFC 6455 section 5.5).
       if (client.readyState === WebSocket.OPEN) client.close(1014, `Bad Gateway: ${err.message}`.slice(0, 120));
     });

@@ -1,6 +1,7 @@
 /** `tlslab`: argument parsing only; each command lives in its own file (style.md 11). */
 import { Command } from 'commander';
 import { listCommand } from './commands/list.ts';
+import { matrixCommand } from './commands/matrix.ts';
 import { runCommand } from './commands/run.ts';
 import { upCommand } from './commands/up.ts';
 import { exitWithError } from './errors.ts';
@@ -20,6 +21,15 @@ program
   .addOption(OPTIONS.stateDir())
   .addOption(OPTIONS.keepState())
   .action(runCommand);
+
+program
+  .command('matrix')
+  .description('every client profile against every interceptor variant, from real handshakes')
+  .addOption(OPTIONS.json())
+  .addOption(OPTIONS.markdown())
+  .addOption(OPTIONS.only())
+  .addOption(OPTIONS.stateDir())
+  .action(matrixCommand);
 
 program.command('list').description('list the scenarios with one-line descriptions').action(listCommand);
 

@@ -5,6 +5,8 @@ export const OPTIONS = {
   json: () => new Option('--json <file>', 'write the report as JSON (the report contract of docs/architecture.md)'),
   har: () => new Option('--har <file>', 'write what the interceptor read as HAR 1.2 (opens in Chrome DevTools)'),
   keylog: () => new Option('--keylog <file>', "write the interceptor's TLS secrets as SSLKEYLOGFILE lines (for Wireshark)"),
+  markdown: () => new Option('--markdown <file>', 'write the matrix as a Markdown document'),
+  only: () => new Option('--only <scenarios...>', 'run only these interceptor variants (scenario names)'),
   stateDir: () =>
     new Option('--state-dir <dir>', "parent folder of the lab's state folder (keys 0600, certificates, lab.json)")
       .env('TLSLAB_STATE_DIR')

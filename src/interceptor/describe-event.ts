@@ -23,6 +23,8 @@ export function describeEvent(e: InterceptorEvent): string | null {
       return `dropped garbage from ${e.client.address}:${e.client.port}: ${e.message}`;
     case 'upstream-error':
       return `flow ${e.flow}: upstream error: ${e.message}`;
+    case 'upstream-hello':
+      return `the box's own ClientHello upstream (${e.version}) grades ${e.grade}${e.reasons.length ? `: ${e.reasons.join('; ')}` : ''}`;
     case 'closed':
       return null;
   }

@@ -41,6 +41,7 @@ export type InterceptorEvent =
   | { type: 'client-tls-ok'; flow: string; time: string; protocol: string | null; cipher: string | null }
   | { type: 'capture'; flow: string; time: string; client: Endpoint; line: string | null; site: string; kind: CaptureKind; value: string }
   | { type: 'closed'; flow: string; time: string; bytesFromClient: number; bytesFromServer: number; requests: number }
+  | { type: 'upstream-hello'; time: string; destination: Endpoint; version: string; grade: 'A' | 'B' | 'C' | 'F'; reasons: string[] }
   | { type: 'install-page-redirect'; flow: string; time: string; host: string; location: string }
   | { type: 'garbage'; time: string; client: Endpoint; port: number; message: string }
   | { type: 'upstream-error'; flow: string; time: string; message: string };

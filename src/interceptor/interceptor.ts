@@ -16,6 +16,7 @@ import type { Endpoint, InterceptorEvent } from './events.ts';
 import type { Exchange } from './exports/exchange.ts';
 import { MitmProxies, type Flow } from './mitm.ts';
 import { decideOnUpstream, decideTls, type InterceptPolicySpec } from './policy.ts';
+import { gradeHello } from './grade.ts';
 import { splice } from './splice.ts';
 import { fetchUpstreamCertificate, type UpstreamCertificate } from './upstream-probe.ts';
 
@@ -51,6 +52,7 @@ export class Interceptor implements AsyncDisposable {
   private readonly upstreamCache = new Map<string, Promise<UpstreamCertificate>>();
   private readonly mitm: MitmProxies;
   private readonly helloTimeoutMs: number;
+  private upstreamGraded = false;
 
   constructor(private readonly opts: InterceptorOptions) {
     this.helloTimeoutMs = opts.helloTimeoutMs ?? 10_000;
@@ -178,6 +180,13 @@ export class Interceptor implements AsyncDisposable {
     if (!cached) {
       cached = fetchUpstreamCertificate(destination, sni, [this.opts.pki.webRoot.cert.pem]);
       this.upstreamCache.set(key, cached);
+      cached.then((r) => {
+        // The device's own ClientHello, graded once: it is the same for every host.
+        if (!r.hello || this.upstreamGraded) return;
+        this.upstreamGraded = true;
+        const g = gradeHello(r.hello);
+        this.log.add({ type: 'upstream-hello', time: now(), destination, version: g.version, grade: g.grade, reasons: g.reasons });
+      });
       // Failures are not cached: the server may just be starting.
       cached.then((r) => !r.certDer && this.upstreamCache.delete(key));
     }

@@ -3,7 +3,11 @@
  * TLS 1.0 record layer, TLS 1.2 hello, 13 cipher suites), and intercepted only when that
  * certificate was browser-trusted. The same hello is used for the proxied upstream requests.
  */
+import { connect as netConnect } from 'node:net';
+import { Duplex, PassThrough } from 'node:stream';
 import { connect } from 'node:tls';
+import { getExtensionData, readTlsClientHello } from 'read-tls-client-hello';
+import type { HelloToGrade } from './grade.ts';
 import type { Endpoint } from './events.ts';
 
 /** 13 suites a 2019 middlebox offered: ECDHE and static-RSA, GCM and CBC (graded B by MITMEngine's rules). */
@@ -31,6 +35,8 @@ export interface UpstreamCertificate {
   /** Chains to a root the web trusts (the name is not checked: the paper's trigger does not). */
   trusted: boolean;
   error: string | null;
+  /** The device's own ClientHello, as it went on the wire (what the grade is computed from). */
+  hello: HelloToGrade | null;
 }
 
 export function fetchUpstreamCertificate(
@@ -40,9 +46,17 @@ export function fetchUpstreamCertificate(
   timeoutMs = 5000,
 ): Promise<UpstreamCertificate> {
   return new Promise((resolve) => {
+    const raw = netConnect({ host: destination.address, port: destination.port });
+    const { tapped, sent } = tapWrites(raw);
+    const helloRead = readTlsClientHello(sent).then(
+      (h): HelloToGrade => {
+        const versions = getExtensionData(h, 'supported_versions')?.versions as number[] | undefined;
+        return { version: Math.max(h.version, ...(versions ?? []).filter((v) => (v & 0x0f0f) !== 0x0a0a)), cipherSuites: h.cipherSuites };
+      },
+      () => null,
+    );
     const socket = connect({
-      host: destination.address,
-      port: destination.port,
+      socket: tapped,
       servername: sni,
       ca: webRoots,
       rejectUnauthorized: false,
@@ -51,10 +65,13 @@ export function fetchUpstreamCertificate(
       checkServerIdentity: () => undefined,
       ...DEVICE_TLS,
     });
-    const done = (result: UpstreamCertificate) => {
+    const done = (result: Omit<UpstreamCertificate, 'hello'>) => {
       socket.destroy();
-      resolve(result);
+      raw.destroy();
+      sent.end();
+      helloRead.then((hello) => resolve({ ...result, hello }));
     };
+    raw.on('error', (err) => done({ certDer: null, trusted: false, error: err.message }));
     socket.setTimeout(timeoutMs, () => done({ certDer: null, trusted: false, error: `no TLS answer within ${timeoutMs} ms` }));
     socket.once('secureConnect', () => {
       const cert = socket.getPeerX509Certificate();
@@ -66,4 +83,31 @@ export function fetchUpstreamCertificate(
     });
     socket.once('error', (err) => done({ certDer: null, trusted: false, error: err.message }));
   });
+}
+
+/** A socket whose outgoing bytes are also copied to `sent`, so the device can read its own hello. */
+function tapWrites(raw: import('node:net').Socket): { tapped: Duplex; sent: PassThrough } {
+  const sent = new PassThrough();
+  const tapped = new Duplex({
+    read() {
+      raw.resume();
+    },
+    write(chunk, encoding, callback) {
+      if (!sent.writableEnded) sent.write(chunk);
+      raw.write(chunk, encoding, callback);
+    },
+    final(callback) {
+      raw.end(callback);
+    },
+    destroy(err, callback) {
+      raw.destroy();
+      callback(err);
+    },
+  });
+  raw.on('data', (c) => {
+    if (!tapped.push(c)) raw.pause();
+  });
+  raw.on('end', () => tapped.push(null));
+  raw.on('error', (e) => tapped.destroy(e));
+  return { tapped, sent };
 }

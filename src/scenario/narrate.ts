@@ -37,6 +37,11 @@ export function narrateReport(report: Report, style: Style = plain): string {
   line(`           └─ ${report.stateCa.intermediate.subject} signs the forged certificates`);
   for (const l of wrap(report.stateCa.note, WIDTH - 11)) line(`           ${style.dim(l)}`);
   line(`ISP box    ${wrap(report.interceptor.explain, WIDTH - 11).join('\n           ')}`);
+  if (report.upstreamGrade) {
+    const g = report.upstreamGrade;
+    const text = `Its own TLS to the real servers grades ${g.grade} (MITMEngine rules): ${g.version}${g.reasons.length ? '; ' + g.reasons.join('; ') : ''}`;
+    for (const l of wrap(text, WIDTH - 11)) line(`           ${style.dim(l)}`);
+  }
 
   report.steps.forEach((step, i) => {
     line();

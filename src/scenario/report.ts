@@ -74,6 +74,8 @@ export interface Report {
     note: string;
   };
   interceptor: { policy: string; explain: string };
+  /** MITMEngine-style grade of the box's upstream ClientHello; null when it never went upstream. */
+  upstreamGrade: { grade: 'A' | 'B' | 'C' | 'F'; version: string; reasons: string[] } | null;
   steps: ReportStep[];
   results: ReportResult[];
   captured: ReportCapture[];

@@ -3,6 +3,7 @@
  * walkthrough; then join the clients' view with the interceptor's into the report.
  */
 import type { StepRun } from '../clients/scripted-session.ts';
+import type { InterceptorEvent } from '../interceptor/events.ts';
 import type { Lab } from '../runtime/lab.ts';
 import { checkExpectations } from './expectations.ts';
 import { combineOutcomes, FlowIndex, outcomeOf, type AttemptOutcome, type StepWindow } from './outcomes.ts';
@@ -106,6 +107,7 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
         : 'The state CA is NOT name-constrained: like the real one, it can vouch for any name on the web.',
     },
     interceptor: { policy: scenario.interceptor.policy, explain: explainInterceptor(scenario.interceptor) },
+    upstreamGrade: upstreamGradeOf(events),
     steps,
     results,
     captured,
@@ -117,4 +119,9 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
   report.passed = report.expectations.every((x) => x.met);
   report.durationMs = Date.now() - started;
   return report;
+}
+
+function upstreamGradeOf(events: InterceptorEvent[]): Report['upstreamGrade'] {
+  const e = events.find((x) => x.type === 'upstream-hello');
+  return e && e.type === 'upstream-hello' ? { grade: e.grade, version: e.version, reasons: e.reasons } : null;
 }

@@ -11,6 +11,7 @@
  * reserve both), so no scenario can point a client or the interceptor at a real site
  * (design.md, "Safety, always").
  */
+import { CLIENT_PROFILES } from '../../lab/client-profiles.ts';
 import { z } from 'zod';
 
 // ---------------------------------------------------------------------------------------------
@@ -312,6 +313,14 @@ export const ExpectationSchema = z
   )
   .describe('What the report must show for one client and site');
 
+/** This scenario as one column of `tlslab matrix`: which steps every standard client profile takes, and what must happen. */
+export const MatrixSchema = z
+  .strictObject({
+    steps: z.array(z.string()).min(1).describe('Ids of the session steps each client profile takes in the matrix'),
+    expect: z.array(ExpectationSchema).default([]).describe('What each client profile must meet in this column'),
+  })
+  .describe('This scenario as a column of `tlslab matrix`');
+
 export const ScenarioSchema = z
   .strictObject({
     name: KebabName('the scenario name').describe("The scenario's name; must equal the file name without .yaml"),
@@ -323,6 +332,7 @@ export const ScenarioSchema = z
     clients: z.array(ClientSpecSchema).min(1).describe('The subscribers; each lives the whole session'),
     session: z.array(SessionStepSchema).min(1).describe('The steps every client takes, in order'),
     expect: z.array(ExpectationSchema).default([]).describe('What the report must show; checked after the run'),
+    matrix: MatrixSchema.optional(),
   })
   .superRefine((s, ctx) => {
     reportDuplicates(s.clients, (c) => c.name, ['clients'], 'client name', ctx, 'name');
@@ -338,6 +348,22 @@ export const ScenarioSchema = z
         ctx.addIssue({ code: 'custom', path: ['expect', i, 'site'], message: `no session step visits "${e.site}"; the steps visit ${[...visited].join(', ')}` });
       }
     });
+    if (s.matrix) {
+      const ids = s.session.map((st) => st.id);
+      s.matrix.steps.forEach((id, i) => {
+        if (!ids.includes(id)) ctx.addIssue({ code: 'custom', path: ['matrix', 'steps', i], message: `no session step has the id "${id}"; the steps are ${ids.join(', ')}` });
+      });
+      const profiles = CLIENT_PROFILES.map((c) => c.name);
+      const matrixSites = new Set(s.session.filter((st) => s.matrix!.steps.includes(st.id)).map((st) => siteOf(st.action)));
+      s.matrix.expect.forEach((e, i) => {
+        if (!profiles.includes(e.client)) {
+          ctx.addIssue({ code: 'custom', path: ['matrix', 'expect', i, 'client'], message: `no client profile is named "${e.client}"; the profiles are ${profiles.join(', ')}` });
+        }
+        if (!matrixSites.has(e.site)) {
+          ctx.addIssue({ code: 'custom', path: ['matrix', 'expect', i, 'site'], message: `no matrix step visits "${e.site}"; they visit ${[...matrixSites].join(', ')}` });
+        }
+      });
+    }
   })
   .describe('A tls-interception-lab scenario');
 

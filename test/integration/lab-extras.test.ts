@@ -107,7 +107,12 @@ beforeAll(async () => {
     name: 'vpn.example',
     address: '127.80.12.40',
     tls: { certChainPem: cert('vpn.example').certPem, keyPem: cert('vpn.example').keyPem },
-    resolve: (host, port) => (host === 'bank.example' && port === 443 ? { address: bank.address, port: bank.httpsPort! } : null),
+    resolve: (host, port) => {
+      if (port !== 443) return null;
+      if (host === 'bank.example') return { address: bank.address, port: bank.httpsPort! };
+      if (host === 'down.example') return { address: '127.80.12.99', port: 9 };
+      return null;
+    },
   });
   running.push(exit);
   exit.onTunnel((e) => tunnels.push(e));
@@ -198,13 +203,17 @@ describe('cdn.example (domain fronting)', () => {
     expect(down.text).toContain('could not get mail.example/inbox from its origin: connect ECONNREFUSED 127.80.12.99:9');
   });
 
-  it('relays a WebSocket to the origin named by Host', async () => {
+  function wsViaCdn(host: string, pathname: string): WebSocket {
     const options: WebSocket.ClientOptions & { servername: string } = {
       servername: 'cdn.example',
       ca: cert('cdn.example').certPem,
-      headers: { Host: 'social.example' },
+      headers: { Host: host },
     };
-    const ws = new WebSocket(`wss://${cdn.address}:${cdn.httpsPort}/chat`, options);
+    return new WebSocket(`wss://${cdn.address}:${cdn.httpsPort}${pathname}`, options);
+  }
+
+  it('relays a WebSocket to the origin named by Host', async () => {
+    const ws = wsViaCdn('social.example', '/chat');
     const messages: Array<{ from: string; text: string }> = [];
     ws.on('message', (data) => messages.push(JSON.parse(data.toString()) as { from: string; text: string }));
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
@@ -217,6 +226,13 @@ describe('cdn.example (domain fronting)', () => {
     ws.close(1000);
     expect(await closed).toBe(1000);
     expect(originLog).toContainEqual(expect.objectContaining({ site: 'social.example', scheme: 'wss', path: '/chat', status: 101 }));
+  });
+
+  it('closes a relayed WebSocket with 1014 Bad Gateway when the origin refuses it', async () => {
+    const ws = wsViaCdn('social.example', '/admin');
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    ws.on('error', () => undefined);
+    expect(await closed).toEqual({ code: 1014, reason: 'Bad Gateway: Unexpected server response: 404' });
   });
 });
 
@@ -277,6 +293,13 @@ describe('vpn.example (tunnel exit)', () => {
       expect(tunnels).toContainEqual({ remote: '127.0.0.1', target, ok: false });
     }
     expect((await connectThroughExit('no-port.example')).status).toBe(400);
+  });
+
+  it('answers 502 when a lab host it may reach is down', async () => {
+    const reply = await connectThroughExit('down.example:443');
+    expect(reply.status).toBe(502);
+    expect(reply.text).toContain('vpn.example could not reach down.example:443: connect ECONNREFUSED 127.80.12.99:9');
+    expect(tunnels).toContainEqual({ remote: '127.0.0.1', target: 'down.example:443', ok: false });
   });
 
   it('answers 405 to anything but CONNECT', async () => {

@@ -4,7 +4,7 @@
  * ISP box's address for every site (see lab/topology.ts); the box learns the original
  * destination from the address the connection arrived on, as a TPROXY box does.
  */
-import { INSTALL_PAGE_HOST, LOCAL_BLOCKS, SITE_HOST_NUMBERS, clientAddress } from '../../../lab/topology.ts';
+import { INSTALL_PAGE_HOST, LOCAL_BLOCKS, SITE_HOST_NUMBERS, TUNNEL_EXIT_HOST, clientAddress } from '../../../lab/topology.ts';
 import { labSites } from '../../../lab/sites/index.ts';
 import { STATE_CA_PROFILES } from '../../../lab/state-ca-profiles.ts';
 import { ScriptedClient } from '../../clients/scripted-session.ts';
@@ -18,7 +18,17 @@ import { createLabPki, type LabPki } from '../../pki/lab-pki.ts';
 import { describeCertificate } from '../../pki/inspect.ts';
 import type { Scenario, SessionStep } from '../../scenario/schema.ts';
 import { startSite } from '../../sites/serve.ts';
-import type { RunningSite } from '../../sites/site.ts';
+import { startTunnelExit } from '../../sites/tunnel-exit.ts';
+import { cdnSite, outsideSite } from '../../../lab/sites/index.ts';
+
+/** A lab host on the internet side: a site, or the tunnel exit. */
+interface RunningHost {
+  name: string;
+  address: string;
+  httpsPort?: number;
+  httpPort?: number;
+  close(): Promise<void>;
+}
 import type { Lab, LabDescription, LabHost } from '../lab.ts';
 import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
 
@@ -57,7 +67,7 @@ export class LocalLab implements Lab {
     readonly scenario: Scenario,
     private readonly stateDir: string,
     private readonly pki: LabPki,
-    private readonly sites: RunningSite[],
+    private readonly sites: RunningHost[],
     private readonly interceptor: Interceptor,
     /** line (client name, or BY_HAND) → site → where that line reaches it through the box. */
     private readonly lines: Map<string, Map<string, Route>>,
@@ -85,7 +95,16 @@ export class LocalLab implements Lab {
         fileStem: profile.installFileStem,
         authorityName: describeCertificate(pki0.stateRoot.cert.der).subjectCommonName ?? profile.id,
       });
-      const sites: RunningSite[] = [];
+      const realEndpoint = (host: string, port: number) => {
+        const s = sites.find((x) => x.name === host);
+        const p = s && (port === 80 ? s.httpPort : port === 443 ? s.httpsPort : undefined);
+        return s && p ? { address: s.address, port: p } : null;
+      };
+      definitions.push(
+        cdnSite({ origins: (host) => (host === 'cdn.example' ? null : realEndpoint(host, 443)), originRoots: [pki0.webRoot.cert.pem] }),
+        outsideSite(),
+      );
+      const sites: RunningHost[] = [];
       for (const def of definitions) {
         const site = await startSite(def, {
           address: `${LOCAL_BLOCKS.internet}.${SITE_HOST_NUMBERS[def.name]}`,
@@ -94,6 +113,14 @@ export class LocalLab implements Lab {
         sites.push(site);
         cleanup.push(() => site.close());
       }
+      const exit = await startTunnelExit({
+        name: TUNNEL_EXIT_HOST,
+        address: `${LOCAL_BLOCKS.internet}.${SITE_HOST_NUMBERS[TUNNEL_EXIT_HOST]}`,
+        tls: pki0.site(TUNNEL_EXIT_HOST),
+        resolve: realEndpoint,
+      });
+      cleanup.push(() => exit.close());
+      sites.push({ name: exit.name, address: exit.address, httpsPort: exit.port, close: () => exit.close() });
       const interceptor = new Interceptor({ pki: pki0, policy: policyOf(scenario) });
       cleanup.push(() => interceptor.close());
       // Every subscriber has its own line into the box (its own set of ports on the route to
@@ -108,7 +135,9 @@ export class LocalLab implements Lab {
           if (site.httpsPort) {
             route.https = await interceptor.listen({ address, port: 0, protocol: 'tls', originalDestination: original(site.httpsPort) });
           }
-          route.http = await interceptor.listen({ address, port: 0, protocol: 'http', originalDestination: original(site.httpPort) });
+          if (site.httpPort) {
+            route.http = await interceptor.listen({ address, port: 0, protocol: 'http', originalDestination: original(site.httpPort) });
+          }
           routes.set(site.name, route);
         }
         lines.set(line, routes);

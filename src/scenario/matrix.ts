@@ -1,0 +1,73 @@
+/**
+ * `tlslab matrix`: every standard client profile (rows) against every interceptor variant
+ * (columns: the scenarios with a `matrix:` block). Each cell comes from a real run of that
+ * variant's lab, never from a table; each is checked against the scenario file's expectations.
+ */
+import { CLIENT_PROFILES } from '../../lab/client-profiles.ts';
+import type { Lab } from '../runtime/lab.ts';
+import { runScenario } from './runner.ts';
+import type { ExpectationCheck } from './report.ts';
+import type { Outcome, RefusalCause, Scenario } from './schema.ts';
+
+export interface MatrixCell {
+  variant: string;
+  client: string;
+  site: string;
+  outcome: Outcome;
+  cause: RefusalCause | null;
+  error: string | null;
+  issuer: string | null;
+  why: string;
+}
+
+export interface MatrixReport {
+  variants: Array<{ name: string; title: string; explain: string; upstreamGrade: string | null }>;
+  clients: Array<{ name: string; description: string }>;
+  sites: string[];
+  cells: MatrixCell[];
+  expectations: Array<ExpectationCheck & { variant: string }>;
+  passed: boolean;
+  durationMs: number;
+}
+
+/** The variant as the matrix runs it: the standard profiles, the matrix steps, the matrix expectations. */
+export function matrixColumn(s: Scenario): Scenario {
+  if (!s.matrix) throw new Error(`${s.name} has no matrix block`);
+  return { ...s, clients: CLIENT_PROFILES, session: s.session.filter((st) => s.matrix!.steps.includes(st.id)), expect: s.matrix.expect };
+}
+
+export async function runMatrix(
+  variants: Scenario[],
+  startLab: (s: Scenario) => Promise<Lab>,
+  onVariant?: (name: string, ms: number) => void,
+): Promise<MatrixReport> {
+  const started = Date.now();
+  const report: MatrixReport = {
+    variants: [],
+    clients: CLIENT_PROFILES.map((c) => ({ name: c.name, description: c.description ?? '' })),
+    sites: [],
+    cells: [],
+    expectations: [],
+    passed: true,
+    durationMs: 0,
+  };
+  for (const variant of variants) {
+    const t = Date.now();
+    const lab = await startLab(matrixColumn(variant));
+    try {
+      const r = await runScenario(lab);
+      report.variants.push({ name: variant.name, title: variant.title, explain: r.interceptor.explain, upstreamGrade: r.upstreamGrade?.grade ?? null });
+      for (const row of r.results.filter((x) => x.transport === 'tls')) {
+        report.cells.push({ variant: variant.name, client: row.client, site: row.site, outcome: row.outcome, cause: row.cause, error: row.error, issuer: row.issuer, why: row.why });
+      }
+      report.expectations.push(...r.expectations.map((e) => ({ ...e, variant: variant.name })));
+    } finally {
+      await lab.stop();
+    }
+    onVariant?.(variant.name, Date.now() - t);
+  }
+  report.sites = [...new Set(report.cells.map((c) => c.site))];
+  report.passed = report.expectations.every((e) => e.met);
+  report.durationMs = Date.now() - started;
+  return report;
+}
