@@ -1,5 +1,6 @@
 /** `tlslab`: argument parsing only; each command lives in its own file (style.md 11). */
 import { Command } from 'commander';
+import { certDiffCommand } from './commands/cert-diff.ts';
 import { listCommand } from './commands/list.ts';
 import { matrixCommand } from './commands/matrix.ts';
 import { runCommand } from './commands/run.ts';
@@ -30,6 +31,17 @@ program
   .addOption(OPTIONS.only())
   .addOption(OPTIONS.stateDir())
   .action(matrixCommand);
+
+program
+  .command('cert')
+  .description('certificate tools')
+  .command('diff')
+  .description('the certificate a site really has next to the one a subscriber is shown through the ISP box')
+  .argument('<site>', 'a lab site, e.g. bank.example')
+  .addOption(OPTIONS.scenario())
+  .addOption(OPTIONS.stateDir())
+  .option('--json', 'print both certificates and the diff as JSON')
+  .action(certDiffCommand);
 
 program.command('list').description('list the scenarios with one-line descriptions').action(listCommand);
 

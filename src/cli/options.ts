@@ -7,6 +7,7 @@ export const OPTIONS = {
   keylog: () => new Option('--keylog <file>', "write the interceptor's TLS secrets as SSLKEYLOGFILE lines (for Wireshark)"),
   markdown: () => new Option('--markdown <file>', 'write the matrix as a Markdown document'),
   only: () => new Option('--only <scenarios...>', 'run only these interceptor variants (scenario names)'),
+  scenario: () => new Option('--scenario <name>', 'the scenario whose lab to start').default('kz-2019'),
   stateDir: () =>
     new Option('--state-dir <dir>', "parent folder of the lab's state folder (keys 0600, certificates, lab.json)")
       .env('TLSLAB_STATE_DIR')

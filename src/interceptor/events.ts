@@ -2,6 +2,8 @@
  * What the interceptor saw, as plain serialisable events (mechanism emits, reports and the
  * console read). Flow ids tie a client's TCP connection to everything read on it.
  */
+import type { CertificateSummary } from '../pki/inspect.ts';
+
 export interface Endpoint {
   address: string;
   port: number;
@@ -36,7 +38,17 @@ export type InterceptorEvent =
       decision: TlsDecision | 'install-page' | 'refused';
       reason: string;
     }
-  | { type: 'forged'; time: string; destination: Endpoint; sni: string; names: string[]; issuer: string; realIssuer: string }
+  | {
+      type: 'forged';
+      time: string;
+      destination: Endpoint;
+      sni: string;
+      names: string[];
+      issuer: string;
+      realIssuer: string;
+      real: CertificateSummary;
+      forged: CertificateSummary;
+    }
   | { type: 'client-tls-failed'; flow: string; time: string; failure: ClientTlsFailure; message: string }
   | { type: 'client-tls-ok'; flow: string; time: string; protocol: string | null; cipher: string | null }
   | { type: 'capture'; flow: string; time: string; client: Endpoint; line: string | null; site: string; kind: CaptureKind; value: string }

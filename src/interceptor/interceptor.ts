@@ -198,15 +198,8 @@ export class Interceptor implements AsyncDisposable {
     if (!upstream.certDer) throw new Error(`no upstream certificate for ${sni}`);
     const leaf = await this.opts.pki.forge(upstream.certDer);
     const forged = describeCertificate(leaf.cert.der);
-    this.log.add({
-      type: 'forged',
-      time: now(),
-      destination,
-      sni,
-      names: forged.names,
-      issuer: forged.issuer,
-      realIssuer: describeCertificate(upstream.certDer).issuer,
-    });
+    const real = describeCertificate(upstream.certDer);
+    this.log.add({ type: 'forged', time: now(), destination, sni, names: forged.names, issuer: forged.issuer, realIssuer: real.issuer, real, forged });
     return leaf;
   }
 

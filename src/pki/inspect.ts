@@ -24,6 +24,9 @@ export interface CertificateSummary {
   selfSigned: boolean;
 }
 
+/** Extensions node-forge has no name for. */
+const KNOWN_EXTENSIONS: Record<string, string> = { '1.3.6.1.4.1.11129.2.4.2': 'signedCertificateTimestampList' };
+
 export function describeCertificate(cert: string | Buffer): CertificateSummary {
   const der = typeof cert === 'string' ? pemToDer(cert) : cert;
   const x = new X509Certificate(der);
@@ -49,7 +52,7 @@ export function describeCertificate(cert: string | Buffer): CertificateSummary {
     publicExponent: details.publicExponent !== undefined ? Number(details.publicExponent) : null,
     spkiSha256: createHash('sha256').update(spki).digest('base64'),
     fingerprintSha256: x.fingerprint256,
-    extensions: exts.map((e) => ({ oid: e.id, name: e.name || e.id, critical: !!e.critical })),
+    extensions: exts.map((e) => ({ oid: e.id, name: e.name || KNOWN_EXTENSIONS[e.id] || e.id, critical: !!e.critical })),
     permittedDns: nc ? (nc.permittedSubtrees ?? []).filter((s) => s.type === 2).map((s) => s.value) : null,
     selfSigned: x.subject === x.issuer && x.verify(x.publicKey),
   };

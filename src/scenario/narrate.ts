@@ -1,5 +1,6 @@
 /** The report as a person reads it in a terminal: the walkthrough, then what the state read. */
 import { explainCause } from '../clients/refusal.ts';
+import { diffTable } from '../pki/diff.ts';
 import { describeExpectation } from './expectations.ts';
 import type { Report } from './report.ts';
 import type { Outcome } from './schema.ts';
@@ -81,6 +82,13 @@ export function narrateReport(report: Report, style: Style = plain): string {
       return r ? style.outcome(r.outcome, text.padEnd(colWidth)) : text.padEnd(colWidth);
     });
     line(`   ${client.padEnd(pad)}${cells.join('')}`);
+  }
+
+  const shown = report.forged.find((f) => f.sni === 'bank.example') ?? report.forged[0];
+  if (shown) {
+    line();
+    line(style.bold(`The forged certificate next to the real one (${shown.sni})`));
+    for (const l of diffTable(shown.diff, style.bad).split('\n')) line(`   ${l}`);
   }
 
   const secrets = report.captured.filter((c) => c.kind === 'credential' || c.kind === 'cookie' || c.kind === 'header');

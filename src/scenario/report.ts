@@ -3,6 +3,7 @@
  * fields and meaning; everything else is extra.
  */
 import type { CaptureKind } from '../interceptor/events.ts';
+import type { DiffRow } from '../pki/diff.ts';
 import type { CertificateSummary } from '../pki/inspect.ts';
 import type { Expectation, Outcome, RefusalCause } from './schema.ts';
 
@@ -79,7 +80,8 @@ export interface Report {
   steps: ReportStep[];
   results: ReportResult[];
   captured: ReportCapture[];
-  forged: Array<{ sni: string; names: string[]; issuer: string; realIssuer: string }>;
+  /** Each certificate the box forged, and how it differs from the original. */
+  forged: Array<{ sni: string; names: string[]; issuer: string; realIssuer: string; diff: DiffRow[] }>;
   expectations: ExpectationCheck[];
   passed: boolean;
 }

@@ -5,6 +5,7 @@
 import type { StepRun } from '../clients/scripted-session.ts';
 import type { InterceptorEvent } from '../interceptor/events.ts';
 import type { Lab } from '../runtime/lab.ts';
+import { diffCertificates } from '../pki/diff.ts';
 import { checkExpectations } from './expectations.ts';
 import { combineOutcomes, FlowIndex, outcomeOf, type AttemptOutcome, type StepWindow } from './outcomes.ts';
 import type { Report, ReportCapture, ReportResult, ReportStep } from './report.ts';
@@ -111,7 +112,9 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
     steps,
     results,
     captured,
-    forged: events.flatMap((e) => (e.type === 'forged' ? [{ sni: e.sni, names: e.names, issuer: e.issuer, realIssuer: e.realIssuer }] : [])),
+    forged: events.flatMap((e) =>
+      e.type === 'forged' ? [{ sni: e.sni, names: e.names, issuer: e.issuer, realIssuer: e.realIssuer, diff: diffCertificates(e.real, e.forged) }] : [],
+    ),
     expectations: [],
     passed: true,
   };
