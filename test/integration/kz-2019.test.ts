@@ -95,12 +95,18 @@ describe('kz-2019 on the local runtime', () => {
 
   it('forges with names copied from the real certificate, signed by the state intermediate', () => {
     const bank = report.forged.find((f) => f.sni === 'bank.example')!;
-    expect(bank).toEqual({
+    expect(bank).toMatchObject({
       sni: 'bank.example',
       names: ['bank.example'],
       issuer: 'C=KZ, CN=Security Certificate',
       realIssuer: 'C=US, O=Lab Trust Services, CN=Lab TLS Issuing CA 1',
     });
+    const field = (name: string) => bank.diff.find((r) => r.field === name)!;
+    expect(field('subject').same).toBe(true);
+    expect(field('names (SAN)').same).toBe(true);
+    expect(field('key')).toMatchObject({ original: 'RSA-2048, e=65537', forged: 'RSA-2048, e=3' });
+    expect(field('extensions').forged).toBe('subjectAltName');
+    expect(Date.parse(field('not before').original) - Date.parse(field('not before').forged)).toBe(6 * 3600_000);
   });
 
   it('keeps the report contract of design.md', () => {
