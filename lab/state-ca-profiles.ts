@@ -84,3 +84,26 @@ export const STATE_CA_PROFILES: Record<string, StateCaProfile> = {
 
 /** The lab's names: a name-constrained state CA can vouch for nothing else (design.md, safety). */
 export const LAB_DNS_SUFFIXES = ['example', 'test'];
+
+/**
+ * Not a state: a second attacker beyond the ISP (a BGP or DNS hijack upstream) with a CA of
+ * its own that no browser trusts. Only an interceptor that does not validate upstream
+ * certificates lets it through, re-signed with the state's trusted name (the sloppy scenario).
+ */
+export const UPSTREAM_ATTACKER: StateCaProfile = {
+  id: 'upstream-attacker',
+  label: 'A hijacker beyond the ISP, with a self-made CA',
+  root: {
+    subject: [
+      { shortName: 'O', value: 'Hijack' },
+      { shortName: 'CN', value: 'Hijack Root' },
+    ],
+    bits: 2048,
+    notBefore: '2020-01-01T00:00:00Z',
+    notAfter: '2040-01-01T00:00:00Z',
+  },
+  intermediate: { subject: [{ shortName: 'CN', value: 'Hijack Issuing CA' }], bits: 2048, validityDays: 365 },
+  installFileStem: 'hijack',
+  forgery: { keyBits: 2048, exponent: 65537, validityShiftHours: 0, serialRandomBits: 64, keepExtensionOids: [SUBJECT_ALT_NAME_OID] },
+  sources: ['Durumeric et al., NDSS 2017: interception products that do not validate upstream certificates expose users to any attacker on the upstream path.'],
+};

@@ -8,6 +8,8 @@ export const LOCAL_BLOCKS = {
   internet: '127.80.0',
   isp: '127.80.1',
   home: '127.80.2',
+  /** Where a second attacker beyond the ISP sits (the sloppy scenario). */
+  hijack: '127.80.3',
 } as const;
 
 /** Last octet of each site's address, on the internet block and on the ISP's route block. */

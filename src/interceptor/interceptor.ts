@@ -41,6 +41,8 @@ export interface InterceptorOptions {
   policy: InterceptPolicySpec;
   /** How long a client may take to send its ClientHello (or first HTTP bytes). */
   helloTimeoutMs?: number;
+  /** Roots the box trusts upstream (default: its PKI's web root). */
+  upstreamRoots?: string[];
 }
 
 export class Interceptor implements AsyncDisposable {
@@ -53,12 +55,14 @@ export class Interceptor implements AsyncDisposable {
   private readonly mitm: MitmProxies;
   private readonly helloTimeoutMs: number;
   private upstreamGraded = false;
+  private readonly upstreamRoots: string[];
 
   constructor(private readonly opts: InterceptorOptions) {
     this.helloTimeoutMs = opts.helloTimeoutMs ?? 10_000;
+    this.upstreamRoots = opts.upstreamRoots ?? [opts.pki.webRoot.cert.pem];
     this.mitm = new MitmProxies({
       caDir: opts.pki.files.mitmCaDir,
-      webRoots: [opts.pki.webRoot.cert.pem],
+      webRoots: this.upstreamRoots,
       policy: opts.policy,
       log: this.log,
       exchanges: this.exchanges,
@@ -178,7 +182,7 @@ export class Interceptor implements AsyncDisposable {
     const key = `${destination.address}:${destination.port}/${sni}`;
     let cached = this.upstreamCache.get(key);
     if (!cached) {
-      cached = fetchUpstreamCertificate(destination, sni, [this.opts.pki.webRoot.cert.pem]);
+      cached = fetchUpstreamCertificate(destination, sni, this.upstreamRoots);
       this.upstreamCache.set(key, cached);
       cached.then((r) => {
         // The device's own ClientHello, graded once: it is the same for every host.

@@ -110,7 +110,7 @@ class ProxyInstance {
     private readonly destination: Endpoint,
     private readonly opts: MitmOptions,
   ) {
-    this.httpsAgent = new HttpsAgent({ keepAlive: false, ca: opts.webRoots, ...DEVICE_TLS });
+    this.httpsAgent = new HttpsAgent({ keepAlive: false, ca: opts.webRoots, rejectUnauthorized: opts.policy.validatesUpstream, ...DEVICE_TLS });
     this.httpsAgent.on('keylog', (line: Buffer) => opts.keylog.push(line.toString('latin1')));
   }
 

@@ -11,6 +11,8 @@ export interface InterceptPolicySpec {
   plainHttp: 'install-page-for-targets' | 'install-page-for-all' | 'pass';
   /** Intercept only when the real server shows a browser-trusted certificate (the paper's third trigger). */
   upstreamCheck: boolean;
+  /** Verify the real server on the box's own upstream connections (false: a sloppy product). */
+  validatesUpstream: boolean;
   /** The install page's host, never redirected to itself. */
   installPageHost: string;
 }

@@ -52,6 +52,8 @@ export interface Lab extends AsyncDisposable {
   runStep(client: string, step: SessionStep): Promise<StepRun>;
   /** Everything the interceptor saw so far. */
   interceptorEvents(): InterceptorEvent[];
+  /** What a second attacker beyond the ISP saw (empty unless the scenario has one). */
+  attackerEvents(): InterceptorEvent[];
   onInterceptorEvent(listener: (e: InterceptorEvent) => void): () => void;
   /** Full exchanges read (the HAR's raw material) and TLS key log lines. */
   exchanges(): Exchange[];

@@ -2,11 +2,13 @@
 import type { ExpectationCheck, Report } from './report.ts';
 import type { Expectation } from './schema.ts';
 
-export function checkExpectations(expectations: Expectation[], report: Pick<Report, 'results' | 'captured'>): ExpectationCheck[] {
+type Checked = Pick<Report, 'results' | 'captured' | 'attacker'>;
+
+export function checkExpectations(expectations: Expectation[], report: Checked): ExpectationCheck[] {
   return expectations.map((x) => check(x, report));
 }
 
-function check(x: Expectation, report: Pick<Report, 'results' | 'captured'>): ExpectationCheck {
+function check(x: Expectation, report: Checked): ExpectationCheck {
   if ('outcome' in x) {
     // TLS rows speak for a site when there are any: plain HTTP is always readable.
     const rows = report.results.filter((r) => r.client === x.client && r.site === x.site);
@@ -15,7 +17,8 @@ function check(x: Expectation, report: Pick<Report, 'results' | 'captured'>): Ex
     const met = row.outcome === x.outcome && (x.cause === undefined || row.cause === x.cause);
     return { expectation: x, met, actual: row.outcome + (row.cause ? ` (${row.cause})` : '') };
   }
-  const found = report.captured.filter((c) => c.client === x.client && c.site === x.site);
+  const pool = x.by === 'upstream-attacker' ? (report.attacker?.captured ?? []) : report.captured;
+  const found = pool.filter((c) => c.client === x.client && c.site === x.site);
   if (x.captured === 'nothing') {
     return { expectation: x, met: found.length === 0, actual: found.length ? `${found.length} items captured, e.g. ${found[0].kind} ${found[0].value}` : 'nothing captured' };
   }
@@ -29,5 +32,5 @@ function check(x: Expectation, report: Pick<Report, 'results' | 'captured'>): Ex
 
 export function describeExpectation(x: Expectation): string {
   if ('outcome' in x) return `${x.client} on ${x.site}: ${x.outcome}${x.cause ? ` (${x.cause})` : ''}`;
-  return `${x.client} on ${x.site}: captured ${x.captured}${x.contains ? ` containing "${x.contains}"` : ''}`;
+  return `${x.client} on ${x.site}: ${x.by === 'upstream-attacker' ? 'the upstream attacker' : 'the ISP'} captured ${x.captured}${x.contains ? ` containing "${x.contains}"` : ''}`;
 }

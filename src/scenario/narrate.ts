@@ -98,6 +98,14 @@ export function narrateReport(report: Report, style: Style = plain): string {
   for (const c of secrets.slice(0, 12)) line(`   ${c.client.padEnd(pad)}${c.site.padEnd(16)}${c.kind.padEnd(11)}${clip(c.value, 56)}`);
   if (secrets.length > 12) line(style.dim(`   … ${secrets.length - 12} more credentials, cookies and headers in the JSON report`));
 
+  if (report.attacker) {
+    const read = report.attacker.captured.filter((c) => c.kind === 'credential' || c.kind === 'cookie');
+    line();
+    line(style.bold(`A second attacker beyond the ISP (hijacking ${report.attacker.impersonates.join(', ')}) read ${report.attacker.captured.length} items`));
+    line(style.dim('   The box did not check the certificate it got upstream, and re-signed the attacker\'s with the state\'s trusted name.'));
+    for (const c of read.slice(0, 6)) line(`   ${c.client.padEnd(pad)}${c.site.padEnd(16)}${c.kind.padEnd(11)}${clip(c.value, 56)}`);
+  }
+
   if (report.expectations.length) {
     const met = report.expectations.filter((x) => x.met).length;
     line();

@@ -82,6 +82,8 @@ export interface Report {
   captured: ReportCapture[];
   /** Each certificate the box forged, and how it differs from the original. */
   forged: Array<{ sni: string; names: string[]; issuer: string; realIssuer: string; diff: DiffRow[] }>;
+  /** A second attacker beyond the ISP (sloppy scenario): what it read. */
+  attacker: { impersonates: string[]; captured: ReportCapture[] } | null;
   expectations: ExpectationCheck[];
   passed: boolean;
 }

@@ -91,6 +91,15 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
       : [],
   );
 
+  // The attacker beyond the ISP sees the box, not the subscribers: a capture belongs to the
+  // client whose step was running at that moment (steps never overlap).
+  const attackerCaptured: ReportCapture[] = lab.attackerEvents().flatMap((e) => {
+    if (e.type !== 'capture') return [];
+    const t = Date.parse(e.time);
+    const run = runs.find((r) => t >= r.window.from && t <= r.window.to);
+    return [{ client: run?.client ?? 'unknown', site: e.site, kind: e.kind, value: e.value, step: run?.step ?? null, flow: e.flow, time: e.time }];
+  });
+
   const description = lab.describe();
   const report: Report = {
     scenario: scenario.name,
@@ -115,6 +124,7 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
     forged: events.flatMap((e) =>
       e.type === 'forged' ? [{ sni: e.sni, names: e.names, issuer: e.issuer, realIssuer: e.realIssuer, diff: diffCertificates(e.real, e.forged) }] : [],
     ),
+    attacker: scenario.attacker ? { impersonates: scenario.attacker.impersonates, captured: attackerCaptured } : null,
     expectations: [],
     passed: true,
   };

@@ -58,6 +58,8 @@ export const REFUSAL_CAUSES = [
 
 /** What the interceptor's capture log can record (design.md, "Report contract"). */
 export const CAPTURE_KINDS = ['url', 'cookie', 'credential', 'header', 'body', 'ws-message'] as const;
+/** Who can read traffic: the ISP box, or a second attacker beyond it (the sloppy scenario). */
+export const OBSERVERS = ['isp', 'upstream-attacker'] as const;
 
 export type StateCaProfile = (typeof STATE_CA_PROFILES)[number];
 export type InterceptPolicy = (typeof INTERCEPT_POLICIES)[number];
@@ -166,6 +168,10 @@ export const InterceptorSchema = z
       .boolean()
       .default(true)
       .describe('Intercept only when the real server presents a browser-trusted certificate (the third trigger in Raman et al. 2020)'),
+    validatesUpstream: z
+      .boolean()
+      .default(true)
+      .describe("Verify the real server's certificate on the box's own upstream connections (Durumeric et al. 2017 found products that do not)"),
   })
   .superRefine((i, ctx) => {
     if (i.policy === 'sni-targets' && i.targets === undefined) {
@@ -275,6 +281,7 @@ export const CaptureExpectationSchema = z
     site: LabHostname,
     captured: z.enum([...CAPTURE_KINDS, 'nothing']),
     contains: z.string().min(1).optional(),
+    by: z.enum(OBSERVERS).optional(),
   })
   .describe("What the interceptor's capture log holds for a client on a site");
 
@@ -291,8 +298,12 @@ export const ExpectationSchema = z
     cause: z.enum(REFUSAL_CAUSES).optional().describe('Why the client refused (only with outcome: refused)'),
     captured: z.enum([...CAPTURE_KINDS, 'nothing']).optional().describe('A capture kind the interceptor must have logged, or nothing'),
     contains: z.string().min(1).optional().describe('Text the captured value must contain (only with captured)'),
+    by: z.enum(OBSERVERS).optional().describe('Who read it: isp (the default) or upstream-attacker (only with captured)'),
   })
   .superRefine((e, ctx) => {
+    if (e.by !== undefined && e.captured === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['by'], message: 'by only goes with captured: <kind>' });
+    }
     const has = (k: keyof typeof e) => e[k] !== undefined;
     if (has('outcome') && has('captured')) {
       ctx.addIssue({ code: 'custom', path: ['captured'], message: 'an expectation checks either an outcome or a capture, not both; split it into two lines' });
@@ -309,7 +320,7 @@ export const ExpectationSchema = z
   .transform((e): OutcomeExpectation | CaptureExpectation =>
     e.outcome !== undefined
       ? { client: e.client, site: e.site, outcome: e.outcome, ...(e.cause ? { cause: e.cause } : {}) }
-      : { client: e.client, site: e.site, captured: e.captured!, ...(e.contains ? { contains: e.contains } : {}) },
+      : { client: e.client, site: e.site, captured: e.captured!, ...(e.contains ? { contains: e.contains } : {}), ...(e.by ? { by: e.by } : {}) },
   )
   .describe('What the report must show for one client and site');
 
@@ -333,6 +344,12 @@ export const ScenarioSchema = z
     session: z.array(SessionStepSchema).min(1).describe('The steps every client takes, in order'),
     expect: z.array(ExpectationSchema).default([]).describe('What the report must show; checked after the run'),
     matrix: MatrixSchema.optional(),
+    attacker: z
+      .strictObject({
+        impersonates: z.array(LabHostname).min(1).describe('Sites whose traffic beyond the ISP the attacker hijacks'),
+      })
+      .optional()
+      .describe('A second attacker on the upstream side, beyond the ISP, presenting its own untrusted certificates'),
   })
   .superRefine((s, ctx) => {
     reportDuplicates(s.clients, (c) => c.name, ['clients'], 'client name', ctx, 'name');
@@ -440,6 +457,7 @@ export function explainInterceptor(i: InterceptorSpec): string {
         ? 'forge only when the real server presents a browser-trusted certificate'
         : "forge even when the real server's certificate is not browser-trusted",
     );
+    if (!i.validatesUpstream) parts.push("never verify the real server's certificate on its own upstream connections");
   }
   return parts.join('; ');
 }

@@ -121,7 +121,7 @@ describe('the ISP box and destinations outside the lab', () => {
     const pki = await createLabPki({ dir, profile: QAZNET_2019, siteNames: [], keyPoolSize: 1 });
     const interceptor = new Interceptor({
       pki,
-      policy: { mode: 'intercept-all', targets: [], plainHttp: 'pass', upstreamCheck: true, installPageHost: 'qca.example' },
+      policy: { mode: 'intercept-all', targets: [], plainHttp: 'pass', upstreamCheck: true, validatesUpstream: true, installPageHost: 'qca.example' },
     });
     try {
       const at = await interceptor.listen({

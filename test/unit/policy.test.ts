@@ -15,6 +15,7 @@ function spec(over: Partial<InterceptPolicySpec> = {}): InterceptPolicySpec {
     targets: ['bank.example', '*.social.example'],
     plainHttp: 'install-page-for-targets',
     upstreamCheck: true,
+    validatesUpstream: true,
     installPageHost: 'qca.example',
     ...over,
   };

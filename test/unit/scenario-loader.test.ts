@@ -87,6 +87,7 @@ describe('loading a valid scenario', () => {
       targets: ['bank.example', '*.social.test'],
       plainHttp: 'install-page-for-targets',
       upstreamCheck: true,
+      validatesUpstream: true,
     });
     expect(s.session[0]!.title).toBe('Log in to bank.example as alice');
     expect(s.session[1]!.title).toBe('Read the news');

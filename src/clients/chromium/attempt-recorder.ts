@@ -15,6 +15,7 @@ const RECORDED_TYPES = new Set(['Document', 'Fetch', 'XHR']);
 interface CdpResponse {
   url: string;
   status: number;
+  headers?: Record<string, string>;
   securityDetails?: { issuer?: string; subjectName?: string };
 }
 
@@ -40,6 +41,11 @@ export class AttemptRecorder {
     this.attempts = [];
     this.open.clear();
     return taken;
+  }
+
+  /** The most recent attempt that failed: the one an error page is about. */
+  lastFailed(): Attempt | undefined {
+    return [...this.attempts].reverse().find((a) => a.error !== null && a.scheme !== 'wss');
   }
 
   /** The most recent attempt for this URL (to add what the error page said). */
@@ -103,6 +109,10 @@ export class AttemptRecorder {
 
   private respond(attempt: Attempt, response: CdpResponse): void {
     attempt.status = response.status;
+    // Chromium answers some requests itself, without the network: an HSTS upgrade of http://
+    // to https:// is a "307 Internal Redirect" with this header (net/url_request/url_request_http_job.cc).
+    const reason = response.headers?.['Non-Authoritative-Reason'];
+    if (reason) attempt.note = `answered by the browser itself (${reason}): nothing was sent over the network`;
     attempt.issuer = response.securityDetails?.issuer ?? null;
     this.rememberIssuer(response);
   }

@@ -25,6 +25,10 @@ import { CrlSetProbe } from './crlset-probe.ts';
 import { readErrorPage, whyNoWayThrough, type ErrorPage } from './error-page.ts';
 import { ChromiumClientError, chromiumMissing } from './errors.ts';
 import { createNssDb, addNssRoot, hostResolverRules, makeProfileFolder, writeHstsMemory, type NssRoot } from './profile-folder.ts';
+import type { PageDocument } from './page-dom.ts';
+
+/** The page's own document, inside functions Playwright runs in the page. */
+declare const document: PageDocument;
 
 /** Debian's Chromium, as its users start it (the wrapper reads /etc/chromium.d). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -269,9 +273,14 @@ export class ChromiumClient implements LabClient {
   private async visit(url: string): Promise<
     { ok: true; status: number | null; note: string } | { ok: false; summary: string }
   > {
-    const response = await this.page.goto(url, { timeout: NAVIGATION_TIMEOUT_MS }).catch(() => null);
-    const warning = await readErrorPage(this.page);
+    let failure: Error | null = null;
+    const response = await this.page.goto(url, { timeout: NAVIGATION_TIMEOUT_MS }).catch((err: Error) => {
+      failure = err;
+      return null;
+    });
+    const warning = await readErrorPage(this.page, failure !== null);
     await this.shoot();
+    if (!warning && failure) return { ok: false, summary: `could not open ${url}: ${(failure as Error).message.split('\n')[0]}` };
     if (!warning) return { ok: true, status: response?.status() ?? null, note: '' };
     this.describeFailure(url, warning);
     if (warning.kind === 'certificate-warning' && warning.canProceed && this.profile.clickThrough) {
@@ -288,7 +297,7 @@ export class ChromiumClient implements LabClient {
       this.page.waitForNavigation({ timeout: NAVIGATION_TIMEOUT_MS }),
       this.page.click('#proceed-link'),
     ]);
-    const again = await readErrorPage(this.page);
+    const again = await readErrorPage(this.page, response === null);
     await this.shoot();
     if (again) {
       this.describeFailure(url, again);
@@ -302,7 +311,7 @@ export class ChromiumClient implements LabClient {
 
   /** The failed attempt gets the page's words and the certificate's issuer. */
   private describeFailure(url: string, page: ErrorPage): void {
-    const attempt: Attempt | undefined = this.recorder.lastFor(url);
+    const attempt: Attempt | undefined = this.recorder.lastFailed() ?? this.recorder.lastFor(url);
     if (!attempt) return;
     attempt.error = { code: page.code, message: [page.message, whyNoWayThrough(page)].filter(Boolean).join(' ') };
     attempt.issuer ??= page.issuer;

@@ -24,27 +24,50 @@ export interface ErrorPage {
   issuer: string | null;
 }
 
+interface RawErrorPage {
+  interstitial: boolean;
+  code: string;
+  heading: string;
+  paragraph: string;
+  details: string;
+  proceed: boolean;
+  debugging: string;
+}
+
+/**
+ * Runs in the error page. A string, not a function: the TypeScript loader (esbuild keepNames)
+ * would wrap named inner functions in a `__name` helper the page does not have.
+ */
+const READ_ERROR_PAGE = `(() => {
+  const text = (selector) => (document.querySelector(selector)?.textContent ?? '').replace(/\\s+/g, ' ').trim();
+  return {
+    interstitial: document.querySelector('#details-button') !== null && document.querySelector('#main-frame-error') === null,
+    code: text('#error-code') || text('.error-code'),
+    heading: text('#main-message h1'),
+    paragraph: text('#main-message p'),
+    details: text('#details'),
+    proceed: document.querySelector('#proceed-link') !== null,
+    debugging: text('#error-debugging-info'),
+  };
+})()`;
+
 /** True when the tab shows one of Chromium's error pages rather than a site. */
 export function isErrorPage(page: Page): boolean {
   return page.url().startsWith('chrome-error://');
 }
 
-/** Waits for the error page to render, then reads it; null when the tab shows a site. */
-export async function readErrorPage(page: Page, timeoutMs = 10_000): Promise<ErrorPage | null> {
-  if (!isErrorPage(page)) return null;
-  await page.waitForSelector('#main-message', { timeout: timeoutMs });
-  const raw = await page.evaluate(() => {
-    const text = (selector: string) => document.querySelector(selector)?.textContent?.replace(/\s+/g, ' ').trim() ?? '';
-    return {
-      interstitial: document.querySelector('#details-button') !== null && document.querySelector('#main-frame-error') === null,
-      code: text('#error-code') || text('.error-code'),
-      heading: text('#main-message h1'),
-      paragraph: text('#main-message p'),
-      details: text('#details'),
-      proceed: document.querySelector('#proceed-link') !== null,
-      debugging: text('#error-debugging-info'),
-    };
-  });
+/**
+ * Reads the error page the tab shows, or null when it shows a site. After a failed navigation
+ * (`loadFailed`) the error page commits a moment later, so wait for it to render.
+ */
+export async function readErrorPage(page: Page, loadFailed: boolean, timeoutMs = 10_000): Promise<ErrorPage | null> {
+  if (!loadFailed && !isErrorPage(page)) return null;
+  const rendered = await page.waitForSelector('#main-message', { timeout: timeoutMs }).then(
+    () => true,
+    () => false,
+  );
+  if (!rendered) return null;
+  const raw = (await page.evaluate(READ_ERROR_PAGE)) as RawErrorPage;
   const code = raw.code.startsWith('net::') ? raw.code : raw.code ? `net::${raw.code}` : 'net::ERR_FAILED';
   const issuer = /Issuer:\s*(.+?)\s*Expires on:/.exec(raw.debugging)?.[1] ?? null;
   return {
@@ -61,6 +84,6 @@ export async function readErrorPage(page: Page, timeoutMs = 10_000): Promise<Err
 /** Why the warning has no way through, in the browser's own words, when it says. */
 export function whyNoWayThrough(e: ErrorPage): string | null {
   if (e.canProceed || e.kind !== 'certificate-warning') return null;
-  const sentence = /You cannot visit [^.]+ right now because [^.]+\./.exec(e.details)?.[0];
+  const sentence = /You cannot visit \S+ right now because .+?\.(?=\s|$)/.exec(e.details)?.[0];
   return sentence ?? 'Chromium offers no way to proceed';
 }

@@ -6,7 +6,8 @@
  */
 import { INSTALL_PAGE_HOST, LOCAL_BLOCKS, SITE_HOST_NUMBERS, TUNNEL_EXIT_HOST, clientAddress } from '../../../lab/topology.ts';
 import { labSites } from '../../../lab/sites/index.ts';
-import { STATE_CA_PROFILES } from '../../../lab/state-ca-profiles.ts';
+import { STATE_CA_PROFILES, UPSTREAM_ATTACKER } from '../../../lab/state-ca-profiles.ts';
+import { join } from 'node:path';
 import { ScriptedClient } from '../../clients/scripted-session.ts';
 import type { ClientNetwork } from '../../clients/network.ts';
 import type { TrustFacts } from '../../clients/trust-facts.ts';
@@ -54,6 +55,7 @@ export function policyOf(scenario: Scenario): InterceptPolicySpec {
     targets: scenario.interceptor.targets ?? [],
     plainHttp: scenario.interceptor.plainHttp,
     upstreamCheck: scenario.interceptor.upstreamCheck,
+    validatesUpstream: scenario.interceptor.validatesUpstream,
     installPageHost: INSTALL_PAGE_HOST,
   };
 }
@@ -73,6 +75,7 @@ export class LocalLab implements Lab {
     private readonly lines: Map<string, Map<string, Route>>,
     private readonly keepState: boolean,
     hstsSites: string[],
+    private readonly attacker: UpstreamAttacker | null,
   ) {
     this.facts = trustFacts(scenario, pki, hstsSites);
   }
@@ -123,6 +126,8 @@ export class LocalLab implements Lab {
       sites.push({ name: exit.name, address: exit.address, httpsPort: exit.port, close: () => exit.close() });
       const interceptor = new Interceptor({ pki: pki0, policy: policyOf(scenario) });
       cleanup.push(() => interceptor.close());
+      const attacker = scenario.attacker ? await startUpstreamAttacker(scenario.attacker.impersonates, sites, stateDir, pki0.webRoot.cert.pem) : null;
+      if (attacker) cleanup.push(() => attacker.close());
       // Every subscriber has its own line into the box (its own set of ports on the route to
       // each site), so the box knows whose connection it is, whatever the client program.
       const lines = new Map<string, Map<string, Route>>();
@@ -132,8 +137,11 @@ export class LocalLab implements Lab {
           const address = `${LOCAL_BLOCKS.isp}.${SITE_HOST_NUMBERS[site.name]}`;
           const route: Route = { name: site.name };
           const original = (port: number) => () => ({ destination: { address: site.address, port }, name: site.name, line });
+          // Beyond the ISP, a hijacked site's traffic goes to the attacker instead.
+          const hijacked = attacker?.endpoints.get(site.name);
           if (site.httpsPort) {
-            route.https = await interceptor.listen({ address, port: 0, protocol: 'tls', originalDestination: original(site.httpsPort) });
+            const originalTls = hijacked ? () => ({ destination: hijacked, name: site.name, line }) : original(site.httpsPort);
+            route.https = await interceptor.listen({ address, port: 0, protocol: 'tls', originalDestination: originalTls });
           }
           if (site.httpPort) {
             route.http = await interceptor.listen({ address, port: 0, protocol: 'http', originalDestination: original(site.httpPort) });
@@ -143,7 +151,7 @@ export class LocalLab implements Lab {
         lines.set(line, routes);
       }
       const hsts = definitions.filter((d) => d.hsts).map((d) => d.name);
-      return new LocalLab(scenario, stateDir, pki0, sites, interceptor, lines, !!opts.keepState, hsts);
+      return new LocalLab(scenario, stateDir, pki0, sites, interceptor, lines, !!opts.keepState, hsts, attacker);
     } catch (err) {
       // A half-failed start tears down what it started (style.md 8).
       for (const undo of cleanup.reverse()) await undo();
@@ -236,7 +244,12 @@ export class LocalLab implements Lab {
     return this.interceptor.keylog;
   }
 
+  attackerEvents() {
+    return this.attacker?.interceptor.events ?? [];
+  }
+
   async stop(): Promise<void> {
+    await this.attacker?.close();
     await this.interceptor.close();
     await Promise.all(this.sites.map((s) => s.close()));
     this.pki.close();
@@ -266,5 +279,44 @@ function trustFacts(scenario: Scenario, pki: LabPki, hstsSites: string[]): Trust
     // The real targets were on the HSTS preload list; the lab preloads its HSTS sites likewise.
     hstsPreload: hstsSites,
     ctLog: { id: pki.ctLog.id, publicKeyPem: pki.ctLog.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+  };
+}
+
+interface UpstreamAttacker {
+  interceptor: Interceptor;
+  endpoints: Map<string, Endpoint>;
+  close(): Promise<void>;
+}
+
+/**
+ * A second attacker beyond the ISP: its own interceptor, with a CA no one trusts, on the
+ * upstream path to the sites it hijacks (the sloppy scenario; Durumeric et al. 2017).
+ */
+async function startUpstreamAttacker(impersonates: string[], sites: RunningHost[], stateDir: string, webRoot: string): Promise<UpstreamAttacker> {
+  const pki = await createLabPki({ dir: join(stateDir, 'upstream-attacker'), profile: UPSTREAM_ATTACKER, siteNames: [], keyPoolSize: 2 });
+  const interceptor = new Interceptor({
+    pki,
+    upstreamRoots: [webRoot],
+    policy: { mode: 'intercept-all', targets: [], plainHttp: 'pass', upstreamCheck: true, validatesUpstream: true, installPageHost: INSTALL_PAGE_HOST },
+  });
+  const endpoints = new Map<string, Endpoint>();
+  for (const name of impersonates) {
+    const site = sites.find((s) => s.name === name);
+    if (!site?.httpsPort) throw new Error(`the upstream attacker cannot impersonate ${name}: no such HTTPS site in the lab`);
+    const at = await interceptor.listen({
+      address: `${LOCAL_BLOCKS.hijack}.${SITE_HOST_NUMBERS[name]}`,
+      port: 0,
+      protocol: 'tls',
+      originalDestination: () => ({ destination: { address: site.address, port: site.httpsPort! }, name }),
+    });
+    endpoints.set(name, at);
+  }
+  return {
+    interceptor,
+    endpoints,
+    close: async () => {
+      await interceptor.close();
+      pki.close();
+    },
   };
 }
