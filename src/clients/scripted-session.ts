@@ -14,12 +14,16 @@ import { dialTls, directTransport, fetchOnce, resolveOrThrow, TlsRefusal, type A
 import { judgeChain, type ChainToJudge } from './judge-chain.ts';
 import type { ClientNetwork } from './network.ts';
 import type { TrustFacts } from './trust-facts.ts';
+import type { Fetcher } from './curl-fetcher.ts';
+import { NotSupported } from './not-supported.ts';
 
 export interface StepRun {
   step: string;
   attempts: Attempt[];
   /** What the person saw, in one line. */
   summary: string;
+  /** Set when this client's program cannot take the step at all. */
+  skipped?: boolean;
 }
 
 export interface ScriptedClientOptions {
@@ -28,6 +32,8 @@ export interface ScriptedClientOptions {
   trust: string[];
   network: ClientNetwork;
   facts: TrustFacts;
+  /** A real client program (curl, openssl) that makes each request instead of Node's TLS. */
+  fetcher?: Fetcher;
 }
 
 const MAX_REDIRECTS = 5;
@@ -92,8 +98,13 @@ export class ScriptedClient {
 
   async runStep(step: SessionStep): Promise<StepRun> {
     const attempts: Attempt[] = [];
-    const summary = await this.act(step.action, attempts);
-    return { step: step.id, attempts, summary };
+    try {
+      const summary = await this.act(step.action, attempts);
+      return { step: step.id, attempts, summary };
+    } catch (err) {
+      if (err instanceof NotSupported) return { step: step.id, attempts: [], summary: `skipped: ${err.message}`, skipped: true };
+      throw err;
+    }
   }
 
   private async act(action: StepAction, attempts: Attempt[]): Promise<string> {
@@ -145,6 +156,7 @@ export class ScriptedClient {
   }
 
   private async chat(site: string, messages: string[], attempts: Attempt[]): Promise<string> {
+    if (this.opts.fetcher) throw new NotSupported(`${this.opts.spec.program} does not speak WebSocket`);
     const home = await this.browse(new URL(`https://${site}/`), attempts);
     if (!home.response) return failure(home);
     const url = `wss://${site}/chat`;
@@ -202,10 +214,8 @@ export class ScriptedClient {
 
   private async request(url: URL, attempts: Attempt[], init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
     const cookie = await this.jar.getCookieString(url.href);
-    const result = await fetchOnce(this.transport, url, {
-      ...init,
-      headers: { ...(cookie ? { cookie } : {}), ...init.headers },
-    });
+    const request = { ...init, headers: { ...(cookie ? { cookie } : {}), ...init.headers } };
+    const result = this.opts.fetcher ? await this.opts.fetcher(url, request) : await fetchOnce(this.transport, url, request);
     attempts.push(result.attempt);
     if (url.protocol === 'https:' && result.response?.headers['strict-transport-security']) this.hsts.add(url.hostname);
     const setCookie = result.response?.headers['set-cookie'] ?? [];

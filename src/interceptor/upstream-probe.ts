@@ -47,6 +47,8 @@ export function fetchUpstreamCertificate(
 ): Promise<UpstreamCertificate> {
   return new Promise((resolve) => {
     const raw = netConnect({ host: destination.address, port: destination.port });
+    let connected = false;
+    raw.once('connect', () => (connected = true));
     const { tapped, sent } = tapWrites(raw);
     const helloRead = readTlsClientHello(sent).then(
       (h): HelloToGrade => {
@@ -69,7 +71,8 @@ export function fetchUpstreamCertificate(
       socket.destroy();
       raw.destroy();
       sent.end();
-      helloRead.then((hello) => resolve({ ...result, hello }));
+      // A hello that never left (the connection failed) is no hello.
+      helloRead.then((hello) => resolve({ ...result, hello: connected ? hello : null }));
     };
     raw.on('error', (err) => done({ certDer: null, trusted: false, error: err.message }));
     socket.setTimeout(timeoutMs, () => done({ certDer: null, trusted: false, error: `no TLS answer within ${timeoutMs} ms` }));

@@ -49,8 +49,8 @@ export function narrateReport(report: Report, style: Style = plain): string {
     line(style.bold(`${i + 1}. ${step.title}`));
     if (step.narrative) for (const l of wrap(step.narrative, WIDTH - 3)) line(`   ${style.dim(l)}`);
     for (const c of step.clients) {
-      const label = c.outcome.toUpperCase().padEnd(9);
-      line(`   ${c.client.padEnd(pad)}${style.outcome(c.outcome, label)} ${c.summary}`);
+      const label = (c.skipped ? 'SKIPPED' : c.outcome.toUpperCase()).padEnd(9);
+      line(`   ${c.client.padEnd(pad)}${c.skipped ? style.dim(label) : style.outcome(c.outcome, label)} ${c.summary}`);
       const shown = c.connections.find((x) => x.outcome === c.outcome && x.issuer) ?? c.connections.find((x) => x.issuer);
       if (shown?.issuer) line(`   ${' '.repeat(pad + 10)}${style.dim(`certificate issued by "${shown.issuer}"`)}`);
       if (c.outcome === 'refused' && c.cause) {

@@ -13,6 +13,10 @@ export interface AttemptOutcome {
   error: string | null;
   /** The interceptor's flow id for this connection, when it saw one. */
   flow: string | null;
+  /** Every flow of the box that belongs to this attempt (a browser may open several). */
+  flows: string[];
+  /** The issuer of the certificate the box showed, when the client could not say. */
+  issuerShown: string | null;
   /** Why, in one sentence. */
   why: string;
 }
@@ -28,6 +32,7 @@ export class FlowIndex {
   private readonly byClient = new Map<string, ConnectionEvent>();
   private readonly connections: ConnectionEvent[] = [];
   private readonly captures = new Map<string, CaptureEvent[]>();
+  private readonly forged: Array<Extract<InterceptorEvent, { type: 'forged' }>> = [];
 
   constructor(events: InterceptorEvent[]) {
     for (const e of events) {
@@ -35,6 +40,7 @@ export class FlowIndex {
         this.byClient.set(`${e.client.address}:${e.client.port}`, e);
         this.connections.push(e);
       }
+      if (e.type === 'forged') this.forged.push(e);
       if (e.type === 'capture') {
         const list = this.captures.get(e.flow) ?? [];
         list.push(e);
@@ -60,6 +66,12 @@ export class FlowIndex {
     });
   }
 
+  /** CN of the issuer of the certificate the box forged for this connection's destination and SNI. */
+  forgedIssuerFor(c: ConnectionEvent): string | null {
+    const f = this.forged.find((x) => x.sni === c.sni && x.destination.address === c.destination.address && x.destination.port === c.destination.port);
+    return f?.forged.issuerCommonName ?? null;
+  }
+
   capturesOf(flow: string): CaptureEvent[] {
     return this.captures.get(flow) ?? [];
   }
@@ -69,26 +81,30 @@ export function outcomeOf(attempt: Attempt, flows: FlowIndex, window: StepWindow
   const connections = flows.connectionsOf(attempt, window);
   const connection = connections.find((c) => c.decision === 'intercept') ?? connections[0];
   const flow = connection?.flow ?? null;
+  const all = connections.map((c) => c.flow);
   const read = connections.flatMap((c) => flows.capturesOf(c.flow));
-  const error = attempt.error ? `${attempt.error.code}: ${attempt.error.message}` : null;
-  if (attempt.error && attempt.scheme !== 'http' && attempt.issuer) {
+  // Only the first line: curl adds a paragraph of advice after its error.
+  const error = attempt.error ? `${attempt.error.code}: ${attempt.error.message.split('\n')[0]}` : null;
+  const issuerShown = attempt.issuer ?? (connection?.decision === 'intercept' ? flows.forgedIssuerFor(connection) : null);
+  const base = { flow, flows: all, issuerShown };
+  if (attempt.error && attempt.scheme !== 'http' && (attempt.issuer || connection?.decision === 'intercept')) {
     const cause = refusalCause(error!);
-    return { outcome: 'refused', cause, error, flow, why: `the client refused the certificate issued by ${attempt.issuer}` };
+    return { outcome: 'refused', cause, error, ...base, why: `the client refused the certificate issued by ${issuerShown ?? 'the box'}` };
   }
   if (attempt.scheme === 'http' && read.length > 0) {
-    return { outcome: 'exposed', cause: null, error, flow, why: 'plain HTTP: the ISP reads every byte' };
+    return { outcome: 'exposed', cause: null, error, ...base, why: 'plain HTTP: the ISP reads every byte' };
   }
   if (connection?.decision === 'intercept' && read.length > 0) {
-    return { outcome: 'exposed', cause: null, error, flow, why: `accepted the forged certificate; the ISP read ${read.length} items` };
+    return { outcome: 'exposed', cause: null, error, ...base, why: `accepted the forged certificate; the ISP read ${read.length} items` };
   }
   if (attempt.error) {
-    return { outcome: 'refused', cause: 'other', error, flow, why: 'the connection failed before any certificate was seen' };
+    return { outcome: 'refused', cause: 'other', error, ...base, why: 'the connection failed before any certificate was seen' };
   }
   return {
     outcome: 'untouched',
     cause: null,
     error,
-    flow,
+    ...base,
     why: connection ? `passed through: ${connection.reason}` : 'never crossed the interceptor',
   };
 }

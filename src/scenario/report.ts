@@ -39,6 +39,8 @@ export interface ReportStep {
   clients: Array<{
     client: string;
     summary: string;
+    /** The client's program cannot take this step (curl has no WebSocket chat). */
+    skipped: boolean;
     outcome: Outcome;
     cause: RefusalCause | null;
     connections: Array<{

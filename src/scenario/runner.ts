@@ -43,25 +43,26 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
   for (const { step, client, run, window } of runs) {
     const outcomes = run.attempts.map((a) => ({ attempt: a, ...outcomeOf(a, flows, window) }));
     for (const o of outcomes) {
-      if (o.flow) stepOfFlow.set(o.flow, step);
+      for (const f of o.flows) stepOfFlow.set(f, step);
       const transport = o.attempt.scheme === 'http' ? 'http' : 'tls';
       const key = `${client}|${o.attempt.site}|${transport}`;
       const row = perSite.get(key) ?? { client, site: o.attempt.site, transport, outcomes: [], issuer: null };
       row.outcomes.push(o);
-      row.issuer ??= o.attempt.issuer;
+      row.issuer ??= o.attempt.issuer ?? o.issuerShown;
       perSite.set(key, row);
     }
     const worst = outcomes.length ? combineOutcomes(outcomes) : null;
     steps.find((s) => s.id === step)!.clients.push({
       client,
       summary: run.summary,
+      skipped: !!run.skipped,
       outcome: worst?.outcome ?? 'untouched',
       cause: worst?.cause ?? null,
       connections: outcomes.map((o) => ({
         url: o.attempt.url,
         outcome: o.outcome,
         cause: o.cause,
-        issuer: o.attempt.issuer,
+        issuer: o.attempt.issuer ?? o.issuerShown,
         error: o.error,
         status: o.attempt.status,
         flow: o.flow,

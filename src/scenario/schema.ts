@@ -185,7 +185,7 @@ export const InterceptorSchema = z
   .transform((i) => ({ ...i, targets: i.targets ?? [] }))
   .describe('The ISP box on the path: which connections it re-signs and what it does with plain HTTP');
 
-export const CLIENT_PROGRAMS = ['scripted', 'chromium'] as const;
+export const CLIENT_PROGRAMS = ['scripted', 'curl', 'openssl', 'chromium'] as const;
 export const BLOCKLIST_EMULATIONS = ['chrome-2019', 'chrome-2020', 'firefox-2019'] as const;
 export const PIN_KINDS = ['site-key', 'issuing-ca'] as const;
 export const CT_RULES = ['every-chain', 'public-roots-only'] as const;
@@ -221,7 +221,7 @@ export const ClientSpecSchema = z
     program: z
       .enum(CLIENT_PROGRAMS)
       .default('scripted')
-      .describe('What runs the session: scripted (Node TLS), or real Chromium'),
+      .describe('What runs the session: scripted (Node TLS), the real curl or openssl s_client, or real Chromium'),
     clickThrough: z.boolean().optional().describe('The user clicks through certificate warnings where the browser allows it'),
     defences: DefencesSchema.optional(),
   })

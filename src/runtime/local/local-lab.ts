@@ -8,6 +8,9 @@ import { INSTALL_PAGE_HOST, LOCAL_BLOCKS, SITE_HOST_NUMBERS, TUNNEL_EXIT_HOST, c
 import { labSites } from '../../../lab/sites/index.ts';
 import { STATE_CA_PROFILES, UPSTREAM_ATTACKER } from '../../../lab/state-ca-profiles.ts';
 import { join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { curlFetcher } from '../../clients/curl-fetcher.ts';
+import { opensslFetcher } from '../../clients/openssl-fetcher.ts';
 import { ScriptedClient } from '../../clients/scripted-session.ts';
 import type { ClientNetwork } from '../../clients/network.ts';
 import type { TrustFacts } from '../../clients/trust-facts.ts';
@@ -209,10 +212,10 @@ export class LocalLab implements Lab {
   }
 
   async runStep(client: string, step: SessionStep): Promise<import('../../clients/scripted-session.ts').StepRun> {
-    return this.client(client).runStep(step);
+    return (await this.client(client)).runStep(step);
   }
 
-  private client(name: string): ScriptedClient {
+  private async client(name: string): Promise<ScriptedClient> {
     let c = this.clients.get(name);
     if (!c) {
       const spec = this.scenario.clients.find((x) => x.name === name);
@@ -222,7 +225,18 @@ export class LocalLab implements Lab {
         localAddress: this.clientAddress(name),
         resolve: (host, scheme) => this.lines.get(name)?.get(host)?.[scheme] ?? null,
       };
-      c = new ScriptedClient({ spec, trust, network, facts: this.facts });
+      const workDir = join(this.stateDir, 'clients', name);
+      await mkdir(workDir, { recursive: true, mode: 0o700 });
+      const caBundleFile = join(workDir, 'ca.pem');
+      await writeFile(caBundleFile, trust.join(''));
+      const hosts = Object.keys(SITE_HOST_NUMBERS);
+      const fetcher =
+        spec.program === 'curl'
+          ? curlFetcher({ network, hosts, caBundleFile, workDir })
+          : spec.program === 'openssl'
+            ? opensslFetcher({ network, caBundleFile })
+            : undefined;
+      c = new ScriptedClient({ spec, trust, network, facts: this.facts, fetcher });
       this.clients.set(name, c);
     }
     return c;
