@@ -77,4 +77,6 @@ export const CLIENT_PROFILES: ClientSpec[] = [
     defences: { tunnel: 'vpn.example' },
     description: 'Installed the state root, but sends everything through a TLS tunnel pinned to an exit beyond the ISP',
   },
+  { name: 'curl-installed', program: 'curl', trusts: ['web', 'state'], description: 'The real curl, with the state root in its CA bundle' },
+  { name: 'openssl-installed', program: 'openssl', trusts: ['web', 'state'], description: 'The real openssl s_client -verify_return_error, with the state root in its CA file' },
 ];
