@@ -228,24 +228,7 @@ class ProxyInstance {
     });
 
     const started = Date.now();
-    const exchange: Exchange = {
-      flow: flow.id,
-      line: flow.line,
-      startedAt: new Date(started).toISOString(),
-      serverAddress: this.destination.address,
-      method: req.method ?? 'GET',
-      url,
-      httpVersion: req.httpVersion,
-      requestHeaders: headerPairs(req.rawHeaders),
-      requestBody: Buffer.alloc(0),
-      status: 0,
-      statusText: '',
-      responseHeaders: [],
-      responseBody: Buffer.alloc(0),
-      waitMs: 0,
-      receiveMs: 0,
-    };
-    this.opts.exchanges.push(exchange);
+    const exchange = this.newExchange(flow, req, url);
     const body: Buffer[] = [];
     ctx.onRequestData((_ctx, chunk, done) => {
       body.push(chunk);
@@ -290,23 +273,7 @@ class ProxyInstance {
     ctx.proxyToClientResponse.writeHead(302, headers);
     ctx.proxyToClientResponse.end(body);
     // The box's own answer belongs in the HAR too: it is part of what the subscriber got.
-    this.opts.exchanges.push({
-      flow: flow.id,
-      line: flow.line,
-      startedAt: new Date().toISOString(),
-      serverAddress: this.destination.address,
-      method: req.method ?? 'GET',
-      url,
-      httpVersion: req.httpVersion,
-      requestHeaders: headerPairs(req.rawHeaders),
-      requestBody: Buffer.alloc(0),
-      status: 302,
-      statusText: 'Found',
-      responseHeaders: Object.entries(headers),
-      responseBody: Buffer.from(body),
-      waitMs: 0,
-      receiveMs: 0,
-    });
+    this.newExchange(flow, req, url, { status: 302, statusText: 'Found', responseHeaders: Object.entries(headers), responseBody: Buffer.from(body) });
   }
 
   private onWebSocketConnection(ctx: WebSocketCtx, cb: (err?: Error) => void): void {
@@ -320,25 +287,11 @@ class ProxyInstance {
     ctx.proxyToServerWebSocketOptions.url = `${scheme}://${this.destination.address}:${this.destination.port}${upgrade.url}`;
     if (ctx.isSSL) ctx.proxyToServerWebSocketOptions.servername = (ctx.clientToProxyWebSocket._socket as TLSSocket).servername || host;
     ctx.startedMs = Date.now();
-    ctx.exchange = {
-      flow: flow.id,
-      line: flow.line,
-      startedAt: new Date().toISOString(),
-      serverAddress: this.destination.address,
-      method: 'GET',
-      url: url.replace(/^ws/, 'http'),
-      httpVersion: upgrade.httpVersion,
-      requestHeaders: headerPairs(upgrade.rawHeaders),
-      requestBody: Buffer.alloc(0),
+    ctx.exchange = this.newExchange(flow, upgrade, url.replace(/^ws/, 'http'), {
       status: 101,
       statusText: 'Switching Protocols',
-      responseHeaders: [],
-      responseBody: Buffer.alloc(0),
-      waitMs: 0,
-      receiveMs: 0,
       webSocketMessages: [],
-    };
-    this.opts.exchanges.push(ctx.exchange);
+    });
     this.capture(flow, host, capturesFromRequest({ method: 'GET', url, headers: upgrade.headers, body: Buffer.alloc(0) }));
     cb();
   }
@@ -355,6 +308,30 @@ class ProxyInstance {
       opcode: binary ? 2 : 1,
       data: binary ? Buffer.from(data).toString('base64') : data.toString(),
     });
+  }
+
+  /** A HAR exchange for a request the box read, recorded at once and filled in as it goes. */
+  private newExchange(flow: Flow, req: IncomingMessage, url: string, fields: Partial<Exchange> = {}): Exchange {
+    const exchange: Exchange = {
+      flow: flow.id,
+      line: flow.line,
+      startedAt: new Date().toISOString(),
+      serverAddress: this.destination.address,
+      method: req.method ?? 'GET',
+      url,
+      httpVersion: req.httpVersion,
+      requestHeaders: headerPairs(req.rawHeaders),
+      requestBody: Buffer.alloc(0),
+      status: 0,
+      statusText: '',
+      responseHeaders: [],
+      responseBody: Buffer.alloc(0),
+      waitMs: 0,
+      receiveMs: 0,
+      ...fields,
+    };
+    this.opts.exchanges.push(exchange);
+    return exchange;
   }
 
   private onProxyError(ctx: RequestCtx | null, err: Error | null | undefined, kind?: string): void {

@@ -109,7 +109,7 @@ export async function startSite(def: SiteDefinition, opts: StartSiteOptions): Pr
 
 type AccessLogger = (entry: Omit<AccessLogEntry, 'site' | 'time'>) => void;
 
-function assertLoopback(name: string, address: string): void {
+export function assertLoopback(name: string, address: string): void {
   // The whole lab stays on 127.0.0.0/8 (design.md, "Safety, always").
   if (net.isIPv4(address) && address.startsWith('127.')) return;
   throw new SiteError(
@@ -213,7 +213,8 @@ function attachWebSocket(def: SiteDefinition, server: https.Server, log: AccessL
   return wss;
 }
 
-function listen(server: net.Server, address: string): Promise<number> {
+/** Listen on port 0 of one address; resolves with the port. */
+export function listen(server: net.Server, address: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { SiteError } from './serve.ts';
+import { assertLoopback, listen } from './serve.ts';
 import type { SiteTls } from './site.ts';
 
 /**
@@ -45,10 +45,7 @@ export interface RunningTunnelExit extends AsyncDisposable {
 }
 
 export async function startTunnelExit(opts: StartTunnelExitOptions): Promise<RunningTunnelExit> {
-  // The whole lab stays on 127.0.0.0/8, as serve.ts insists for the sites.
-  if (!(net.isIPv4(opts.address) && opts.address.startsWith('127.'))) {
-    throw new SiteError('SITE_ERR_NOT_LOOPBACK', `${opts.name} may only listen on a loopback address in 127.0.0.0/8, not "${opts.address}"`);
-  }
+  assertLoopback(opts.name, opts.address);
 
   const listeners: Array<(e: TunnelEvent) => void> = [];
   const emit = (e: TunnelEvent) => {
@@ -160,13 +157,3 @@ function methodNotAllowed(name: string, req: IncomingMessage, res: ServerRespons
   res.end(body);
 }
 
-function listen(server: net.Server, address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    server.once('error', onError);
-    server.listen({ host: address, port: 0 }, () => {
-      server.off('error', onError);
-      resolve((server.address() as net.AddressInfo).port);
-    });
-  });
-}
