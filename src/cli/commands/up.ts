@@ -76,21 +76,27 @@ function describeForPeople(d: LabDescription, factsFile: string): string {
   const lines: string[] = [];
   lines.push(`The ${d.scenario} lab is up (${d.runtime} runtime). Ctrl-C stops it and deletes its keys.`, '');
   lines.push('Hosts (clients reach every site through the ISP box):');
+  const nameWidth = Math.max(...d.hosts.map((h) => h.name.length)) + 2;
+  const addressWidth = Math.max(...d.hosts.map((h) => h.address.length)) + 2;
   for (const h of d.hosts) {
     if (h.role === 'site') {
       const via = [
         h.routes?.https && `https via ${h.routes.https.address}:${h.routes.https.port}`,
         h.routes?.http && `http via ${h.routes.http.address}:${h.routes.http.port}`,
       ].filter(Boolean);
-      lines.push(`  ${h.name.padEnd(16)} ${h.address.padEnd(12)} ${via.join(', ')}`);
+      lines.push(`  ${h.name.padEnd(nameWidth)}${h.address.padEnd(addressWidth)}${via.join(', ')}`);
     } else {
-      lines.push(`  ${h.name.padEnd(16)} ${h.address.padEnd(12)} ${h.description}`);
+      lines.push(`  ${h.name.padEnd(nameWidth)}${h.address.padEnd(addressWidth)}${h.description}`);
     }
   }
   lines.push('', 'Trust material:');
-  lines.push(`  web PKI root (every client trusts it)   ${shellPath(d.trust.webRoot)}`);
-  lines.push(`  state root "${d.stateRoot.subjectCommonName}"   ${shellPath(d.trust.stateRoot)} (DER: ${shellPath(d.trust.stateRootDer)})`);
-  lines.push(`  both, as an "installed" subscriber has   ${shellPath(d.trust.webAndStateRoots)}`);
+  const trust: Array<[string, string]> = [
+    ['web PKI root (every client trusts it)', shellPath(d.trust.webRoot)],
+    [`state root "${d.stateRoot.subjectCommonName}"`, `${shellPath(d.trust.stateRoot)} (DER: ${shellPath(d.trust.stateRootDer)})`],
+    ['both, as an "installed" subscriber has', shellPath(d.trust.webAndStateRoots)],
+  ];
+  const labelWidth = Math.max(...trust.map(([l]) => l.length)) + 2;
+  for (const [label, path] of trust) lines.push(`  ${label.padEnd(labelWidth)}${path}`);
   if (d.nameConstrained) lines.push(`  The state root is name-constrained to ${d.stateRoot.permittedDns?.map((x) => '.' + x).join(', ')}.`);
   lines.push('', 'Try by hand:');
   for (const c of handCommands(d)) lines.push(`  # ${c.title}`, `  ${c.command}`, '');
