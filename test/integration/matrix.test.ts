@@ -79,7 +79,7 @@ describe('tlslab matrix --only kz-2019 kz-2020', () => {
     expect(bank.get('chrome-2020')).toEqual(['refused: distrusted', 'refused: distrusted']);
     expect(bank.get('no-cert')).toEqual(['refused: untrusted', 'refused: untrusted']);
     expect(bank.get('installed-cert')).toEqual(['exposed', 'exposed']);
-    expect(r.stdout).toMatch(/Expectations: 48\/48 met/);
+    expect(r.stdout).toMatch(/Expectations: (\d+)\/\1 met/);
     expect(r.stderr).toMatch(/kz-2019 done in [\d.]+ s/);
     expect(r.stderr).toMatch(/kz-2020 done in [\d.]+ s/);
   });
@@ -116,7 +116,9 @@ describe('tlslab matrix --only kz-2019 kz-2020', () => {
     expect(cell('kz-2019', 'click-through', 'bank.example')).toMatchObject({ cause: 'hsts-no-override' });
     expect(cell('kz-2019', 'ct-every-chain', 'bank.example')).toMatchObject({ cause: 'ct-missing' });
 
-    expect(report.expectations).toHaveLength(48);
+    // Every expectation written in the two scenario files' matrix blocks, each met.
+    const written = (await Promise.all(['kz-2019', 'kz-2020'].map((n) => resolveScenario(n)))).reduce((n, s) => n + s.matrix!.expect.length, 0);
+    expect(report.expectations).toHaveLength(written);
     expect(report.expectations.filter((e) => !e.met)).toEqual([]);
     expect(report.passed).toBe(true);
   });
@@ -167,12 +169,13 @@ describe('runMatrix against a scenario whose matrix expects the wrong thing', ()
       expectation: { client: 'chrome-2019', site: 'bank.example', outcome: 'exposed' },
       actual: 'refused (distrusted-root)',
     });
-    expect(report.expectations.filter((e) => e.met)).toHaveLength(23);
+    expect(report.expectations.filter((e) => e.met)).toHaveLength(report.expectations.length - 1);
   });
 
   it('prints the broken expectation under the table', () => {
     expect(matrixTable(report)).toContain('✗ [kz-2019] chrome-2019 on bank.example: exposed: got refused (distrusted-root)');
-    expect(matrixTable(report)).toContain('Expectations: 23/24 met');
+    const n = report.expectations.length;
+    expect(matrixTable(report)).toContain(`Expectations: ${n - 1}/${n} met`);
   });
 });
 
