@@ -77,6 +77,14 @@ export const CLIENT_PROFILES: ClientSpec[] = [
     defences: { tunnel: 'vpn.example' },
     description: 'Installed the state root, but sends everything through a TLS tunnel pinned to an exit beyond the ISP',
   },
+  { name: 'chromium-installed', program: 'chromium', trusts: ['web', 'state'], description: "Debian's Chromium with the state root in its NSS database" },
+  {
+    name: 'chromium-2020',
+    program: 'chromium',
+    trusts: ['web', 'state'],
+    defences: { blockedRoots: 'chrome-2020' },
+    description: "Debian's Chromium, root installed, with a CRLSet as Google pushed it by December 2020 (Qaznet revoked, ISCA known interception)",
+  },
   { name: 'curl-installed', program: 'curl', trusts: ['web', 'state'], description: 'The real curl, with the state root in its CA bundle' },
   { name: 'openssl-installed', program: 'openssl', trusts: ['web', 'state'], description: 'The real openssl s_client -verify_return_error, with the state root in its CA file' },
 ];

@@ -21,6 +21,7 @@ program
   .addOption(OPTIONS.keylog())
   .addOption(OPTIONS.stateDir())
   .addOption(OPTIONS.keepState())
+  .addOption(OPTIONS.clients())
   .action(runCommand);
 
 program

@@ -5,6 +5,7 @@ export const OPTIONS = {
   json: () => new Option('--json <file>', 'write the report as JSON (the report contract of docs/architecture.md)'),
   har: () => new Option('--har <file>', 'write what the interceptor read as HAR 1.2 (opens in Chrome DevTools)'),
   keylog: () => new Option('--keylog <file>', "write the interceptor's TLS secrets as SSLKEYLOGFILE lines (for Wireshark)"),
+  clients: () => new Option('--clients <names...>', 'run only these clients of the scenario (e.g. no-cert installed-cert, for a run of a few seconds)'),
   markdown: () => new Option('--markdown <file>', 'write the matrix as a Markdown document'),
   only: () => new Option('--only <scenarios...>', 'run only these interceptor variants (scenario names)'),
   scenario: () => new Option('--scenario <name>', 'the scenario whose lab to start').default('kz-2019'),

@@ -16,6 +16,7 @@ import type { ClientNetwork } from './network.ts';
 import type { TrustFacts } from './trust-facts.ts';
 import type { Fetcher } from './curl-fetcher.ts';
 import { NotSupported } from './not-supported.ts';
+import type { LabClient } from './lab-client.ts';
 
 export interface StepRun {
   step: string;
@@ -38,7 +39,7 @@ export interface ScriptedClientOptions {
 
 const MAX_REDIRECTS = 5;
 
-export class ScriptedClient {
+export class ScriptedClient implements LabClient {
   private readonly jar = new CookieJar();
   /** Names this client has seen send Strict-Transport-Security (RFC 6797). */
   private readonly hsts = new Set<string>();
@@ -88,6 +89,10 @@ export class ScriptedClient {
       };
     }
     return direct;
+  }
+
+  async close(): Promise<void> {
+    // Every request of a scripted client closes its own connection: nothing is left open.
   }
 
   async run(steps: SessionStep[]): Promise<StepRun[]> {

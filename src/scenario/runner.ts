@@ -9,7 +9,7 @@ import { diffCertificates } from '../pki/diff.ts';
 import { checkExpectations } from './expectations.ts';
 import { combineOutcomes, FlowIndex, outcomeOf, type AttemptOutcome, type StepWindow } from './outcomes.ts';
 import type { Report, ReportCapture, ReportResult, ReportStep } from './report.ts';
-import { explainInterceptor } from './schema.ts';
+import { explainInterceptor, type SessionStep } from './schema.ts';
 
 export interface RunHooks {
   /** Called as each client finishes each step (the CLI narrates live). */
@@ -20,14 +20,23 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
   const started = Date.now();
   const scenario = lab.scenario;
   const runs: Array<{ step: string; client: string; run: StepRun; window: StepWindow }> = [];
+  const runOne = async (step: SessionStep, client: string) => {
+    const from = Date.now();
+    const run = await lab.runStep(client, step);
+    // Give the box a moment to log the last close of this step.
+    await new Promise((r) => setTimeout(r, 5));
+    hooks.onStep?.(step.id, client, run);
+    return { step: step.id, client, run, window: { client, from: from - 1, to: Date.now() } };
+  };
   for (const step of scenario.session) {
-    for (const client of scenario.clients) {
-      const from = Date.now();
-      const run = await lab.runStep(client.name, step);
-      // Give the box a moment to log the last close of this step before the next one starts.
-      await new Promise((r) => setTimeout(r, 5));
-      runs.push({ step: step.id, client: client.name, run, window: { client: client.name, from: from - 1, to: Date.now() } });
-      hooks.onStep?.(step.id, client.name, run);
+    if (scenario.attacker) {
+      // An attacker beyond the ISP sees the box, not the subscriber's line: only the time
+      // tells whose step it was, so steps must not overlap.
+      for (const client of scenario.clients) runs.push(await runOne(step, client.name));
+    } else {
+      // Each client has its own line into the box, so their steps may run side by side
+      // (a browser spends much of a step waiting).
+      runs.push(...(await Promise.all(scenario.clients.map((c) => runOne(step, c.name)))));
     }
   }
   // Let the interceptor record the last closes before reading its log.

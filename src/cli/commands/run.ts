@@ -4,8 +4,10 @@ import { startLab } from '../../runtime/start-lab.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
 import { ansi, narrateReport } from '../../scenario/narrate.ts';
 import { runScenario } from '../../scenario/runner.ts';
+import type { Scenario } from '../../scenario/schema.ts';
 
 export interface RunOptions {
+  clients?: string[];
   json?: string;
   har?: string;
   keylog?: string;
@@ -14,7 +16,7 @@ export interface RunOptions {
 }
 
 export async function runCommand(name: string, opts: RunOptions): Promise<void> {
-  const scenario = await resolveScenario(name);
+  const scenario = onlyClients(await resolveScenario(name), opts.clients);
   const tty = process.stdout.isTTY;
   const started = Date.now();
   process.stderr.write(`Starting the ${scenario.name} lab (fresh keys, sites, ISP box)…\n`);
@@ -42,4 +44,21 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
   } finally {
     await lab.stop();
   }
+}
+
+/** `--clients a b`: the scenario with just those clients, and just their expectations. */
+export function onlyClients(scenario: Scenario, names: string[] | undefined): Scenario {
+  if (!names?.length) return scenario;
+  const known = scenario.clients.map((c) => c.name);
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length) {
+    throw Object.assign(new Error(`${scenario.name} has no client ${unknown.join(', ')}; its clients are ${known.join(', ')}`), {
+      code: 'TLSLAB_UNKNOWN_CLIENT',
+    });
+  }
+  return {
+    ...scenario,
+    clients: scenario.clients.filter((c) => names.includes(c.name)),
+    expect: scenario.expect.filter((x) => names.includes(x.client)),
+  };
 }

@@ -24,6 +24,8 @@ export class AttemptRecorder {
   private readonly open = new Map<string, Attempt>();
   /** Issuer last seen per host: a WebSocket handshake reports no certificate of its own. */
   private readonly issuers = new Map<string, string>();
+  /** Issuer of the certificate behind what the tab shows now, refused ones included. */
+  private visible: string | null = null;
 
   private constructor(private readonly cdp: CDPSession) {}
 
@@ -32,7 +34,17 @@ export class AttemptRecorder {
     const recorder = new AttemptRecorder(cdp);
     recorder.listen();
     await cdp.send('Network.enable');
+    await cdp.send('Security.enable');
     return recorder;
+  }
+
+  /**
+   * The issuer of the certificate the tab's security state is about (DevTools
+   * `Security.visibleSecurityStateChanged`): also set for a certificate Chromium refused, which
+   * no Network event reports.
+   */
+  visibleIssuer(): string | null {
+    return this.visible;
   }
 
   /** The attempts recorded since the last call. */
@@ -82,6 +94,9 @@ export class AttemptRecorder {
       const attempt = this.open.get(e.requestId);
       if (!attempt || attempt.status !== null) return;
       attempt.error = { code: e.errorText, message: e.canceled ? `${e.errorText} (cancelled)` : e.errorText };
+    });
+    this.cdp.on('Security.visibleSecurityStateChanged', (e: { visibleSecurityState: { certificateSecurityState?: { issuer?: string } } }) => {
+      this.visible = e.visibleSecurityState.certificateSecurityState?.issuer ?? null;
     });
     this.cdp.on('Network.webSocketCreated', (e: { requestId: string; url: string }) => {
       const url = new URL(e.url);

@@ -155,7 +155,8 @@ export class ChromiumClient implements LabClient {
     this.screenshots = [];
     this.recorder.take();
     const summary = await this.act(step.action).catch(async (err: Error) => {
-      await this.shoot();
+      // What the tab showed when the step went wrong, if the browser can still say.
+      await this.shoot().catch(() => undefined);
       return `failed: ${err.message.split('\n')[0]}`;
     });
     return { step: step.id, attempts: this.recorder.take(), summary, screenshots: this.screenshots };
@@ -283,16 +284,17 @@ export class ChromiumClient implements LabClient {
     if (!warning && failure) return { ok: false, summary: `could not open ${url}: ${(failure as Error).message.split('\n')[0]}` };
     if (!warning) return { ok: true, status: response?.status() ?? null, note: '' };
     this.describeFailure(url, warning);
-    if (warning.kind === 'certificate-warning' && warning.canProceed && this.profile.clickThrough) {
-      return this.clickThrough(url, warning);
+    if (warning.kind === 'certificate-warning') {
+      // "Advanced" shows why (HSTS, revoked, monitored) and, when allowed, the way through.
+      await this.page.click('#details-button');
+      await this.shoot();
+      if (warning.canProceed && this.profile.clickThrough) return this.clickThrough(url, warning);
     }
-    return { ok: false, summary: failureSummary(url, warning) };
+    return { ok: false, summary: failureSummary(url, warning, warning.issuer ?? this.recorder.visibleIssuer()) };
   }
 
   /** "Advanced" → "Proceed to … (unsafe)": the person now uses the forged certificate. */
   private async clickThrough(url: string, warning: ErrorPage): Promise<{ ok: true; status: number | null; note: string } | { ok: false; summary: string }> {
-    await this.page.click('#details-button');
-    await this.shoot();
     const [response] = await Promise.all([
       this.page.waitForNavigation({ timeout: NAVIGATION_TIMEOUT_MS }),
       this.page.click('#proceed-link'),
@@ -301,7 +303,7 @@ export class ChromiumClient implements LabClient {
     await this.shoot();
     if (again) {
       this.describeFailure(url, again);
-      return { ok: false, summary: failureSummary(url, again) };
+      return { ok: false, summary: failureSummary(url, again, again.issuer ?? this.recorder.visibleIssuer()) };
     }
     const proceeded = this.recorder.lastFor(this.page.url()) ?? this.recorder.lastFor(url);
     const note = `clicked through the warning (${warning.code}) and proceeded`;
@@ -314,12 +316,12 @@ export class ChromiumClient implements LabClient {
     const attempt: Attempt | undefined = this.recorder.lastFailed() ?? this.recorder.lastFor(url);
     if (!attempt) return;
     attempt.error = { code: page.code, message: [page.message, whyNoWayThrough(page)].filter(Boolean).join(' ') };
-    attempt.issuer ??= page.issuer;
+    attempt.issuer ??= page.issuer ?? this.recorder.visibleIssuer();
   }
 
   private async shoot(): Promise<void> {
     const file = join(this.ctx.workDir, 'screenshots', `${this.step}-${++this.shots}.png`);
-    await this.page.screenshot({ path: file });
+    await this.page.screenshot({ path: file, fullPage: true });
     this.screenshots.push(file);
   }
 }
@@ -346,10 +348,10 @@ export function hstsSitesOfLab(): string[] {
   return [bankSite(), socialSite(), mailSite(), searchSite(), newsSite()].filter((s) => s.https && s.hsts).map((s) => s.name);
 }
 
-function failureSummary(url: string, page: ErrorPage): string {
+function failureSummary(url: string, page: ErrorPage, issuer: string | null): string {
   if (page.kind === 'network-error') return `could not open ${url}: ${page.code} "${page.heading}"`;
-  const way = page.canProceed ? 'did not proceed' : `no way through: ${whyNoWayThrough(page)}`;
-  return `refused ${url}: warning "${page.heading}" (${page.code}, certificate issued by ${page.issuer ?? 'unknown'}); ${way}`;
+  const way = page.canProceed ? 'the person did not click "Proceed"' : `no way through: ${whyNoWayThrough(page)}`;
+  return `refused ${url}: warning "${page.heading}" (${page.code}, certificate issued by ${issuer ?? 'unknown'}); ${way}`;
 }
 
 async function onPath(program: string): Promise<boolean> {

@@ -10,6 +10,10 @@ import { STATE_CA_PROFILES, UPSTREAM_ATTACKER } from '../../../lab/state-ca-prof
 import { join } from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { curlFetcher } from '../../clients/curl-fetcher.ts';
+import { ChromiumClient, type ChromiumProfile } from '../../clients/chromium/chromium-client.ts';
+import type { LabClient } from '../../clients/lab-client.ts';
+import { BLOCKLISTS } from '../../../lab/browser-blocklists.ts';
+import type { ClientSpec } from '../../scenario/schema.ts';
 import { opensslFetcher } from '../../clients/openssl-fetcher.ts';
 import { ScriptedClient } from '../../clients/scripted-session.ts';
 import type { ClientNetwork } from '../../clients/network.ts';
@@ -65,7 +69,7 @@ export function policyOf(scenario: Scenario): InterceptPolicySpec {
 
 export class LocalLab implements Lab {
   readonly runtime = 'local' as const;
-  private readonly clients = new Map<string, ScriptedClient>();
+  private readonly clients = new Map<string, LabClient>();
   private readonly facts: TrustFacts;
 
   private constructor(
@@ -215,7 +219,7 @@ export class LocalLab implements Lab {
     return (await this.client(client)).runStep(step);
   }
 
-  private async client(name: string): Promise<ScriptedClient> {
+  private async client(name: string): Promise<LabClient> {
     let c = this.clients.get(name);
     if (!c) {
       const spec = this.scenario.clients.find((x) => x.name === name);
@@ -227,6 +231,15 @@ export class LocalLab implements Lab {
       };
       const workDir = join(this.stateDir, 'clients', name);
       await mkdir(workDir, { recursive: true, mode: 0o700 });
+      if (spec.program === 'chromium') {
+        const started = ChromiumClient.launch(
+          { name, network, roots: { web: this.pki.webRoot.cert.pem, state: this.pki.stateRoot.cert.pem }, workDir },
+          chromiumProfileOf(spec, this.facts),
+        );
+        const client = await started;
+        this.clients.set(name, client);
+        return client;
+      }
       const caBundleFile = join(workDir, 'ca.pem');
       await writeFile(caBundleFile, trust.join(''));
       const hosts = Object.keys(SITE_HOST_NUMBERS);
@@ -263,6 +276,8 @@ export class LocalLab implements Lab {
   }
 
   async stop(): Promise<void> {
+    await Promise.allSettled([...this.clients.values()].map((c) => c.close()));
+    this.clients.clear();
     await this.attacker?.close();
     await this.interceptor.close();
     await Promise.all(this.sites.map((s) => s.close()));
@@ -332,5 +347,21 @@ async function startUpstreamAttacker(impersonates: string[], sites: RunningHost[
       await interceptor.close();
       pki.close();
     },
+  };
+}
+
+/**
+ * Real Chromium's side of a profile: a block list becomes a CRLSet in the browser's own
+ * profile (BlockedSPKIs → ERR_CERT_REVOKED, or BlockedInterceptionSPKIs →
+ * ERR_CERT_KNOWN_INTERCEPTION_BLOCKED), as the release it names blocked this lab's state CA.
+ */
+function chromiumProfileOf(spec: ClientSpec, facts: TrustFacts): ChromiumProfile {
+  const blocked = spec.defences?.blockedRoots ? BLOCKLISTS[spec.defences.blockedRoots].blocks[facts.stateProfile] : undefined;
+  return {
+    trusts: spec.trusts,
+    distrust: !!blocked,
+    distrustAs: blocked?.code.includes('KNOWN_INTERCEPTION') ? 'known-interception' : 'revoked',
+    clickThrough: spec.clickThrough,
+    hstsPreload: facts.hstsPreload,
   };
 }
