@@ -106,7 +106,17 @@ describe('loading a valid scenario', () => {
     const s = await resolveScenario('kz-2019');
     expect(s.name).toBe('kz-2019');
     expect(s.stateCa.profile).toBe('qaznet-2019');
-    expect(s.clients.map((c) => c.name)).toEqual(['no-cert', 'installed-cert', 'curl-no-cert', 'curl-installed', 'openssl-no-cert', 'openssl-installed']);
+    expect(s.clients.map((c) => c.name)).toEqual([
+      'no-cert',
+      'installed-cert',
+      'curl-no-cert',
+      'curl-installed',
+      'openssl-no-cert',
+      'openssl-installed',
+      'chromium-no-cert',
+      'chromium-installed',
+      'chromium-2019',
+    ]);
     expect(s.interceptor.targets).not.toContain('news.example');
     expect(s.session.map((st) => st.id)).toContain('bank-login');
     expect(s.session.every((st) => (st.narrative ?? '').length > 0)).toBe(true);
