@@ -1,6 +1,7 @@
 /** `tlslab`: argument parsing only; each command lives in its own file (style.md 11). */
 import { Command } from 'commander';
 import { certDiffCommand } from './commands/cert-diff.ts';
+import { consoleCommand } from './commands/console.ts';
 import { listCommand } from './commands/list.ts';
 import { matrixCommand } from './commands/matrix.ts';
 import { runCommand } from './commands/run.ts';
@@ -52,5 +53,14 @@ program
   .argument('<scenario>', 'scenario name or path')
   .addOption(OPTIONS.stateDir())
   .action(upCommand);
+
+program
+  .command('console')
+  .description('start a scenario\'s lab and a web console on 127.0.0.1 for classroom walkthroughs (Ctrl-C stops both)')
+  .addOption(OPTIONS.scenario())
+  .addOption(OPTIONS.consolePort())
+  .addOption(OPTIONS.consoleMatrix())
+  .addOption(OPTIONS.stateDir())
+  .action(consoleCommand);
 
 program.parseAsync().catch(exitWithError);

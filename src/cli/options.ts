@@ -14,4 +14,6 @@ export const OPTIONS = {
       .env('TLSLAB_STATE_DIR')
       .default('.tlslab'),
   keepState: () => new Option('--keep-state', "keep the lab's state folder (keys and certificates) after the run").default(false),
+  consolePort: () => new Option('--port <n>', 'port of the console on 127.0.0.1 (0: a free one, printed)').env('TLSLAB_CONSOLE_PORT').default('0'),
+  consoleMatrix: () => new Option('--matrix <file>', 'show this `tlslab matrix --json` result in the console'),
 };

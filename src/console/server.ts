@@ -1,0 +1,93 @@
+/**
+ * The console's server: the page over HTTP and the protocol over a WebSocket (ws), on
+ * loopback only. One ConsoleSession holds the state; every page gets a snapshot on connect
+ * and the deltas after it.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Lab } from '../runtime/lab.ts';
+import { loadAssets } from './assets.ts';
+import { MAX_CLIENT_MESSAGE_BYTES, parseClientMessage, ProtocolError, type MatrixView, type ServerMessage } from './protocol.ts';
+import { ConsoleSession } from './session.ts';
+
+export const CONSOLE_HOST = '127.0.0.1';
+export const WS_PATH = '/ws';
+
+export interface ConsoleServerOptions {
+  lab: Lab;
+  /** 0 (the default): a free port chosen by the kernel. */
+  port?: number;
+  matrix?: MatrixView | null;
+}
+
+export interface ConsoleServer extends AsyncDisposable {
+  url: string;
+  port: number;
+  session: ConsoleSession;
+  /** Closes the pages' sockets and the server; the lab is the caller's to stop. */
+  close(): Promise<void>;
+}
+
+export async function startConsoleServer(opts: ConsoleServerOptions): Promise<ConsoleServer> {
+  const assets = await loadAssets();
+  const session = new ConsoleSession(opts.lab, opts.matrix ?? null);
+  const http: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const asset = req.method === 'GET' ? assets.get(path) : undefined;
+    if (path === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
+    if (!asset) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }).end(asset.body);
+  });
+
+  let port = 0;
+  // Only pages served by this server may connect: a web page elsewhere (or a DNS-rebinding
+  // name pointed at 127.0.0.1) must not drive the lab.
+  const sameOrigin = (req: IncomingMessage) => {
+    const origin = req.headers.origin;
+    return req.headers.host === `${CONSOLE_HOST}:${port}` && (origin === undefined || origin === `http://${CONSOLE_HOST}:${port}`);
+  };
+  const wss = new WebSocketServer({ server: http, path: WS_PATH, maxPayload: MAX_CLIENT_MESSAGE_BYTES, verifyClient: ({ req }: { req: IncomingMessage }) => sameOrigin(req) });
+  wss.on('connection', (ws: WebSocket) => {
+    const send = (m: ServerMessage) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+    };
+    send({ v: 1, type: 'snapshot', state: session.snapshot() });
+    const unsubscribe = session.subscribe(send);
+    ws.on('message', (data, isBinary) => {
+      try {
+        if (isBinary) throw new ProtocolError('CONSOLE_ERR_BAD_MESSAGE', 'binary messages are not part of the protocol');
+        session.handle(parseClientMessage(data.toString()));
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        send({ v: 1, type: 'error', code: err.code, message: err.message });
+      }
+    });
+    ws.on('close', unsubscribe);
+    ws.on('error', () => ws.terminate()); // e.g. a message over maxPayload: ws closes with 1009
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port ?? 0, CONSOLE_HOST, () => resolve());
+  });
+  port = (http.address() as AddressInfo).port;
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      await session.settled().catch(() => undefined);
+      session.close();
+      for (const ws of wss.clients) ws.close(1001, 'the console is shutting down');
+      await new Promise<void>((r) => wss.close(() => r()));
+      http.closeAllConnections();
+      await new Promise<void>((r) => http.close(() => r()));
+    })());
+  return { url: `http://${CONSOLE_HOST}:${port}/`, port, session, close, [Symbol.asyncDispose]: close };
+}

@@ -1,0 +1,198 @@
+/**
+ * The console's state, kept by the server so every tab shows the same thing: the
+ * terminals' lines, where the walkthrough is, the forged certificates, the matrix. It reads
+ * the lab only through the `Lab` interface: the ISP box from its events, the clients from
+ * `runStep`, the sites from the box's connection records.
+ */
+import type { StepRun } from '../clients/scripted-session.ts';
+import type { InterceptorEvent } from '../interceptor/events.ts';
+import { diffCertificates } from '../pki/diff.ts';
+import type { Lab } from '../runtime/lab.ts';
+import { combineOutcomes, FlowIndex, outcomeOf, type AttemptOutcome } from '../scenario/outcomes.ts';
+import { explainStep, siteOf } from '../scenario/schema.ts';
+import {
+  clipLine,
+  MAX_TERMINAL_LINES,
+  ProtocolError,
+  type ClientMessage,
+  type ForgedView,
+  type MatrixView,
+  type ServerMessage,
+  type Snapshot,
+  type StepResultView,
+  type TerminalInfo,
+  type WalkthroughState,
+} from './protocol.ts';
+import { clientLines, ispLine, siteLine, stepHeading } from './terminal-lines.ts';
+
+export const ISP_TERMINAL = 'isp';
+export const SITES_TERMINAL = 'sites';
+export const ATTACKER_TERMINAL = 'attacker';
+export const clientTerminal = (client: string) => `client:${client}`;
+
+/** How long the box gets to log the last close of a client's connections before the outcome is read (runner.ts does the same). */
+const SETTLE_MS = 50;
+
+export class ConsoleSession {
+  private readonly lines = new Map<string, string[]>();
+  private readonly terminals: TerminalInfo[];
+  private readonly forged = new Map<string, ForgedView>();
+  private readonly listeners = new Set<(m: ServerMessage) => void>();
+  private readonly siteNames: Set<string>;
+  private readonly ispName: string;
+  private readonly unsubscribe: () => void;
+  private walkthrough: WalkthroughState = { position: -1, running: false, results: {}, acting: [] };
+  /** Resolves when the step running now has finished (tests and shutdown wait on it). */
+  private running: Promise<void> = Promise.resolve();
+  private attackerSeen = 0;
+
+  constructor(
+    private readonly lab: Lab,
+    private readonly matrix: MatrixView | null = null,
+  ) {
+    const hosts = lab.describe().hosts;
+    this.siteNames = new Set(hosts.filter((h) => h.role === 'site').map((h) => h.name));
+    this.ispName = hosts.find((h) => h.role === 'isp')?.name ?? 'isp';
+    this.terminals = [
+      ...lab.scenario.clients.map((c): TerminalInfo => ({ id: clientTerminal(c.name), title: `${c.name}: what the subscriber sees`, host: c.name, role: 'client' })),
+      { id: ISP_TERMINAL, title: 'ISP box: what the state reads', host: this.ispName, role: 'isp' },
+      { id: SITES_TERMINAL, title: 'Sites: what reaches them', host: 'sites', role: 'sites' },
+    ];
+    // A second attacker beyond the ISP (the sloppy scenario). Lab has no listener for its
+    // events, so its terminal is filled after each client's run.
+    if (lab.scenario.attacker) this.terminals.push({ id: ATTACKER_TERMINAL, title: `Attacker beyond the ISP, posing as ${lab.scenario.attacker.impersonates.join(', ')}`, host: 'attacker', role: 'attacker' });
+    for (const t of this.terminals) this.lines.set(t.id, []);
+    for (const c of lab.scenario.clients) this.write(clientTerminal(c.name), c.description ?? `client ${c.name}`);
+    this.write(ISP_TERMINAL, `${lab.scenario.interceptor.policy}: waiting for traffic`);
+    this.write(SITES_TERMINAL, 'waiting for traffic through the ISP box');
+    if (lab.scenario.attacker) this.write(ATTACKER_TERMINAL, 'waiting: it sees what the ISP box sends on to the sites it poses as');
+    for (const e of lab.interceptorEvents()) this.onEvent(e);
+    this.unsubscribe = lab.onInterceptorEvent((e) => this.onEvent(e));
+  }
+
+  subscribe(listener: (m: ServerMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  snapshot(): Snapshot {
+    const s = this.lab.scenario;
+    return {
+      scenario: { name: s.name, title: s.title, summary: s.summary ?? null, period: s.period ?? null, runtime: this.lab.runtime },
+      hosts: this.lab.describe().hosts.map((h) => ({ name: h.name, role: h.role, address: h.address, description: h.description })),
+      steps: s.session.map((st) => ({ id: st.id, title: st.title, narrative: st.narrative ?? null, explain: explainStep(st.action), site: siteOf(st.action) })),
+      terminals: this.terminals,
+      lines: Object.fromEntries(this.lines),
+      walkthrough: this.walkthrough,
+      forged: [...this.forged.values()],
+      matrix: this.matrix,
+    };
+  }
+
+  /** What a page asked for. Throws ProtocolError (CONSOLE_ERR_BUSY) while a step runs. */
+  handle(m: ClientMessage): void {
+    if (m.type === 'hello') return;
+    if (this.walkthrough.running) throw new ProtocolError('CONSOLE_ERR_BUSY', 'a step is still running; wait for it to finish');
+    const last = this.lab.scenario.session.length - 1;
+    if (m.type === 'back') {
+      this.walkthrough = { ...this.walkthrough, position: Math.max(-1, this.walkthrough.position - 1), acting: [] };
+      this.publish({ v: 1, type: 'walkthrough', walkthrough: this.walkthrough });
+      return;
+    }
+    if (m.type === 'next') {
+      if (this.walkthrough.position >= last) return;
+      this.walkthrough = { ...this.walkthrough, position: this.walkthrough.position + 1 };
+    }
+    if (this.walkthrough.position < 0) return;
+    this.running = this.runStep(this.walkthrough.position);
+  }
+
+  /** Wait for the step that is running (if any). */
+  settled(): Promise<void> {
+    return this.running;
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.listeners.clear();
+  }
+
+  /** Run one step live for every client, in the scenario's order, streaming as it goes. */
+  private async runStep(index: number): Promise<void> {
+    const step = this.lab.scenario.session[index]!;
+    const site = siteOf(step.action);
+    const results: StepResultView[] = [];
+    this.setWalkthrough({ running: true, acting: [], results: { ...this.walkthrough.results, [step.id]: results } });
+    const heading = stepHeading(index, step.title);
+    this.write(ISP_TERMINAL, heading);
+    this.write(SITES_TERMINAL, heading);
+    try {
+      for (const client of this.lab.scenario.clients) {
+        const term = clientTerminal(client.name);
+        this.write(term, heading);
+        this.write(term, `$ ${explainStep(step.action)}`);
+        this.setWalkthrough({ acting: [client.name, this.ispName, site] });
+        const from = Date.now();
+        let run: StepRun;
+        try {
+          run = await this.lab.runStep(client.name, step);
+        } catch (err) {
+          const message = `the step failed inside the lab: ${(err as Error).message}`;
+          this.write(term, `\x1b[1;31m${message}\x1b[0m`);
+          this.publish({ v: 1, type: 'error', code: 'CONSOLE_ERR_STEP_FAILED', message });
+          continue;
+        }
+        await new Promise((r) => setTimeout(r, SETTLE_MS));
+        this.readAttacker();
+        const flows = new FlowIndex(this.lab.interceptorEvents());
+        const window = { client: client.name, from: from - 1, to: Date.now() };
+        const outcomes: AttemptOutcome[] = run.attempts.map((a) => outcomeOf(a, flows, window));
+        const worst = outcomes.length ? combineOutcomes(outcomes) : null;
+        for (const line of clientLines(run, outcomes, worst)) this.write(term, line);
+        results.push({ client: client.name, outcome: worst?.outcome ?? 'untouched', summary: run.summary });
+        this.setWalkthrough({ results: { ...this.walkthrough.results, [step.id]: [...results] } });
+      }
+    } finally {
+      this.setWalkthrough({ running: false, acting: [] });
+    }
+  }
+
+  private onEvent(e: InterceptorEvent): void {
+    const isp = ispLine(e);
+    if (isp) this.write(ISP_TERMINAL, isp);
+    const site = siteLine(e, (n) => this.siteNames.has(n));
+    if (site) this.write(SITES_TERMINAL, site);
+    if (e.type === 'forged') {
+      const view: ForgedView = { sni: e.sni, names: e.names, issuer: e.issuer, realIssuer: e.realIssuer, diff: diffCertificates(e.real, e.forged) };
+      this.forged.set(e.sni, view);
+      this.publish({ v: 1, type: 'forged', forged: view });
+    }
+  }
+
+  private readAttacker(): void {
+    if (!this.lab.scenario.attacker) return;
+    const events = this.lab.attackerEvents();
+    for (const e of events.slice(this.attackerSeen)) {
+      const line = ispLine(e);
+      if (line) this.write(ATTACKER_TERMINAL, line);
+    }
+    this.attackerSeen = events.length;
+  }
+
+  private setWalkthrough(patch: Partial<WalkthroughState>): void {
+    this.walkthrough = { ...this.walkthrough, ...patch };
+    this.publish({ v: 1, type: 'walkthrough', walkthrough: this.walkthrough });
+  }
+
+  private write(terminal: string, text: string): void {
+    const line = clipLine(text);
+    const buffer = this.lines.get(terminal)!;
+    buffer.push(line);
+    if (buffer.length > MAX_TERMINAL_LINES) buffer.splice(0, buffer.length - MAX_TERMINAL_LINES);
+    this.publish({ v: 1, type: 'line', terminal, text: line });
+  }
+
+  private publish(m: ServerMessage): void {
+    for (const l of this.listeners) l(m);
+  }
+}

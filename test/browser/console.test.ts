@@ -1,0 +1,239 @@
+/**
+ * The classroom console in real headless Chromium (Debian's /usr/bin/chromium driven by
+ * playwright-core; never a downloaded browser): a teacher clicks through kz-2019 to the bank
+ * login, and the page shows what the state read and what the subscriber without the state
+ * root saw. Screenshots are saved to a temp folder (printed) for people to look at.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { loadMatrixView, matrixView } from '../../src/console/matrix-view.ts';
+import { MAX_CLIENT_MESSAGE_BYTES } from '../../src/console/protocol.ts';
+import { startConsoleServer, type ConsoleServer } from '../../src/console/server.ts';
+import type { Lab } from '../../src/runtime/lab.ts';
+import type { MatrixReport } from '../../src/scenario/matrix.ts';
+import { startLab } from '../../src/runtime/start-lab.ts';
+import { resolveScenario } from '../../src/scenario/loader.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+const runBrowser = haveChromium || process.env.CI === 'true'; // in CI a missing Chromium fails, never skips
+if (!runBrowser) console.log(`console browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  // Nothing leaves the machine: every name fails to resolve; the console is an IP literal.
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+];
+
+const PASSWORD = 'username=alice&password=Almaty-2019!';
+/** A step runs for every client of kz-2019 one after the other, real Chromium ones included. */
+const STEP_TIMEOUT = 120_000;
+
+/** A two-by-two slice of a `tlslab matrix --json` result, as the CLI writes it. */
+const SMALL_MATRIX: MatrixReport = {
+  variants: [
+    { name: 'kz-2019', title: 'Kazakhstan, July 2019', explain: 'forges for targeted names', upstreamGrade: 'B' },
+    { name: 'baseline', title: 'No interception', explain: 'passes everything', upstreamGrade: null },
+  ],
+  clients: [
+    { name: 'installed-cert', description: 'installed the state root' },
+    { name: 'chrome-2019', description: 'Chrome after the 2019 distrust' },
+  ],
+  sites: ['bank.example'],
+  cells: [
+    { variant: 'kz-2019', client: 'installed-cert', site: 'bank.example', outcome: 'exposed', cause: null, error: null, issuer: 'Security Certificate', why: '' },
+    { variant: 'kz-2019', client: 'chrome-2019', site: 'bank.example', outcome: 'refused', cause: 'distrusted-root', error: 'net::ERR_CERT_REVOKED', issuer: 'Security Certificate', why: '' },
+    { variant: 'baseline', client: 'installed-cert', site: 'bank.example', outcome: 'untouched', cause: null, error: null, issuer: 'Lab TLS Issuing CA 1', why: '' },
+    { variant: 'baseline', client: 'chrome-2019', site: 'bank.example', outcome: 'untouched', cause: null, error: null, issuer: 'Lab TLS Issuing CA 1', why: '' },
+  ],
+  expectations: [],
+  passed: true,
+  durationMs: 1,
+};
+
+let lab: Lab;
+let server: ConsoleServer;
+
+beforeAll(async () => {
+  lab = await startLab(await resolveScenario('kz-2019'));
+  server = await startConsoleServer({ lab, port: 0 });
+});
+afterAll(async () => {
+  await server?.close();
+  await lab?.stop();
+});
+
+const text = (page: Page, terminal: string) => page.evaluate((id) => (globalThis as any).tlslab.text(id) as string, terminal);
+const ready = (page: Page) => page.waitForSelector('body[data-ready=true]', { timeout: 30_000 });
+
+/** Click a walkthrough button and wait until the step it started has finished. */
+async function click(page: Page, button: 'next' | 'back' | 'run', position: number): Promise<void> {
+  await page.click(`#${button}`);
+  await page.waitForFunction(
+    (p) => {
+      const body = (globalThis as any).document.body;
+      return body.dataset.position === String(p) && body.dataset.running === 'false';
+    },
+    position,
+    { timeout: STEP_TIMEOUT },
+  );
+  await server.session.settled();
+}
+
+describe.skipIf(!runBrowser)('the console in headless Chromium', () => {
+  let browser: Browser;
+  let first: Page;
+  let shots: string;
+
+  beforeAll(async () => {
+    shots = await mkdtemp(join(tmpdir(), 'tlslab-console-shots-'));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    first = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (shots) console.log(`console screenshots: ${shots}`);
+  });
+
+  it('opens on the introduction with every host of the topology', async () => {
+    const t0 = Date.now();
+    await first.goto(server.url);
+    await ready(first);
+    console.log(`console page ready in ${Date.now() - t0} ms (lab already up)`);
+    expect(await first.textContent('#step-title')).toContain('Qaznet Trust Network');
+    for (const host of ['no-cert', 'installed-cert', 'bank.example', 'news.example']) {
+      expect(await first.locator(`#topology [data-host="${host}"]`).count()).toBe(1);
+    }
+    expect(await first.isDisabled('#back')).toBe(true);
+    await first.screenshot({ path: join(shots, '1-introduction.png') });
+  });
+
+  it('walks to the bank login: the ISP terminal shows the password, the subscriber without the root is refused', async () => {
+    await click(first, 'next', 0);
+    await click(first, 'next', 1);
+    await first.click('#next');
+    // While it runs, the acting subscriber, the ISP box and the bank glow in the topology.
+    await first.waitForSelector('#topology .host.acting[data-host="bank.example"]');
+    expect(await first.locator('#topology .host.acting').count()).toBe(3);
+    await first.screenshot({ path: join(shots, '2a-bank-login-running.png') });
+    await first.waitForFunction(() => (globalThis as any).document.body.dataset.running === 'false', undefined, { timeout: STEP_TIMEOUT });
+    await server.session.settled();
+    expect(await first.textContent('#step-title')).toBe('Logging in to the bank');
+    expect(await text(first, 'isp')).toContain(`bank.example credential: ${PASSWORD}`);
+    expect(await text(first, 'client:no-cert')).toMatch(/unable to get local issuer certificate|refused/);
+    expect(await text(first, 'client:installed-cert')).toContain('EXPOSED');
+    expect(await first.textContent('[data-client="no-cert"]')).toBe('no-cert: REFUSED');
+    expect(await first.textContent('[data-client="installed-cert"]')).toBe('installed-cert: EXPOSED');
+    expect(await text(first, 'sites')).toContain('POST https://bank.example/login');
+    // The forged-versus-original diff, from the box's 'forged' event.
+    expect(await first.textContent('#diff-body')).toContain('Security Certificate');
+    await first.screenshot({ path: join(shots, '2-bank-login.png') });
+    await first.locator('#diff').scrollIntoViewIfNeeded();
+    await first.screenshot({ path: join(shots, '3-certificate-diff.png') });
+  }, 4 * STEP_TIMEOUT);
+
+  it('shows a second tab the same state', async () => {
+    const second = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    await second.goto(server.url);
+    await ready(second);
+    expect(await second.getAttribute('body', 'data-position')).toBe('2');
+    expect(await text(second, 'isp')).toContain(PASSWORD);
+    expect(await text(second, 'client:no-cert')).toBe(await text(first, 'client:no-cert'));
+    expect(await text(second, 'isp')).toBe(await text(first, 'isp'));
+    await second.screenshot({ path: join(shots, '4-second-tab.png') });
+    await second.close();
+  });
+
+  it('goes back without running, and runs a step again live', async () => {
+    const before = (await text(first, 'isp')).split(PASSWORD).length;
+    await click(first, 'back', 1);
+    expect(await first.textContent('#step-title')).toBe('Plain HTTP to a targeted site');
+    await click(first, 'next', 2);
+    await click(first, 'run', 2);
+    // Every installed client logged in twice more: the password crossed the box each time.
+    expect((await text(first, 'isp')).split(PASSWORD).length).toBeGreaterThan(before + 1);
+  }, 3 * STEP_TIMEOUT);
+
+  it('reconnects after the server restarts, and shows the matrix it was given', async () => {
+    const port = server.port;
+    await server.close();
+    await first.waitForSelector('body[data-ready=false]');
+    server = await startConsoleServer({ lab, port, matrix: matrixView(SMALL_MATRIX, 'matrix.json') });
+    await ready(first);
+    expect(await first.textContent('#status')).toContain('live');
+    // A new server starts the walkthrough over; the box's log is the lab's and survives.
+    expect(await first.getAttribute('body', 'data-position')).toBe('-1');
+    expect(await text(first, 'isp')).toContain(PASSWORD);
+    expect(await first.textContent('#matrix-body')).toContain('refused: distrusted');
+    await first.locator('#matrix').scrollIntoViewIfNeeded();
+    await first.screenshot({ path: join(shots, '5-after-restart-matrix.png') });
+  });
+});
+
+describe('the matrix file', () => {
+  it('is refused, with a sentence, when it is not a `tlslab matrix --json` result', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tlslab-console-'));
+    await writeFile(join(dir, 'report.json'), JSON.stringify({ scenario: 'kz-2019', results: [] }));
+    await expect(loadMatrixView(join(dir, 'report.json'))).rejects.toMatchObject({ code: 'TLSLAB_CONSOLE_MATRIX', message: expect.stringContaining('is not a `tlslab matrix --json` result') });
+  });
+});
+
+describe('the console protocol', () => {
+  const open = (headers: Record<string, string> = {}) => new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers });
+  const messages = (ws: WebSocket) => {
+    const got: any[] = [];
+    ws.on('message', (d) => got.push(JSON.parse(d.toString())));
+    return got;
+  };
+  const until = async (cond: () => boolean) => {
+    for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  };
+
+  it('listens on loopback only', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+  });
+
+  it('sends a versioned snapshot on connect and names a bad version', async () => {
+    const ws = open();
+    const got = messages(ws);
+    await new Promise((r) => ws.once('open', r));
+    await until(() => got.length > 0);
+    expect(got[0]).toMatchObject({ v: 1, type: 'snapshot' });
+    expect(got[0].state.terminals.map((t: { id: string }) => t.id)).toEqual(expect.arrayContaining(['isp', 'sites', 'client:no-cert', 'client:installed-cert']));
+    ws.send(JSON.stringify({ v: 2, type: 'next' }));
+    ws.send(JSON.stringify({ v: 1, type: 'jump' }));
+    await until(() => got.filter((m) => m.type === 'error').length >= 2);
+    const errors = got.filter((m) => m.type === 'error');
+    expect(errors[0]).toMatchObject({ v: 1, code: 'CONSOLE_ERR_VERSION' });
+    expect(errors[1]).toMatchObject({ v: 1, code: 'CONSOLE_ERR_BAD_MESSAGE' });
+    expect(errors[1].message).toContain('next, back, run');
+    ws.close();
+  });
+
+  it('closes a connection that sends more than the bounded size', async () => {
+    const ws = open();
+    await new Promise((r) => ws.once('open', r));
+    const code = await new Promise<number>((resolve) => {
+      ws.once('close', (c) => resolve(c));
+      ws.send('x'.repeat(MAX_CLIENT_MESSAGE_BYTES + 1));
+    });
+    expect(code).toBe(1009); // message too big (RFC 6455 §7.4.1)
+  });
+
+  it('refuses pages from another origin', async () => {
+    const ws = open({ origin: 'http://evil.example' });
+    const status = await new Promise<number>((resolve) => ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    expect(status).toBe(401);
+  });
+});
