@@ -99,7 +99,8 @@ describe('kz-2019 on the local runtime', () => {
     // openssl s_client speaks TLS only, and Chromium knows social.example's HSTS and upgrades
     // to https itself: the scripted clients and curl make the plain-HTTP visit.
     const redirected = lab.interceptorEvents().filter((e) => e.type === 'install-page-redirect');
-    expect(new Set(redirected.map((e) => lab.interceptorEvents().find((c) => c.type === 'connection' && c.flow === (e as { flow: string }).flow)?.line))).toEqual(
+    const lineOf = (flow: string) => lab.interceptorEvents().flatMap((c) => (c.type === 'connection' && c.flow === flow ? [c.line] : []))[0];
+    expect(new Set(redirected.map((e) => lineOf((e as { flow: string }).flow)))).toEqual(
       new Set(['no-cert', 'installed-cert', 'curl-no-cert', 'curl-installed']),
     );
   });
