@@ -47,7 +47,8 @@ export function curlFetcher(opts: CurlOptions): Fetcher {
     const body = await readFile(bodyFile, 'utf8').catch(() => '');
     await rm(bodyFile, { force: true });
     if (code !== 0) {
-      attempt.error = { code: `CURLE_${code}`, message: stderr.trim() || `curl exited ${code}` };
+      // curl's first line is its verdict; the rest is advice ("More details here: …").
+      attempt.error = { code: `CURLE_${code}`, message: stderr.trim().split('\n')[0] || `curl exited ${code}` };
       // curl does not show the refused certificate; the box's record of the flow does.
       return { attempt, response: null };
     }
