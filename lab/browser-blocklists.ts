@@ -10,12 +10,12 @@ export interface BlocklistEmulation {
   blocks: Record<string, { code: string; message: string }>;
 }
 
-const REVOKED = { code: 'net::ERR_CERT_REVOKED', message: "the server's certificate has been revoked (Chromium's SPKI block list)" };
+const REVOKED = { code: 'net::ERR_CERT_REVOKED', message: "the server's certificate has been revoked (emulated: Chromium's SPKI block list)" };
 const KNOWN_INTERCEPTION = {
   code: 'net::ERR_CERT_KNOWN_INTERCEPTION_BLOCKED',
-  message: 'the certificate chain contains a known interception root (Chromium, net error -217)',
+  message: 'the certificate chain contains a known interception root (emulated: Chromium, net error -217)',
 };
-const ONECRL = { code: 'SEC_ERROR_REVOKED_CERTIFICATE', message: "Peer's certificate has been revoked (Firefox OneCRL)" };
+const ONECRL = { code: 'SEC_ERROR_REVOKED_CERTIFICATE', message: "Peer's certificate has been revoked (emulated: Firefox OneCRL)" };
 
 export const BLOCKLISTS: Record<string, BlocklistEmulation> = {
   'chrome-2019': { label: 'Chromium, August 2019 block list (emulated)', blocks: { 'qaznet-2019': REVOKED } },

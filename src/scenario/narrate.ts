@@ -61,6 +61,8 @@ export function narrateReport(report: Report, style: Style = plain): string {
         line(`   ${' '.repeat(pad + 10)}${style.dim(c.connections[0]?.why ?? '')}`);
       }
       // URLs are shown when they say something (a query); every other kind always.
+      const shot = c.screenshots[c.screenshots.length - 1];
+      if (shot) line(`   ${' '.repeat(pad + 10)}${style.dim(`screenshot: ${shot}`)}`);
       const read = report.captured.filter(
         (x) => x.step === step.id && x.client === c.client && (x.kind !== 'url' || x.value.includes('?') || x.value.includes(' http://')),
       );

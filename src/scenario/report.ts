@@ -41,6 +41,8 @@ export interface ReportStep {
     summary: string;
     /** The client's program cannot take this step (curl has no WebSocket chat). */
     skipped: boolean;
+    /** PNG screenshots of what the person saw (browser clients). */
+    screenshots: string[];
     outcome: Outcome;
     cause: RefusalCause | null;
     connections: Array<{

@@ -65,6 +65,7 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
       client,
       summary: run.summary,
       skipped: !!run.skipped,
+      screenshots: (run as { screenshots?: string[] }).screenshots ?? [],
       outcome: worst?.outcome ?? 'untouched',
       cause: worst?.cause ?? null,
       connections: outcomes.map((o) => ({

@@ -34,6 +34,11 @@ describe('tlslab run', () => {
     expect(r.stdout).toMatch(/Expectations: (\d+)\/\1 met/);
 
     const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8'));
+    // Chromium's screenshots outlive the lab, and the report points at them.
+    const shots: string[] = report.steps.flatMap((st: any) => st.clients.flatMap((c: any) => c.screenshots));
+    expect(shots.some((f) => /chromium-installed-bank-login-\d\.png$/.test(f))).toBe(true);
+    for (const f of shots) expect((await readFile(join(dir, f))).subarray(1, 4).toString()).toBe('PNG');
+    expect(existsSync(join(dir, '.tlslab', 'runs'))).toBe(true);
     expect(report.results.find((x: any) => x.client === 'installed-cert' && x.site === 'bank.example').outcome).toBe('exposed');
 
     const har = JSON.parse(await readFile(join(dir, 'r.har'), 'utf8'));

@@ -1,4 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Report } from '../../scenario/report.ts';
 import { toHar } from '../../interceptor/exports/har.ts';
 import { startLab } from '../../runtime/start-lab.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
@@ -24,12 +26,10 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
   try {
     const report = await runScenario(lab);
     report.durationMs = Date.now() - started;
+    const shots = await keepScreenshots(report, join(opts.stateDir, 'runs', basename(lab.describe().stateDir)));
     process.stdout.write(narrateReport(report, tty ? ansi : undefined) + '\n');
     const written: string[] = [];
-    if (opts.json) {
-      await writeFile(opts.json, JSON.stringify(report, null, 2) + '\n');
-      written.push(`report ${opts.json}`);
-    }
+    if (opts.json) written.push(`report ${opts.json}`);
     if (opts.har) {
       await writeFile(opts.har, JSON.stringify(toHar(lab.exchanges(), { name: 'tlslab', version: '0.1.0' }), null, 2) + '\n');
       written.push(`HAR ${opts.har}`);
@@ -38,6 +38,8 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
       await writeFile(opts.keylog, lab.keylog().join(''), { mode: 0o600 });
       written.push(`key log ${opts.keylog}`);
     }
+    if (shots) written.push(`screenshots ${shots}`);
+    if (opts.json) await writeFile(opts.json, JSON.stringify(report, null, 2) + '\n');
     if (opts.keepState) written.push(`keys and certificates ${lab.describe().stateDir}`);
     if (written.length) process.stdout.write(`Wrote ${written.join(', ')}.\n`);
     if (!report.passed) process.exitCode = 1;
@@ -61,4 +63,20 @@ export function onlyClients(scenario: Scenario, names: string[] | undefined): Sc
     clients: scenario.clients.filter((c) => names.includes(c.name)),
     expect: scenario.expect.filter((x) => names.includes(x.client)),
   };
+}
+
+/**
+ * Screenshots outlive the lab (its state folder, keys included, is deleted when it stops):
+ * they are copied to a runs folder without any key, and the report points at the copies.
+ */
+async function keepScreenshots(report: Report, dir: string): Promise<string | null> {
+  const all = report.steps.flatMap((s) => s.clients.flatMap((c) => c.screenshots.map((file, i) => ({ c, i, file }))));
+  if (all.length === 0) return null;
+  await mkdir(dir, { recursive: true });
+  for (const { c, i, file } of all) {
+    const kept = join(dir, `${c.client}-${basename(file)}`);
+    await copyFile(file, kept);
+    c.screenshots[i] = kept;
+  }
+  return dir;
 }
