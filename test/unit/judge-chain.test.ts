@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCKLISTS } from '../../lab/browser-blocklists.ts';
 import { ISCA_2020, QAZNET_2019 } from '../../lab/state-ca-profiles.ts';
 import { judgeChain, spkiHash, type ChainToJudge, type ClientPolicy } from '../../src/clients/judge-chain.ts';
-import type { TrustFacts } from '../../src/clients/trust-facts.ts';
+import { trustFactsOf, type TrustFacts } from '../../src/clients/trust-facts.ts';
 import { buildCertificate, pemToDer } from '../../src/pki/certificate.ts';
 import { sctListExtension } from '../../src/pki/ct.ts';
 import { serverLeafExtensions } from '../../src/pki/extensions.ts';
@@ -39,21 +39,8 @@ interface World {
 const x509 = (der: Buffer) => new X509Certificate(der);
 const leafDer = (chainPem: string) => pemToDer(chainPem.split('-----END CERTIFICATE-----')[0] + '-----END CERTIFICATE-----');
 
-/** TrustFacts made from a pki as LocalLab's trustFacts() makes them. */
-function factsOf(pki: LabPki): TrustFacts {
-  const spki = (der: Buffer) => describeCertificate(der).spkiSha256;
-  const issuingCa = spki(pki.webIntermediate.cert.der);
-  const pins: TrustFacts['pins'] = {};
-  for (const name of SITES) pins[name] = { siteKey: spki(leafDer(pki.site(name).certChainPem)), issuingCa };
-  return {
-    stateProfile: pki.profile.id,
-    stateSpkis: [spki(pki.stateRoot.cert.der), spki(pki.stateIntermediate.cert.der)],
-    webRootSpki: spki(pki.webRoot.cert.der),
-    pins,
-    hstsPreload: HSTS_PRELOAD,
-    ctLog: { id: pki.ctLog.id, publicKeyPem: pki.ctLog.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
-  };
-}
+/** The lab's own facts for this pki. */
+const factsOf = (pki: LabPki): TrustFacts => trustFactsOf(pki, SITES, HSTS_PRELOAD);
 
 async function world(dir: string, profile: typeof QAZNET_2019): Promise<World> {
   const pki = await createLabPki({ dir, profile, siteNames: SITES, keyPoolSize: 1 });

@@ -17,8 +17,7 @@ import type { ClientSpec } from '../../scenario/schema.ts';
 import { opensslFetcher } from '../../clients/openssl-fetcher.ts';
 import { ScriptedClient } from '../../clients/scripted-session.ts';
 import type { ClientNetwork } from '../../clients/network.ts';
-import type { TrustFacts } from '../../clients/trust-facts.ts';
-import { pemToDer } from '../../pki/certificate.ts';
+import { trustFactsOf, type TrustFacts } from '../../clients/trust-facts.ts';
 import type { Endpoint } from '../../interceptor/events.ts';
 import { Interceptor } from '../../interceptor/interceptor.ts';
 import type { InterceptPolicySpec } from '../../interceptor/policy.ts';
@@ -84,7 +83,8 @@ export class LocalLab implements Lab {
     hstsSites: string[],
     private readonly attacker: UpstreamAttacker | null,
   ) {
-    this.facts = trustFacts(scenario, pki, hstsSites);
+    const siteNames = Object.keys(SITE_HOST_NUMBERS).filter((n) => n !== INSTALL_PAGE_HOST);
+    this.facts = trustFactsOf(pki, siteNames, hstsSites);
   }
 
   static async start(scenario: Scenario, opts: LocalLabOptions = {}): Promise<LocalLab> {
@@ -290,26 +290,6 @@ export class LocalLab implements Lab {
   }
 }
 
-/** What clients' defences know, made from this lab's fresh keys (see TrustFacts). */
-function trustFacts(scenario: Scenario, pki: LabPki, hstsSites: string[]): TrustFacts {
-  const spki = (der: Buffer) => describeCertificate(der).spkiSha256;
-  const issuingCa = spki(pki.webIntermediate.cert.der);
-  const pins: TrustFacts['pins'] = {};
-  for (const name of Object.keys(SITE_HOST_NUMBERS)) {
-    if (name === INSTALL_PAGE_HOST) continue;
-    const leaf = pki.site(name).certChainPem.split('-----END CERTIFICATE-----')[0] + '-----END CERTIFICATE-----';
-    pins[name] = { siteKey: spki(pemToDer(leaf)), issuingCa };
-  }
-  return {
-    stateProfile: scenario.stateCa.profile,
-    stateSpkis: [spki(pki.stateRoot.cert.der), spki(pki.stateIntermediate.cert.der)],
-    webRootSpki: spki(pki.webRoot.cert.der),
-    pins,
-    // The real targets were on the HSTS preload list; the lab preloads its HSTS sites likewise.
-    hstsPreload: hstsSites,
-    ctLog: { id: pki.ctLog.id, publicKeyPem: pki.ctLog.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
-  };
-}
 
 interface UpstreamAttacker {
   interceptor: Interceptor;
