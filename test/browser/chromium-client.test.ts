@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChromiumClient, CHROMIUM_PATH, type ChromiumProfile } from '../../src/clients/chromium/chromium-client.ts';
-import { decodeCrlSetHeader, encodeCrlSet, spkiSha256 } from '../../src/clients/chromium/crlset.ts';
+import { decodeCrlSetHeader, encodeCrlSet } from '../../src/clients/chromium/crlset.ts';
 import { hostResolverRules, transportSecurityJson } from '../../src/clients/chromium/profile-folder.ts';
 import type { ClientContext } from '../../src/clients/lab-client.ts';
 import type { CaptureEvent, InterceptorEvent } from '../../src/interceptor/events.ts';

@@ -4,19 +4,10 @@
  * ISP box's address for every site (see lab/topology.ts); the box learns the original
  * destination from the address the connection arrived on, as a TPROXY box does.
  */
-import { INSTALL_PAGE_HOST, LOCAL_BLOCKS, SITE_HOST_NUMBERS, TUNNEL_EXIT_HOST, clientAddress } from '../../../lab/topology.ts';
-import { labSites } from '../../../lab/sites/index.ts';
-import { STATE_CA_PROFILES, UPSTREAM_ATTACKER } from '../../../lab/state-ca-profiles.ts';
 import { join } from 'node:path';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { curlFetcher } from '../../clients/curl-fetcher.ts';
-import { ChromiumClient, type ChromiumProfile } from '../../clients/chromium/chromium-client.ts';
+import { INSTALL_PAGE_HOST, LOCAL_BLOCKS, SITE_HOST_NUMBERS, clientAddress } from '../../../lab/topology.ts';
+import { STATE_CA_PROFILES } from '../../../lab/state-ca-profiles.ts';
 import type { LabClient } from '../../clients/lab-client.ts';
-import { BLOCKLISTS } from '../../../lab/browser-blocklists.ts';
-import type { ClientSpec } from '../../scenario/schema.ts';
-import { opensslFetcher } from '../../clients/openssl-fetcher.ts';
-import { ScriptedClient } from '../../clients/scripted-session.ts';
-import type { ClientNetwork } from '../../clients/network.ts';
 import { trustFactsOf, type TrustFacts } from '../../clients/trust-facts.ts';
 import type { Endpoint } from '../../interceptor/events.ts';
 import { Interceptor } from '../../interceptor/interceptor.ts';
@@ -24,20 +15,11 @@ import type { InterceptPolicySpec } from '../../interceptor/policy.ts';
 import { createLabPki, type LabPki } from '../../pki/lab-pki.ts';
 import { describeCertificate } from '../../pki/inspect.ts';
 import type { Scenario, SessionStep } from '../../scenario/schema.ts';
-import { startSite } from '../../sites/serve.ts';
-import { startTunnelExit } from '../../sites/tunnel-exit.ts';
-import { cdnSite, outsideSite } from '../../../lab/sites/index.ts';
-
-/** A lab host on the internet side: a site, or the tunnel exit. */
-interface RunningHost {
-  name: string;
-  address: string;
-  httpsPort?: number;
-  httpPort?: number;
-  close(): Promise<void>;
-}
 import type { Lab, LabDescription, LabHost } from '../lab.ts';
 import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
+import { startClient } from './clients.ts';
+import { startInternet, type Internet } from './internet.ts';
+import { startUpstreamAttacker, type UpstreamAttacker } from './upstream-attacker.ts';
 
 export interface LocalLabOptions {
   /** Parent of the lab's state folder (default ./.tlslab or TLSLAB_STATE_DIR). */
@@ -75,16 +57,15 @@ export class LocalLab implements Lab {
     readonly scenario: Scenario,
     private readonly stateDir: string,
     private readonly pki: LabPki,
-    private readonly sites: RunningHost[],
+    private readonly internet: Internet,
     private readonly interceptor: Interceptor,
     /** line (client name, or BY_HAND) → site → where that line reaches it through the box. */
     private readonly lines: Map<string, Map<string, Route>>,
     private readonly keepState: boolean,
-    hstsSites: string[],
     private readonly attacker: UpstreamAttacker | null,
   ) {
     const siteNames = Object.keys(SITE_HOST_NUMBERS).filter((n) => n !== INSTALL_PAGE_HOST);
-    this.facts = trustFactsOf(pki, siteNames, hstsSites);
+    this.facts = trustFactsOf(pki, siteNames, internet.hstsSites);
   }
 
   static async start(scenario: Scenario, opts: LocalLabOptions = {}): Promise<LocalLab> {
@@ -99,38 +80,9 @@ export class LocalLab implements Lab {
         siteNames: Object.keys(SITE_HOST_NUMBERS).filter((n) => n !== INSTALL_PAGE_HOST),
       });
       cleanup.push(() => pki0.close());
-      const definitions = labSites({
-        rootPem: pki0.stateRoot.cert.pem,
-        rootDer: pki0.stateRoot.cert.der,
-        fileStem: profile.installFileStem,
-        authorityName: describeCertificate(pki0.stateRoot.cert.der).subjectCommonName ?? profile.id,
-      });
-      const realEndpoint = (host: string, port: number) => {
-        const s = sites.find((x) => x.name === host);
-        const p = s && (port === 80 ? s.httpPort : port === 443 ? s.httpsPort : undefined);
-        return s && p ? { address: s.address, port: p } : null;
-      };
-      definitions.push(
-        cdnSite({ origins: (host) => (host === 'cdn.example' ? null : realEndpoint(host, 443)), originRoots: [pki0.webRoot.cert.pem] }),
-        outsideSite(),
-      );
-      const sites: RunningHost[] = [];
-      for (const def of definitions) {
-        const site = await startSite(def, {
-          address: `${LOCAL_BLOCKS.internet}.${SITE_HOST_NUMBERS[def.name]}`,
-          tls: def.https ? pki0.site(def.name) : undefined,
-        });
-        sites.push(site);
-        cleanup.push(() => site.close());
-      }
-      const exit = await startTunnelExit({
-        name: TUNNEL_EXIT_HOST,
-        address: `${LOCAL_BLOCKS.internet}.${SITE_HOST_NUMBERS[TUNNEL_EXIT_HOST]}`,
-        tls: pki0.site(TUNNEL_EXIT_HOST),
-        resolve: realEndpoint,
-      });
-      cleanup.push(() => exit.close());
-      sites.push({ name: exit.name, address: exit.address, httpsPort: exit.port, close: () => exit.close() });
+      const internet = await startInternet(pki0, profile);
+      cleanup.push(() => internet.close());
+      const sites = internet.hosts;
       const interceptor = new Interceptor({ pki: pki0, policy: policyOf(scenario) });
       cleanup.push(() => interceptor.close());
       const attacker = scenario.attacker ? await startUpstreamAttacker(scenario.attacker.impersonates, sites, stateDir, pki0.webRoot.cert.pem) : null;
@@ -157,8 +109,7 @@ export class LocalLab implements Lab {
         }
         lines.set(line, routes);
       }
-      const hsts = definitions.filter((d) => d.hsts).map((d) => d.name);
-      return new LocalLab(scenario, stateDir, pki0, sites, interceptor, lines, !!opts.keepState, hsts, attacker);
+      return new LocalLab(scenario, stateDir, pki0, internet, interceptor, lines, !!opts.keepState, attacker);
     } catch (err) {
       // A half-failed start tears down what it started (style.md 8).
       for (const undo of cleanup.reverse()) await undo();
@@ -175,7 +126,7 @@ export class LocalLab implements Lab {
         address: `${LOCAL_BLOCKS.isp}.0/24`,
         description: 'The ISP box: transparent front end + http-mitm-proxy, on the route to every site',
       },
-      ...this.sites.map((s) => ({
+      ...this.internet.hosts.map((s) => ({
         name: s.name,
         role: 'site' as const,
         address: s.address,
@@ -224,32 +175,15 @@ export class LocalLab implements Lab {
     if (!c) {
       const spec = this.scenario.clients.find((x) => x.name === name);
       if (!spec) throw new Error(`no client named ${name} in ${this.scenario.name}`);
-      const trust = spec.trusts.map((t) => (t === 'web' ? this.pki.webRoot.cert.pem : this.pki.stateRoot.cert.pem));
-      const network: ClientNetwork = {
-        localAddress: this.clientAddress(name),
-        resolve: (host, scheme) => this.lines.get(name)?.get(host)?.[scheme] ?? null,
-      };
-      const workDir = join(this.stateDir, 'clients', name);
-      await mkdir(workDir, { recursive: true, mode: 0o700 });
-      if (spec.program === 'chromium') {
-        const started = ChromiumClient.launch(
-          { name, network, roots: { web: this.pki.webRoot.cert.pem, state: this.pki.stateRoot.cert.pem }, workDir },
-          chromiumProfileOf(spec, this.facts),
-        );
-        const client = await started;
-        this.clients.set(name, client);
-        return client;
-      }
-      const caBundleFile = join(workDir, 'ca.pem');
-      await writeFile(caBundleFile, trust.join(''));
-      const hosts = Object.keys(SITE_HOST_NUMBERS);
-      const fetcher =
-        spec.program === 'curl'
-          ? curlFetcher({ network, hosts, caBundleFile, workDir })
-          : spec.program === 'openssl'
-            ? opensslFetcher({ network, caBundleFile })
-            : undefined;
-      c = new ScriptedClient({ spec, trust, network, facts: this.facts, fetcher });
+      c = await startClient(spec, {
+        name,
+        network: {
+          localAddress: this.clientAddress(name),
+          resolve: (host, scheme) => this.lines.get(name)?.get(host)?.[scheme] ?? null,
+        },
+        roots: { web: this.pki.webRoot.cert.pem, state: this.pki.stateRoot.cert.pem },
+        workDir: join(this.stateDir, 'clients', name),
+      }, this.facts);
       this.clients.set(name, c);
     }
     return c;
@@ -280,7 +214,7 @@ export class LocalLab implements Lab {
     this.clients.clear();
     await this.attacker?.close();
     await this.interceptor.close();
-    await Promise.all(this.sites.map((s) => s.close()));
+    await this.internet.close();
     this.pki.close();
     if (!this.keepState) await removeLabStateDir(this.stateDir);
   }
@@ -291,57 +225,3 @@ export class LocalLab implements Lab {
 }
 
 
-interface UpstreamAttacker {
-  interceptor: Interceptor;
-  endpoints: Map<string, Endpoint>;
-  close(): Promise<void>;
-}
-
-/**
- * A second attacker beyond the ISP: its own interceptor, with a CA no one trusts, on the
- * upstream path to the sites it hijacks (the sloppy scenario; Durumeric et al. 2017).
- */
-async function startUpstreamAttacker(impersonates: string[], sites: RunningHost[], stateDir: string, webRoot: string): Promise<UpstreamAttacker> {
-  const pki = await createLabPki({ dir: join(stateDir, 'upstream-attacker'), profile: UPSTREAM_ATTACKER, siteNames: [], keyPoolSize: 2 });
-  const interceptor = new Interceptor({
-    pki,
-    upstreamRoots: [webRoot],
-    policy: { mode: 'intercept-all', targets: [], plainHttp: 'pass', upstreamCheck: true, validatesUpstream: true, installPageHost: INSTALL_PAGE_HOST },
-  });
-  const endpoints = new Map<string, Endpoint>();
-  for (const name of impersonates) {
-    const site = sites.find((s) => s.name === name);
-    if (!site?.httpsPort) throw new Error(`the upstream attacker cannot impersonate ${name}: no such HTTPS site in the lab`);
-    const at = await interceptor.listen({
-      address: `${LOCAL_BLOCKS.hijack}.${SITE_HOST_NUMBERS[name]}`,
-      port: 0,
-      protocol: 'tls',
-      originalDestination: () => ({ destination: { address: site.address, port: site.httpsPort! }, name }),
-    });
-    endpoints.set(name, at);
-  }
-  return {
-    interceptor,
-    endpoints,
-    close: async () => {
-      await interceptor.close();
-      pki.close();
-    },
-  };
-}
-
-/**
- * Real Chromium's side of a profile: a block list becomes a CRLSet in the browser's own
- * profile (BlockedSPKIs → ERR_CERT_REVOKED, or BlockedInterceptionSPKIs →
- * ERR_CERT_KNOWN_INTERCEPTION_BLOCKED), as the release it names blocked this lab's state CA.
- */
-function chromiumProfileOf(spec: ClientSpec, facts: TrustFacts): ChromiumProfile {
-  const blocked = spec.defences?.blockedRoots ? BLOCKLISTS[spec.defences.blockedRoots].blocks[facts.stateProfile] : undefined;
-  return {
-    trusts: spec.trusts,
-    distrust: !!blocked,
-    distrustAs: blocked?.code.includes('KNOWN_INTERCEPTION') ? 'known-interception' : 'revoked',
-    clickThrough: spec.clickThrough,
-    hstsPreload: facts.hstsPreload,
-  };
-}

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { SITE_HOST_NUMBERS, INSTALL_PAGE_HOST, LOCAL_BLOCKS } from '../../../lab/topology.ts';
+import { UPSTREAM_ATTACKER } from '../../../lab/state-ca-profiles.ts';
+import type { Endpoint } from '../../interceptor/events.ts';
+import { Interceptor } from '../../interceptor/interceptor.ts';
+import { createLabPki } from '../../pki/lab-pki.ts';
+import type { RunningHost } from './internet.ts';
+
+export interface UpstreamAttacker {
+  interceptor: Interceptor;
+  endpoints: Map<string, Endpoint>;
+  close(): Promise<void>;
+}
+
+/**
+ * A second attacker beyond the ISP: its own interceptor, with a CA no one trusts, on the
+ * upstream path to the sites it hijacks (the sloppy scenario; Durumeric et al. 2017).
+ */
+export async function startUpstreamAttacker(impersonates: string[], sites: RunningHost[], stateDir: string, webRoot: string): Promise<UpstreamAttacker> {
+  const pki = await createLabPki({ dir: join(stateDir, 'upstream-attacker'), profile: UPSTREAM_ATTACKER, siteNames: [], keyPoolSize: 2 });
+  const interceptor = new Interceptor({
+    pki,
+    upstreamRoots: [webRoot],
+    policy: { mode: 'intercept-all', targets: [], plainHttp: 'pass', upstreamCheck: true, validatesUpstream: true, installPageHost: INSTALL_PAGE_HOST },
+  });
+  const endpoints = new Map<string, Endpoint>();
+  for (const name of impersonates) {
+    const site = sites.find((s) => s.name === name);
+    if (!site?.httpsPort) throw new Error(`the upstream attacker cannot impersonate ${name}: no such HTTPS site in the lab`);
+    const at = await interceptor.listen({
+      address: `${LOCAL_BLOCKS.hijack}.${SITE_HOST_NUMBERS[name]}`,
+      port: 0,
+      protocol: 'tls',
+      originalDestination: () => ({ destination: { address: site.address, port: site.httpsPort! }, name }),
+    });
+    endpoints.set(name, at);
+  }
+  return {
+    interceptor,
+    endpoints,
+    close: async () => {
+      await interceptor.close();
+      pki.close();
+    },
+  };
+}
