@@ -133,6 +133,11 @@ export class Interceptor implements AsyncDisposable {
       return;
     }
     flow.sni = hello.sni;
+    let decided: 'intercept' | 'pass' | null = null;
+    socket.once('close', () => {
+      if (decided === 'intercept') this.onInterceptedClose(flow, socket);
+      else if (decided === null) this.closedEvent(flow, socket.bytesRead, socket.bytesWritten);
+    });
     let decision = decideTls(this.opts.policy, hello.sni);
     if (decision.action === 'intercept' && hello.sni) {
       const upstream = await this.upstreamCertificate(flow.destination, hello.sni);
@@ -140,28 +145,14 @@ export class Interceptor implements AsyncDisposable {
       else decision = decideOnUpstream(this.opts.policy, upstream);
     }
     this.connectionEvent(flow, hello.ja4, decision.action, decision.reason);
+    // The client may have hung up while the box looked at the real server.
+    if (socket.destroyed) return;
+    decided = decision.action;
     if (decision.action === 'pass') {
       const bytes = await splice(socket, flow.destination, hello.head);
       this.closedEvent(flow, bytes.fromClient, bytes.fromServer);
       return;
     }
-    socket.once('close', () => {
-      if (flow.requests === 0 && !flow.failureRecorded) {
-        // How Node clients and pinning apps refuse: a complete handshake (or nearly), then
-        // silence, no alert (peers.md, "Observed refusal signals").
-        flow.failureRecorded = true;
-        this.log.add({
-          type: 'client-tls-failed',
-          flow: flow.id,
-          time: now(),
-          failure: flow.handshakeDone ? 'closed-after-handshake' : 'closed-during-handshake',
-          message: flow.handshakeDone
-            ? 'the client completed the handshake and hung up without sending a request'
-            : 'the client hung up during the handshake, after seeing the forged certificate',
-        });
-      }
-      this.closedEvent(flow, socket.bytesRead, socket.bytesWritten);
-    });
     await this.mitm.handOver(flow, socket, hello.head);
   }
 
@@ -175,6 +166,23 @@ export class Interceptor implements AsyncDisposable {
     this.connectionEvent(flow, null, 'pass', 'plain HTTP: everything in it is readable');
     socket.once('close', () => this.closedEvent(flow, socket.bytesRead, socket.bytesWritten));
     await this.mitm.handOver(flow, socket, head);
+  }
+
+  /** An intercepted client left: a refusal by silence if it never sent a request (peers.md). */
+  private onInterceptedClose(flow: Flow, socket: Socket): void {
+    if (flow.requests === 0 && !flow.failureRecorded) {
+      flow.failureRecorded = true;
+      this.log.add({
+        type: 'client-tls-failed',
+        flow: flow.id,
+        time: now(),
+        failure: flow.handshakeDone ? 'closed-after-handshake' : 'closed-during-handshake',
+        message: flow.handshakeDone
+          ? 'the client completed the handshake and hung up without sending a request'
+          : 'the client hung up during the handshake, after seeing the forged certificate',
+      });
+    }
+    this.closedEvent(flow, socket.bytesRead, socket.bytesWritten);
   }
 
   /** The device's own look at the real server (cached per destination and name). */

@@ -148,6 +148,9 @@ class ProxyInstance {
       );
     };
     this.proxy.onError((ctx, err, kind) => this.onProxyError(ctx as unknown as RequestCtx | null, err, kind));
+    // Only our own hand-overs are CONNECTs; a client that tries the box as a proxy is refused,
+    // or http-mitm-proxy would answer 200 and then hold the socket forever.
+    this.proxy.onConnect((req, socket, _head, cb) => ((req as unknown as ConnectRequest).flow ? cb() : socket.destroy()));
     this.proxy.onRequest((ctx, cb) => this.onRequest(ctx as unknown as RequestCtx, cb));
     this.proxy.onWebSocketConnection((ctx, cb) => this.onWebSocketConnection(ctx as unknown as WebSocketCtx, cb));
     this.proxy.onWebSocketFrame((ctx, type, fromServer, data, flags, cb) => {

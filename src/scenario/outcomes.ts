@@ -87,15 +87,16 @@ export function outcomeOf(attempt: Attempt, flows: FlowIndex, window: StepWindow
   const error = attempt.error ? `${attempt.error.code}: ${attempt.error.message.split('\n')[0]}` : null;
   const issuerShown = attempt.issuer ?? (connection?.decision === 'intercept' ? flows.forgedIssuerFor(connection) : null);
   const base = { flow, flows: all, issuerShown };
-  if (attempt.error && attempt.scheme !== 'http' && (attempt.issuer || connection?.decision === 'intercept')) {
-    const cause = refusalCause(error!);
-    return { outcome: 'refused', cause, error, ...base, why: `the client refused the certificate issued by ${issuerShown ?? 'the box'}` };
-  }
+  // What the box read decides first: a later error (a chat that timed out) does not undo it.
   if (attempt.scheme === 'http' && read.length > 0) {
     return { outcome: 'exposed', cause: null, error, ...base, why: 'plain HTTP: the ISP reads every byte' };
   }
   if (connection?.decision === 'intercept' && read.length > 0) {
     return { outcome: 'exposed', cause: null, error, ...base, why: `accepted the forged certificate; the ISP read ${read.length} items` };
+  }
+  if (attempt.error && attempt.scheme !== 'http' && (attempt.issuer || connection?.decision === 'intercept')) {
+    const cause = refusalCause(error!);
+    return { outcome: 'refused', cause, error, ...base, why: `the client refused the certificate issued by ${issuerShown ?? 'the box'}` };
   }
   if (attempt.error) {
     return { outcome: 'refused', cause: 'other', error, ...base, why: 'the connection failed before any certificate was seen' };

@@ -12,6 +12,10 @@
  * (design.md, "Safety, always").
  */
 import { CLIENT_PROFILES } from '../../lab/client-profiles.ts';
+import { SITE_HOST_NUMBERS } from '../../lab/topology.ts';
+
+/** Every host the lab runs. */
+const LAB_HOSTS = Object.keys(SITE_HOST_NUMBERS);
 import { z } from 'zod';
 
 // ---------------------------------------------------------------------------------------------
@@ -356,6 +360,24 @@ export const ScenarioSchema = z
     reportDuplicates(s.session, (st) => st.id, ['session'], 'step id', ctx, 'id');
     const clients = s.clients.map((c) => c.name);
     const visited = new Set(s.session.map((st) => siteOf(st.action)));
+    // A misspelt host (serch.example) is a valid lab name that no lab host answers: every
+    // client would be "refused" and a student would read a defence that never happened.
+    const unknownHost = (host: string) => `no host of the lab is named "${host}"; the lab's hosts are ${LAB_HOSTS.join(', ')}`;
+    s.session.forEach((st, i) => {
+      const host = siteOf(st.action);
+      if (!LAB_HOSTS.includes(host)) {
+        ctx.addIssue({ code: 'custom', path: ['session', i, 'action', st.action.kind === 'browse' ? 'url' : 'site'], message: unknownHost(host) });
+      }
+    });
+    s.clients.forEach((c, i) => {
+      for (const key of ['frontDomain', 'tunnel'] as const) {
+        const host = c.defences?.[key];
+        if (host && !LAB_HOSTS.includes(host)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'defences', key], message: unknownHost(host) });
+      }
+    });
+    s.attacker?.impersonates.forEach((host, i) => {
+      if (!LAB_HOSTS.includes(host)) ctx.addIssue({ code: 'custom', path: ['attacker', 'impersonates', i], message: unknownHost(host) });
+    });
     s.expect.forEach((e, i) => {
       if (!clients.includes(e.client)) {
         ctx.addIssue({ code: 'custom', path: ['expect', i, 'client'], message: `no client is named "${e.client}"; the clients are ${clients.join(', ')}` });

@@ -3,7 +3,7 @@
  * kept up by `tlslab up`.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,20 @@ describe('tlslab run', () => {
     expect(keys).toMatch(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/m);
     // Keys of the run are gone with the lab.
     expect(existsSync(join(dir, '.tlslab', 'labs'))).toBe(true);
+  });
+
+  it('Ctrl-C in the middle of a run stops the lab and deletes its keys', async () => {
+    const sub = await mkdtemp(join(tmpdir(), 'tlslab-sigint-'));
+    const child = spawn('node', [TLSLAB, 'run', 'kz-2019', '--clients', 'no-cert', 'chromium-installed'], { cwd: sub, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (c) => (err += c));
+    // Wait until the lab exists on disk, then interrupt it.
+    await expect.poll(() => existsSync(join(sub, '.tlslab', 'labs')) && readdirSync(join(sub, '.tlslab', 'labs')).length > 0, { timeout: 20_000 }).toBe(true);
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(130);
+    expect(err).toContain('Stopping the lab');
+    expect(readdirSync(join(sub, '.tlslab', 'labs'))).toEqual([]);
   });
 
   it('lists the scenarios', async () => {

@@ -104,6 +104,33 @@ describe('the ISP box under garbage', () => {
     await stillServes();
   });
 
+  it('refuses a client that tries the box as a proxy (CONNECT), instead of holding its socket', async () => {
+    const s = await open(bankHttp.address, bankHttp.port);
+    let answer = '';
+    s.on('data', (c) => (answer += c));
+    s.write('CONNECT bank.example:443 HTTP/1.1\r\nHost: bank.example:443\r\n\r\n');
+    expect(await closed(s)).toBe(true);
+    expect(answer).not.toMatch(/^HTTP\/1\.1 200/);
+    await stillServes();
+  });
+
+  it('records a client that hangs up while the box looks at the real server', async () => {
+    const before = lab.interceptorEvents().length;
+    const t = tlsConnect({ host: bankTls.address, port: bankTls.port, servername: 'bank.example', rejectUnauthorized: false });
+    t.on('error', () => undefined);
+    // Gone as soon as its ClientHello is out.
+    t.once('connect', () => setTimeout(() => t.destroy(), 1));
+    await new Promise((r) => t.once('close', r));
+    await expect
+      .poll(() => {
+        const fresh = lab.interceptorEvents().slice(before);
+        const conn = fresh.find((e) => e.type === 'connection' && e.sni === 'bank.example');
+        return conn && fresh.some((e) => e.type === 'closed' && e.flow === (conn as { flow: string }).flow);
+      })
+      .toBe(true);
+    await stillServes();
+  });
+
   it('drops TLS sent to the plain-HTTP port and malformed HTTP, and keeps serving', async () => {
     const tls = await open(bankHttp.address, bankHttp.port);
     tls.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5]));

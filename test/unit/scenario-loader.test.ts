@@ -180,6 +180,13 @@ describe('a broken scenario names the file, the line and the field', () => {
     expect(targets.err.message).toContain('interceptor.targets[0]: "bank.com" is not a lab name');
   });
 
+  it('a lab name that no lab host answers (a typo a student would read as a refusal)', async () => {
+    const text = edit('url: "https://news.example/"', 'url: "https://nwes.example/"');
+    const { err } = await failureOf(text);
+    expect(err.message).toMatch(new RegExp(`mini\\.yaml:${lineOf(text, 'nwes.example')}:\\d+ session\\[1\\]\\.action\\.url: no host of the lab is named "nwes\\.example"`));
+    expect(err.message).toContain('news.example');
+  });
+
   it('a YAML syntax error', async () => {
     const text = edit('title: Read the news', 'title: "Read the news');
     const { err, file } = await failureOf(text);

@@ -1,6 +1,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Report } from '../../scenario/report.ts';
+import type { Lab } from '../../runtime/lab.ts';
 import { toHar } from '../../interceptor/exports/har.ts';
 import { startLab } from '../../runtime/start-lab.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
@@ -22,7 +23,9 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
   const tty = process.stdout.isTTY;
   const started = Date.now();
   process.stderr.write(`Starting the ${scenario.name} lab (fresh keys, sites, ISP box)…\n`);
-  const lab = await startLab(scenario, { stateRoot: opts.stateDir, keepState: opts.keepState });
+  const starting = startLab(scenario, { stateRoot: opts.stateDir, keepState: opts.keepState });
+  stopOnSignal(starting);
+  const lab = await starting;
   try {
     const report = await runScenario(lab);
     report.durationMs = Date.now() - started;
@@ -43,10 +46,16 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
     if (opts.keepState) written.push(`keys and certificates ${lab.describe().stateDir}`);
     if (written.length) process.stdout.write(`Wrote ${written.join(', ')}.\n`);
     if (!report.passed) process.exitCode = 1;
+  } catch (err) {
+    // Interrupted: the lab is being stopped under the run, and the signal handler exits.
+    if (interrupted) return new Promise<never>(() => undefined);
+    throw err;
   } finally {
-    await lab.stop();
+    if (!interrupted) await lab.stop();
   }
 }
+
+let interrupted = false;
 
 /** `--clients a b`: the scenario with just those clients, and just their expectations. */
 export function onlyClients(scenario: Scenario, names: string[] | undefined): Scenario {
@@ -79,4 +88,18 @@ async function keepScreenshots(report: Report, dir: string): Promise<string | nu
     c.screenshots[i] = kept;
   }
   return dir;
+}
+
+/** Ctrl-C at any moment still stops the lab, so its keys do not outlive it (design.md, safety). */
+export function stopOnSignal(starting: Promise<Lab>): void {
+  const stop = () => {
+    interrupted = true;
+    process.stderr.write('\nStopping the lab…\n');
+    starting
+      .then((lab) => lab.stop())
+      .catch(() => undefined)
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }

@@ -1,13 +1,23 @@
 import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describeEvent } from '../../interceptor/describe-event.ts';
-import type { LabDescription } from '../../runtime/lab.ts';
+import type { Lab, LabDescription } from '../../runtime/lab.ts';
 import { startLab } from '../../runtime/start-lab.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
 
 export async function upCommand(name: string, opts: { stateDir: string }): Promise<void> {
   const scenario = await resolveScenario(name);
+  // Listen for Ctrl-C from the start: a lab interrupted while it starts is still stopped.
+  let signalled = false;
+  let wake = () => undefined as void;
+  const onSignal = () => {
+    signalled = true;
+    wake();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const lab = await startLab(scenario, { stateRoot: opts.stateDir });
+  if (signalled) return stopNow(lab);
   const description = lab.describe();
   const factsFile = join(description.stateDir, 'lab.json');
   await writeFile(factsFile, JSON.stringify({ ...description, commands: handCommands(description) }, null, 2) + '\n');
@@ -19,10 +29,13 @@ export async function upCommand(name: string, opts: { stateDir: string }): Promi
   });
 
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    wake = resolve;
+    if (signalled) resolve();
   });
+  await stopNow(lab);
+}
+
+async function stopNow(lab: Lab): Promise<void> {
   process.stdout.write('\nStopping the lab…\n');
   await lab.stop();
   process.stdout.write('Stopped; its keys are deleted.\n');

@@ -50,7 +50,9 @@ export function policyOf(scenario: Scenario): InterceptPolicySpec {
 
 export class LocalLab implements Lab {
   readonly runtime = 'local' as const;
-  private readonly clients = new Map<string, LabClient>();
+  /** Clients as they start: kept as promises so that stop() also ends one still launching. */
+  private readonly clients = new Map<string, Promise<LabClient>>();
+  private stopped = false;
   private readonly facts: TrustFacts;
 
   private constructor(
@@ -170,12 +172,13 @@ export class LocalLab implements Lab {
     return (await this.client(client)).runStep(step);
   }
 
-  private async client(name: string): Promise<LabClient> {
+  private client(name: string): Promise<LabClient> {
+    if (this.stopped) return Promise.reject(new Error(`the ${this.scenario.name} lab has stopped`));
     let c = this.clients.get(name);
     if (!c) {
       const spec = this.scenario.clients.find((x) => x.name === name);
-      if (!spec) throw new Error(`no client named ${name} in ${this.scenario.name}`);
-      c = await startClient(spec, {
+      if (!spec) return Promise.reject(new Error(`no client named ${name} in ${this.scenario.name}`));
+      c = startClient(spec, {
         name,
         network: {
           localAddress: this.clientAddress(name),
@@ -210,7 +213,8 @@ export class LocalLab implements Lab {
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([...this.clients.values()].map((c) => c.close()));
+    this.stopped = true;
+    await Promise.allSettled([...this.clients.values()].map(async (c) => (await c).close()));
     this.clients.clear();
     await this.attacker?.close();
     await this.interceptor.close();
