@@ -15,8 +15,15 @@ export interface PeekedHello {
 
 export class NotTlsError extends Error {
   readonly code = 'TLSLAB_NOT_TLS';
-  constructor(readonly head: Buffer) {
-    super(`not a TLS ClientHello (first bytes ${JSON.stringify(head.subarray(0, 16).toString('latin1'))})`);
+  constructor(
+    readonly head: Buffer,
+    reason: string,
+  ) {
+    super(
+      head.length > 0
+        ? `not a TLS ClientHello (first bytes ${JSON.stringify(head.subarray(0, 16).toString('latin1'))})`
+        : `no complete TLS ClientHello: ${reason}`,
+    );
   }
 }
 
@@ -30,7 +37,7 @@ export async function peekClientHello(socket: Socket, timeoutMs: number): Promis
     const sni = getExtensionData(hello, 'server_name')?.serverName ?? null;
     return { sni: typeof sni === 'string' ? sni.toLowerCase() : null, ja4: safeJa4(hello), head: drain(socket) };
   } catch (err) {
-    if (err instanceof NonTlsError) throw new NotTlsError(drain(socket));
+    if (err instanceof NonTlsError) throw new NotTlsError(drain(socket), err.message);
     // A TLS record we could not parse (e.g. a ClientHello split over records): no SNI, bytes intact.
     if (socket.readableLength > 0 && !socket.destroyed) return { sni: null, ja4: null, head: drain(socket) };
     throw err;

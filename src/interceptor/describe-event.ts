@@ -21,6 +21,8 @@ export function describeEvent(e: InterceptorEvent): string | null {
       return `plain HTTP to ${e.host}: sent to ${e.location}`;
     case 'garbage':
       return `dropped garbage from ${e.client.address}:${e.client.port}: ${e.message}`;
+    case 'internal-error':
+      return `the box failed on a connection from ${e.client.address}:${e.client.port}: ${e.message}`;
     case 'upstream-error':
       return `flow ${e.flow}: upstream error: ${e.message}`;
     case 'upstream-hello':

@@ -56,7 +56,9 @@ export type InterceptorEvent =
   | { type: 'upstream-hello'; time: string; destination: Endpoint; version: string; grade: 'A' | 'B' | 'C' | 'F'; reasons: string[] }
   | { type: 'install-page-redirect'; flow: string; time: string; host: string; location: string }
   | { type: 'garbage'; time: string; client: Endpoint; port: number; message: string }
-  | { type: 'upstream-error'; flow: string; time: string; message: string };
+  | { type: 'upstream-error'; flow: string; time: string; message: string }
+  /** The box itself failed on a connection (not the client's fault); that connection was closed. */
+  | { type: 'internal-error'; time: string; client: Endpoint; message: string };
 
 export type CaptureEvent = Extract<InterceptorEvent, { type: 'capture' }>;
 export type ConnectionEvent = Extract<InterceptorEvent, { type: 'connection' }>;

@@ -82,7 +82,8 @@ export class Interceptor implements AsyncDisposable {
       socket.once('close', () => this.sockets.delete(socket));
       socket.on('error', () => socket.destroy());
       this.accept(socket, spec).catch((err: Error) => {
-        this.log.add({ type: 'garbage', time: now(), client: remote(socket), port: spec.port, message: err.message });
+        // Garbage is recorded where it is read; anything else here is the box's own failure.
+        this.log.add({ type: 'internal-error', time: now(), client: remote(socket), message: err.message });
         socket.destroy();
       });
     });
@@ -157,7 +158,14 @@ export class Interceptor implements AsyncDisposable {
   }
 
   private async acceptHttp(socket: Socket, flow: Flow): Promise<void> {
-    const head = await firstBytes(socket, this.helloTimeoutMs);
+    let head: Buffer;
+    try {
+      head = await firstBytes(socket, this.helloTimeoutMs);
+    } catch (err) {
+      this.log.add({ type: 'garbage', time: now(), client: flow.client, port: socket.localPort ?? 0, message: (err as Error).message });
+      socket.destroy();
+      return;
+    }
     if (head[0] === 0x16) {
       this.log.add({ type: 'garbage', time: now(), client: flow.client, port: socket.localPort ?? 0, message: 'TLS sent to the plain-HTTP port' });
       socket.destroy();
