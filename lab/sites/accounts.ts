@@ -19,7 +19,3 @@ export const LAB_ACCOUNTS: readonly LabAccount[] = Object.freeze([
 export function checkCredentials(username: string, password: string): LabAccount | undefined {
   return LAB_ACCOUNTS.find((account) => account.username === username && account.password === password);
 }
-
-export function accountByUsername(username: string): LabAccount | undefined {
-  return LAB_ACCOUNTS.find((account) => account.username === username);
-}

@@ -95,12 +95,6 @@ export class ScriptedClient implements LabClient {
     // Every request of a scripted client closes its own connection: nothing is left open.
   }
 
-  async run(steps: SessionStep[]): Promise<StepRun[]> {
-    const runs: StepRun[] = [];
-    for (const step of steps) runs.push(await this.runStep(step));
-    return runs;
-  }
-
   async runStep(step: SessionStep): Promise<StepRun> {
     const attempts: Attempt[] = [];
     try {

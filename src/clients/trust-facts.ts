@@ -24,8 +24,7 @@ export function trustFactsOf(pki: LabPki, siteNames: string[], hstsSites: string
   const issuingCa = spki(pki.webIntermediate.cert.der);
   const pins: TrustFacts['pins'] = {};
   for (const name of siteNames) {
-    const leaf = pki.site(name).certChainPem.split('-----END CERTIFICATE-----')[0] + '-----END CERTIFICATE-----';
-    pins[name] = { siteKey: spki(pemToDer(leaf)), issuingCa };
+    pins[name] = { siteKey: spki(pemToDer(pki.site(name).certChainPem)), issuingCa };
   }
   return {
     stateProfile: pki.profile.id,

@@ -3,7 +3,7 @@
  * is pure JavaScript and blocks; node's is native). This file and its neighbours in
  * src/pki are the only importers of node-forge (style.md: the crypto library stays here).
  */
-import { sign, createPublicKey, type KeyObject } from 'node:crypto';
+import { sign, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 
 const { pki, asn1 } = forge;
@@ -73,9 +73,11 @@ export function derToPem(der: Buffer): string {
   return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 
+/** DER of the first certificate in a PEM text (the leaf, for a chain). */
 export function pemToDer(pem: string): Buffer {
-  const body = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
-  return Buffer.from(body, 'base64');
+  const m = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem);
+  if (!m) throw new Error('no PEM certificate in the text');
+  return Buffer.from(m[1].replace(/\s+/g, ''), 'base64');
 }
 
 /** The parts of a certificate that forging copies: names exactly, and raw extensions. */
@@ -100,10 +102,6 @@ export function parseForCopy(der: Buffer): ParsedForCopy {
       valueDer: Buffer.from(e.value, 'binary'),
     })),
   };
-}
-
-export function publicKeyOfPem(pem: string): KeyObject {
-  return createPublicKey(pem);
 }
 
 function isRaw(e: Record<string, unknown> | RawExtension): e is RawExtension {

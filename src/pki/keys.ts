@@ -46,10 +46,6 @@ export class KeyPool {
     this.refill();
   }
 
-  get available(): number {
-    return this.ready.length;
-  }
-
   take(): Promise<LabKey> {
     const key = this.ready.shift();
     const result = key ? Promise.resolve(key) : new Promise<LabKey>((resolve, reject) => this.waiting.push({ resolve, reject }));

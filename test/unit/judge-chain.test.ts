@@ -37,7 +37,7 @@ interface World {
 }
 
 const x509 = (der: Buffer) => new X509Certificate(der);
-const leafDer = (chainPem: string) => pemToDer(chainPem.split('-----END CERTIFICATE-----')[0] + '-----END CERTIFICATE-----');
+const leafDer = (chainPem: string) => pemToDer(chainPem);
 
 /** The lab's own facts for this pki. */
 const factsOf = (pki: LabPki): TrustFacts => trustFactsOf(pki, SITES, HSTS_PRELOAD);

@@ -21,7 +21,7 @@ function fixedEntropy(nowIso: string, byte: number): CertEntropy {
 }
 
 function leafOf(chainPem: string): Buffer {
-  return pemToDer(chainPem.split('-----END CERTIFICATE-----')[0] + '-----END CERTIFICATE-----');
+  return pemToDer(chainPem);
 }
 
 describe('lab PKI', () => {
