@@ -23,6 +23,7 @@ program
   .addOption(OPTIONS.stateDir())
   .addOption(OPTIONS.keepState())
   .addOption(OPTIONS.clients())
+  .addOption(OPTIONS.runtime())
   .action(runCommand);
 
 program
@@ -52,6 +53,7 @@ program
   .description('start a scenario\'s lab and keep it running for hands-on work (Ctrl-C stops it)')
   .argument('<scenario>', 'scenario name or path')
   .addOption(OPTIONS.stateDir())
+  .addOption(OPTIONS.runtime())
   .action(upCommand);
 
 program
@@ -61,6 +63,7 @@ program
   .addOption(OPTIONS.consolePort())
   .addOption(OPTIONS.consoleMatrix())
   .addOption(OPTIONS.stateDir())
+  .addOption(OPTIONS.runtime())
   .action(consoleCommand);
 
 program.parseAsync().catch(exitWithError);

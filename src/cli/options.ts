@@ -15,5 +15,10 @@ export const OPTIONS = {
       .default('.tlslab'),
   keepState: () => new Option('--keep-state', "keep the lab's state folder (keys and certificates) after the run").default(false),
   consolePort: () => new Option('--port <n>', 'port of the console on 127.0.0.1 (0: a free one, printed)').env('TLSLAB_CONSOLE_PORT').default('0'),
+  runtime: () =>
+    new Option('--runtime <runtime>', 'where the lab runs: local (loopback, in this process) or docker (one container per host)')
+      .choices(['local', 'docker'])
+      .env('TLSLAB_RUNTIME')
+      .default('local'),
   consoleMatrix: () => new Option('--matrix <file>', 'show this `tlslab matrix --json` result in the console'),
 };

@@ -36,8 +36,13 @@ export interface ListenerSpec {
   originalDestination(socket: Socket): OriginalDestination | null;
 }
 
+/** What the box needs of the lab's PKI: the forger, the web root it checks upstream with, and
+ * http-mitm-proxy's CA folder. A LabPki is one; the docker runtime's ISP container builds one
+ * from the state folder's files. */
+export type InterceptorPki = Pick<LabPki, 'forge'> & { webRoot: { cert: { pem: string } }; files: { mitmCaDir: string } };
+
 export interface InterceptorOptions {
-  pki: LabPki;
+  pki: InterceptorPki;
   policy: InterceptPolicySpec;
   /** How long a client may take to send its ClientHello (or first HTTP bytes). */
   helloTimeoutMs?: number;

@@ -1,4 +1,4 @@
-import { generateKeyPair, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 
 /** An RSA key pair made by node's crypto on the libuv thread pool, never on the event loop. */
 export interface LabKey {
@@ -24,6 +24,21 @@ export function generateRsaKey(bits: number, exponent = 65537): Promise<LabKey> 
       });
     });
   });
+}
+
+/** A key written earlier to a lab's state folder (the docker runtime's containers read them there). */
+export function labKeyFromPem(privateKeyPem: string): LabKey {
+  const privateKey = createPrivateKey(privateKeyPem);
+  const publicKey = createPublicKey(privateKey);
+  const details = privateKey.asymmetricKeyDetails ?? {};
+  return {
+    privateKey,
+    publicKey,
+    privateKeyPem,
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    bits: details.modulusLength ?? 0,
+    exponent: Number(details.publicExponent ?? 65537n),
+  };
 }
 
 /**

@@ -3,15 +3,15 @@
  * sites' certificates, and the forger. Keys are made fresh for each lab and written 0600
  * into the lab's own state folder (design.md, "Safety, always").
  */
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LAB_DNS_SUFFIXES } from '../../lab/state-ca-profiles.ts';
 import { createIntermediate, createRoot, issueServerCertificate, type Authority } from './authority.ts';
-import { forgeLeaf, type ForgedLeaf } from './forge-leaf.ts';
+import type { ForgedLeaf } from './forge-leaf.ts';
+import { createForger } from './forger.ts';
 import type { NameConstraintSpec } from './extensions.ts';
 import { createCtLog, type CtLog } from './ct.ts';
-import { generateRsaKey, KeyPool } from './keys.ts';
+import { generateRsaKey } from './keys.ts';
 import type { StateCaProfile } from './profiles.ts';
 import { systemEntropy, type CertEntropy } from './randomness.ts';
 
@@ -78,7 +78,6 @@ export async function createLabPki(opts: LabPkiOptions): Promise<LabPki> {
   const profile = opts.profile;
   const nameConstraints: NameConstraintSpec | null =
     opts.nameConstrained === false ? null : { permittedDns: LAB_DNS_SUFFIXES, excludeAllIp: true };
-  const pool = new KeyPool(profile.forgery.keyBits, profile.forgery.exponent, opts.keyPoolSize ?? 4);
 
   // All keys at once: node generates them on the thread pool in parallel.
   const [webRootKey, webIntKey, stateRootKey, stateIntKey, ...siteKeys] = await Promise.all([
@@ -124,7 +123,7 @@ export async function createLabPki(opts: LabPkiOptions): Promise<LabPki> {
 
   const files = await writeTrustFiles(opts.dir, { webRoot, webIntermediate, stateRoot, stateIntermediate }, sites);
 
-  const forged = new Map<string, Promise<ForgedLeaf>>();
+  const forger = createForger({ issuer: stateIntermediate, profile, entropy, keyPoolSize: opts.keyPoolSize });
   return {
     profile,
     nameConstraints,
@@ -139,21 +138,9 @@ export async function createLabPki(opts: LabPkiOptions): Promise<LabPki> {
       if (!creds) throw new Error(`no certificate was issued for ${name}`);
       return creds;
     },
-    forge(realCertDer) {
-      // One forged leaf, with one fresh key, per real certificate: "a fresh key per host".
-      const id = createHash('sha256').update(realCertDer).digest('hex');
-      let leaf = forged.get(id);
-      if (!leaf) {
-        leaf = pool.take().then((key) =>
-          forgeLeaf({ realCertDer, issuer: stateIntermediate, key, rules: profile.forgery, entropy }),
-        );
-        forged.set(id, leaf);
-        leaf.catch(() => forged.delete(id));
-      }
-      return leaf;
-    },
-    warm: () => pool.filled(),
-    close: () => pool.close(),
+    forge: forger.forge,
+    warm: forger.warm,
+    close: forger.close,
   };
 }
 
@@ -187,6 +174,7 @@ async function writeTrustFiles(
     cert(join(dir, 'certs', 'web-intermediate.pem'), cas.webIntermediate.cert.pem),
     ...Object.entries(cas).map(([name, ca]) => secret(join(keys, `${name}.key`), ca.key.privateKeyPem)),
     ...[...sites].map(([name, c]) => secret(join(keys, `${name}.key`), c.keyPem)),
+    ...[...sites].map(([name, c]) => cert(join(dir, 'certs', `${name}.chain.pem`), c.certChainPem)),
     cert(join(mitmCaDir, 'certs', 'ca.pem'), cas.stateIntermediate.cert.pem),
     secret(join(mitmCaDir, 'keys', 'ca.private.key'), cas.stateIntermediate.key.privateKeyPem),
     cert(join(mitmCaDir, 'keys', 'ca.public.key'), cas.stateIntermediate.key.publicKeyPem),

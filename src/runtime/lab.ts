@@ -40,6 +40,8 @@ export interface LabDescription {
   stateIntermediate: CertificateSummary;
   webRoot: CertificateSummary;
   nameConstrained: boolean;
+  /** The docker runtime's compose project: its name, file, and each service's container. */
+  docker?: { project: string; composeFile: string; containers: Record<string, string> };
 }
 
 export interface Lab extends AsyncDisposable {

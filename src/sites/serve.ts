@@ -23,10 +23,12 @@ export class SiteError extends Error {
 }
 
 export interface StartSiteOptions {
-  /** A 127.0.0.0/8 address; the lab never listens anywhere else. */
+  /** A 127.0.0.0/8 address; the lab never listens anywhere else (see assertLoopback). */
   address: string;
   /** Required when the site serves HTTPS. */
   tls?: SiteTls;
+  /** Fixed ports (the docker runtime's 443 and 80); a free port each when left out. */
+  ports?: { https?: number; http?: number };
 }
 
 /** What the Server header claims; nginx fronted most large sites in 2019. */
@@ -80,7 +82,7 @@ export async function startSite(def: SiteDefinition, opts: StartSiteOptions): Pr
       );
       const wss = def.websocket ? attachWebSocket(def, server, log) : undefined;
       closers.push(closer(server, wss));
-      httpsPort = await listen(server, opts.address);
+      httpsPort = await listen(server, opts.address, opts.ports?.https);
       httpHandler = redirectToHttps(def.name, log);
     } else {
       httpHandler = siteHandler(def, log, 'http', { Server: SERVER_SOFTWARE });
@@ -88,7 +90,7 @@ export async function startSite(def: SiteDefinition, opts: StartSiteOptions): Pr
 
     const plain = http.createServer(httpHandler);
     closers.push(closer(plain));
-    const httpPort = await listen(plain, opts.address);
+    const httpPort = await listen(plain, opts.address, opts.ports?.http);
 
     let closing: Promise<void> | undefined;
     const close = () => (closing ??= closeAll());
@@ -110,8 +112,11 @@ export async function startSite(def: SiteDefinition, opts: StartSiteOptions): Pr
 type AccessLogger = (entry: Omit<AccessLogEntry, 'site' | 'time'>) => void;
 
 export function assertLoopback(name: string, address: string): void {
-  // The whole lab stays on 127.0.0.0/8 (design.md, "Safety, always").
+  // The whole lab stays on 127.0.0.0/8 (design.md, "Safety, always"). Inside the lab's own
+  // image (docker runtime) a host listens on its container's addresses, which are on the lab's
+  // internal networks only: nothing there routes off the lab.
   if (net.isIPv4(address) && address.startsWith('127.')) return;
+  if (process.env.TLSLAB_IN_CONTAINER === '1' && address === '0.0.0.0') return;
   throw new SiteError(
     'SITE_ERR_NOT_LOOPBACK',
     `${name} may only listen on a loopback address in 127.0.0.0/8, not "${address}"`,
@@ -214,11 +219,11 @@ function attachWebSocket(def: SiteDefinition, server: https.Server, log: AccessL
 }
 
 /** Listen on port 0 of one address; resolves with the port. */
-export function listen(server: net.Server, address: string): Promise<number> {
+export function listen(server: net.Server, address: string, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);
-    server.listen({ host: address, port: 0 }, () => {
+    server.listen({ host: address, port }, () => {
       server.off('error', onError);
       resolve((server.address() as net.AddressInfo).port);
     });

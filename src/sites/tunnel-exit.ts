@@ -31,6 +31,8 @@ export interface StartTunnelExitOptions {
   /** A 127.0.0.0/8 address. */
   address: string;
   tls: SiteTls;
+  /** A fixed port (443 in the docker runtime); a free one when left out. */
+  port?: number;
   /** Where a CONNECT target really is, or null when the exit must not go there. */
   resolve(host: string, port: number): { address: string; port: number } | null;
 }
@@ -119,7 +121,7 @@ export async function startTunnelExit(opts: StartTunnelExitOptions): Promise<Run
     }));
 
   try {
-    const port = await listen(server, opts.address);
+    const port = await listen(server, opts.address, opts.port);
     return {
       name: opts.name,
       address: opts.address,

@@ -1,5 +1,6 @@
 import { loadMatrixView } from '../../console/matrix-view.ts';
 import { startConsoleServer } from '../../console/server.ts';
+import type { RuntimeName } from '../../runtime/lab.ts';
 import { startLab } from '../../runtime/start-lab.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
 
@@ -8,6 +9,7 @@ export interface ConsoleOptions {
   port: string;
   matrix?: string;
   stateDir: string;
+  runtime: RuntimeName;
 }
 
 export async function consoleCommand(opts: ConsoleOptions): Promise<void> {
@@ -15,7 +17,7 @@ export async function consoleCommand(opts: ConsoleOptions): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${opts.port} is not a port number (0 to 65535; 0 picks a free one)`);
   const scenario = await resolveScenario(opts.scenario);
   const matrix = opts.matrix ? await loadMatrixView(opts.matrix) : null;
-  const lab = await startLab(scenario, { stateRoot: opts.stateDir });
+  const lab = await startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir });
   let server;
   try {
     server = await startConsoleServer({ lab, port, matrix });

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Report } from '../../scenario/report.ts';
-import type { Lab } from '../../runtime/lab.ts';
+import type { Lab, RuntimeName } from '../../runtime/lab.ts';
 import { toHar } from '../../interceptor/exports/har.ts';
 import { startLab } from '../../runtime/start-lab.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
@@ -16,14 +16,16 @@ export interface RunOptions {
   keylog?: string;
   stateDir: string;
   keepState: boolean;
+  runtime: RuntimeName;
 }
 
 export async function runCommand(name: string, opts: RunOptions): Promise<void> {
   const scenario = onlyClients(await resolveScenario(name), opts.clients);
   const tty = process.stdout.isTTY;
   const started = Date.now();
-  process.stderr.write(`Starting the ${scenario.name} lab (fresh keys, sites, ISP box)…\n`);
-  const starting = startLab(scenario, { stateRoot: opts.stateDir, keepState: opts.keepState });
+  const where = opts.runtime === 'docker' ? 'containers' : 'loopback';
+  process.stderr.write(`Starting the ${scenario.name} lab (fresh keys, sites, ISP box; ${where})…\n`);
+  const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir, keepState: opts.keepState });
   stopOnSignal(starting);
   const lab = await starting;
   try {

@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describeEvent } from '../../interceptor/describe-event.ts';
-import type { Lab, LabDescription } from '../../runtime/lab.ts';
+import type { Lab, LabDescription, RuntimeName } from '../../runtime/lab.ts';
 import { startLab } from '../../runtime/start-lab.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
 
-export async function upCommand(name: string, opts: { stateDir: string }): Promise<void> {
+export async function upCommand(name: string, opts: { stateDir: string; runtime: RuntimeName }): Promise<void> {
   const scenario = await resolveScenario(name);
   // Listen for Ctrl-C from the start: a lab interrupted while it starts is still stopped.
   let signalled = false;
@@ -16,7 +16,7 @@ export async function upCommand(name: string, opts: { stateDir: string }): Promi
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const lab = await startLab(scenario, { stateRoot: opts.stateDir });
+  const lab = await startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir });
   if (signalled) return stopNow(lab);
   const description = lab.describe();
   const factsFile = join(description.stateDir, 'lab.json');
@@ -48,6 +48,7 @@ export interface HandCommand {
 
 /** Ready-to-paste commands that go through the ISP box exactly as a subscriber's would. */
 export function handCommands(d: LabDescription): HandCommand[] {
+  if (d.docker) return dockerHandCommands(d);
   const site = (n: string) => d.hosts.find((h) => h.name === n);
   const commands: HandCommand[] = [];
   const rel = (p: string) => shellPath(p);
@@ -82,6 +83,36 @@ export function handCommands(d: LabDescription): HandCommand[] {
       command: `curl -sS -i --connect-to social.example:80:${social.address}:${social.port} http://social.example/`,
     });
   }
+  return commands;
+}
+
+/** In the docker lab a person works from a subscriber's own machine: a shell in its container. */
+function dockerHandCommands(d: LabDescription): HandCommand[] {
+  const containers = d.docker!.containers;
+  const clients = d.hosts.filter((h) => h.role === 'client');
+  const without = clients.find((c) => containers[c.name] && !/trusts: [^)]*state/.test(c.description));
+  const withRoot = clients.find((c) => containers[c.name] && /trusts: [^)]*state/.test(c.description));
+  const commands: HandCommand[] = [];
+  if (without) {
+    commands.push({
+      title: `A shell on ${without.name}'s machine (no state root): curl refuses the forged certificate`,
+      command: `docker exec -it ${containers[without.name]} curl -sS https://bank.example/login -o /dev/null -w '%{http_code}\\n'`,
+    });
+  }
+  if (withRoot) {
+    commands.push(
+      {
+        title: `${withRoot.name} (state root installed): the login goes through, and the ISP reads it`,
+        command: `docker exec -it ${containers[withRoot.name]} curl -sS -d 'username=alice&password=Almaty-2019!' https://bank.example/login -o /dev/null -w '%{http_code} %{redirect_url}\\n'`,
+      },
+      {
+        title: 'The forged chain, as openssl sees it (issuer: Security Certificate)',
+        command: `docker exec -it ${containers[withRoot.name]} sh -c 'openssl s_client -connect bank.example:443 -servername bank.example -showcerts </dev/null'`,
+      },
+      { title: 'Or an interactive shell there', command: `docker exec -it ${containers[withRoot.name]} bash` },
+    );
+  }
+  commands.push({ title: 'The ISP box\'s own log (router, DNS, every connection as JSON)', command: `docker logs -f ${containers.isp}` });
   return commands;
 }
 

@@ -2,14 +2,13 @@
  * The "internet" side of the local lab: every site on its own loopback address, the CDN edge
  * in front of them, the stand-in for a site outside the lab's names, and the tunnel exit.
  */
-import { cdnSite, labSites, outsideSite } from '../../../lab/sites/index.ts';
 import { LOCAL_BLOCKS, SITE_HOST_NUMBERS, TUNNEL_EXIT_HOST } from '../../../lab/topology.ts';
 import type { Endpoint } from '../../interceptor/events.ts';
-import { describeCertificate } from '../../pki/inspect.ts';
 import type { LabPki } from '../../pki/lab-pki.ts';
 import type { StateCaProfile } from '../../pki/profiles.ts';
 import { startSite } from '../../sites/serve.ts';
 import { startTunnelExit } from '../../sites/tunnel-exit.ts';
+import { labSiteDefinitions } from '../lab-sites.ts';
 
 /** A lab host on the internet side: a site, or the tunnel exit. */
 export interface RunningHost {
@@ -35,21 +34,18 @@ export async function startInternet(pki: LabPki, profile: StateCaProfile): Promi
     await Promise.all(sites.map((s) => s.close()));
   };
   try {
-    const definitions = labSites({
-      rootPem: pki.stateRoot.cert.pem,
-      rootDer: pki.stateRoot.cert.der,
-      fileStem: profile.installFileStem,
-      authorityName: describeCertificate(pki.stateRoot.cert.der).subjectCommonName ?? profile.id,
-    });
     const realEndpoint = (host: string, port: number): Endpoint | null => {
       const s = sites.find((x) => x.name === host);
       const p = s && (port === 80 ? s.httpPort : port === 443 ? s.httpsPort : undefined);
       return s && p ? { address: s.address, port: p } : null;
     };
-    definitions.push(
-      cdnSite({ origins: (host) => (host === 'cdn.example' ? null : realEndpoint(host, 443)), originRoots: [pki.webRoot.cert.pem] }),
-      outsideSite(),
-    );
+    const definitions = labSiteDefinitions({
+      stateRootPem: pki.stateRoot.cert.pem,
+      stateRootDer: pki.stateRoot.cert.der,
+      webRootPem: pki.webRoot.cert.pem,
+      profile,
+      realEndpoint,
+    });
     for (const def of definitions) {
       const site = await startSite(def, {
         address: `${LOCAL_BLOCKS.internet}.${SITE_HOST_NUMBERS[def.name]}`,

@@ -11,13 +11,13 @@ import type { LabClient } from '../../clients/lab-client.ts';
 import { trustFactsOf, type TrustFacts } from '../../clients/trust-facts.ts';
 import type { Endpoint } from '../../interceptor/events.ts';
 import { Interceptor } from '../../interceptor/interceptor.ts';
-import type { InterceptPolicySpec } from '../../interceptor/policy.ts';
 import { createLabPki, type LabPki } from '../../pki/lab-pki.ts';
 import { describeCertificate } from '../../pki/inspect.ts';
 import type { Scenario, SessionStep } from '../../scenario/schema.ts';
 import type { Lab, LabDescription, LabHost } from '../lab.ts';
 import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
-import { startClient } from './clients.ts';
+import { policyOf } from '../scenario-policy.ts';
+import { startClient } from '../start-client.ts';
 import { startInternet, type Internet } from './internet.ts';
 import { startUpstreamAttacker, type UpstreamAttacker } from './upstream-attacker.ts';
 
@@ -35,17 +35,6 @@ interface Route {
   name: string;
   https?: Endpoint;
   http?: Endpoint;
-}
-
-export function policyOf(scenario: Scenario): InterceptPolicySpec {
-  return {
-    mode: scenario.interceptor.policy,
-    targets: scenario.interceptor.targets ?? [],
-    plainHttp: scenario.interceptor.plainHttp,
-    upstreamCheck: scenario.interceptor.upstreamCheck,
-    validatesUpstream: scenario.interceptor.validatesUpstream,
-    installPageHost: INSTALL_PAGE_HOST,
-  };
 }
 
 export class LocalLab implements Lab {

@@ -4,15 +4,15 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BLOCKLISTS } from '../../../lab/browser-blocklists.ts';
-import { SITE_HOST_NUMBERS } from '../../../lab/topology.ts';
-import { ChromiumClient, type ChromiumProfile } from '../../clients/chromium/chromium-client.ts';
-import { curlFetcher } from '../../clients/curl-fetcher.ts';
-import type { ClientContext, LabClient } from '../../clients/lab-client.ts';
-import { opensslFetcher } from '../../clients/openssl-fetcher.ts';
-import { ScriptedClient } from '../../clients/scripted-session.ts';
-import type { TrustFacts } from '../../clients/trust-facts.ts';
-import type { ClientSpec } from '../../scenario/schema.ts';
+import { BLOCKLISTS } from '../../lab/browser-blocklists.ts';
+import { SITE_HOST_NUMBERS } from '../../lab/topology.ts';
+import { ChromiumClient, type ChromiumProfile } from '../clients/chromium/chromium-client.ts';
+import { curlFetcher } from '../clients/curl-fetcher.ts';
+import type { ClientContext, LabClient } from '../clients/lab-client.ts';
+import { opensslFetcher } from '../clients/openssl-fetcher.ts';
+import { ScriptedClient } from '../clients/scripted-session.ts';
+import type { TrustFacts } from '../clients/trust-facts.ts';
+import type { ClientSpec } from '../scenario/schema.ts';
 
 export async function startClient(spec: ClientSpec, ctx: ClientContext, facts: TrustFacts): Promise<LabClient> {
   await mkdir(ctx.workDir, { recursive: true, mode: 0o700 });

@@ -1,0 +1,110 @@
+/**
+ * The compose file of a docker lab, generated from its topology. Two flavours:
+ * - `runtime`: what `tlslab run|up --runtime docker` starts: the lab's state folder (keys made
+ *   by tlslab on the host, 0600) bind-mounted into every container;
+ * - `standalone`: docker/compose.yaml, for `docker-compose -f docker/compose.yaml up` with
+ *   nothing else installed: a one-shot `pki` service makes the keys into a named volume, the
+ *   scenario comes from TLSLAB_SCENARIO and the networks from TLSLAB_HOME_NET/TLSLAB_INTERNET_NET.
+ * Compose file format 2.4: compose v1 (docker-compose 1.29) reads it, and so does compose v2.
+ */
+import { stringify } from 'yaml';
+import { LAB_SUPERNET, type DockerTopology } from './topology.ts';
+
+export const LAB_IMAGE = 'tlslab/lab';
+/** Where every container sees the lab's state folder. */
+export const STATE_MOUNT = '/lab/state';
+const MAIN = ['node', 'src/runtime/docker/container/main.mjs'];
+
+export interface ComposeOptions {
+  mode: 'runtime' | 'standalone';
+  /** runtime: the host folder to bind-mount. */
+  stateDir?: string;
+  /** runtime: the scenario's name (informative; the manifest in the state folder rules). */
+  scenario?: string;
+}
+
+type Service = Record<string, unknown>;
+
+export function composeFile(topology: DockerTopology, opts: ComposeOptions): Record<string, unknown> {
+  const standalone = opts.mode === 'standalone';
+  const volume = standalone ? `state:${STATE_MOUNT}` : `${opts.stateDir}:${STATE_MOUNT}`;
+  const image: Service = standalone
+    ? { image: `${LAB_IMAGE}:latest`, build: { context: '..', dockerfile: 'docker/Dockerfile' } }
+    : { image: `${LAB_IMAGE}:latest` };
+  const after: Record<string, { condition: string }> = { 'hostnet-fix': { condition: 'service_completed_successfully' } };
+  if (standalone) after.pki = { condition: 'service_completed_successfully' };
+  const host = (extra: Service): Service => ({
+    ...image,
+    init: true,
+    volumes: [volume],
+    depends_on: after,
+    environment: { TLSLAB_IN_CONTAINER: '1' },
+    ...extra,
+  });
+
+  const services: Record<string, Service> = {
+    // Docker's own isolation rules drop frames routed through a container between two internal
+    // bridges; this one-shot lets lab addresses reach lab addresses, and nothing else.
+    'hostnet-fix': {
+      ...image,
+      network_mode: 'host',
+      cap_add: ['NET_ADMIN'],
+      environment: { LAB_SUPERNET },
+      command: ['sh', 'docker/container/hostnet-fix.sh'],
+    },
+  };
+  if (standalone) {
+    services.pki = {
+      ...image,
+      volumes: [volume],
+      network_mode: 'none',
+      environment: {
+        TLSLAB_IN_CONTAINER: '1',
+        TLSLAB_SCENARIO: '${TLSLAB_SCENARIO:-kz-2019}',
+        TLSLAB_HOME_NET: topology.nets.home,
+        TLSLAB_INTERNET_NET: topology.nets.internet,
+      },
+      command: [...MAIN, 'pki'],
+    };
+  }
+  services.isp = host({
+    cap_add: ['NET_ADMIN'],
+    sysctls: { 'net.ipv4.ip_forward': '1' },
+    networks: { home: { ipv4_address: topology.isp.home }, internet: { ipv4_address: topology.isp.internet } },
+    command: [...MAIN, 'isp'],
+  });
+  for (const site of topology.sites) {
+    services[site.service] = host({
+      networks: { internet: { ipv4_address: site.address } },
+      command: [...MAIN, 'site', site.name],
+    });
+  }
+  for (const client of topology.clients) {
+    services[client.service] = host({
+      // Only to set its own default route through the ISP (inside its own network namespace).
+      cap_add: ['NET_ADMIN'],
+      dns: [topology.isp.home],
+      // Chromium needs more than Docker's default 64 MB of /dev/shm.
+      shm_size: '512m',
+      networks: { home: { ipv4_address: client.address } },
+      command: [...MAIN, 'client', client.name],
+    });
+  }
+  const network = (prefix: string) => ({
+    driver: 'bridge',
+    internal: true,
+    // No address for the host on the lab's bridges: containers cannot reach the host either.
+    driver_opts: { 'com.docker.network.bridge.inhibit_ipv4': 'true' },
+    ipam: { config: [{ subnet: `${prefix}.0/24` }] },
+  });
+  return {
+    version: '2.4',
+    services,
+    networks: { home: network(topology.nets.home), internet: network(topology.nets.internet) },
+    ...(standalone ? { volumes: { state: {} } } : {}),
+  };
+}
+
+export function composeYaml(topology: DockerTopology, opts: ComposeOptions, header: string[] = []): string {
+  return header.map((l) => `# ${l}`.trimEnd() + '\n').join('') + stringify(composeFile(topology, opts), { lineWidth: 0 });
+}

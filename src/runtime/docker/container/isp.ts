@@ -1,0 +1,119 @@
+/**
+ * The ISP box's container: the subscribers' router (IP forwarding, no default route, NAT towards
+ * the internet side), their DNS, and the same transparent interceptor as the local runtime.
+ *
+ * Original destination: one iptables REDIRECT per site address, to a port of the box that stands
+ * for that site (topology.ts). The listener a connection lands on therefore knows which address
+ * the client dialled, whatever name its ClientHello carries: a targeted SNI sent to news.example's
+ * address is answered in news.example's names, as the paper found.
+ */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import { STATE_CA_PROFILES } from '../../../../lab/state-ca-profiles.ts';
+import { describeEvent } from '../../../interceptor/describe-event.ts';
+import { Interceptor } from '../../../interceptor/interceptor.ts';
+import { authorityFromPem, createForger } from '../../../pki/forger.ts';
+import { policyOf } from '../../scenario-policy.ts';
+import { STATE_MOUNT } from '../compose-file.ts';
+import type { DockerLabManifest } from '../manifest.ts';
+import { startLabDns } from './lab-dns.ts';
+import { markReady } from './ready.ts';
+
+/** Everything the box records, one JSON line each, for tlslab on the host to follow. */
+export const ISP_RECORDS = 'isp/records.jsonl';
+
+export type IspRecord = { t: 'event'; e: unknown } | { t: 'exchange'; x: unknown } | { t: 'keylog'; line: string };
+
+function sh(cmd: string, ...args: string[]): string {
+  return execFileSync(cmd, args, { encoding: 'utf8' });
+}
+
+/** The interface that holds an address of the given /24 prefix. */
+function interfaceOn(prefix: string): string {
+  for (const line of sh('ip', '-o', '-4', 'addr', 'show').split('\n')) {
+    const [, dev, , cidr] = line.trim().split(/\s+/);
+    if (cidr?.startsWith(`${prefix}.`)) return dev;
+  }
+  throw new Error(`no interface on ${prefix}.0/24`);
+}
+
+function setUpRouter(m: DockerLabManifest): void {
+  const home = interfaceOn(m.topology.nets.home);
+  const internet = interfaceOn(m.topology.nets.internet);
+  // Docker writes "default via <net>.1" although the host has no address there: without it, a
+  // connection to anything outside the lab fails at once instead of timing out.
+  try {
+    sh('ip', 'route', 'del', 'default');
+  } catch {
+    /* none */
+  }
+  for (const site of m.topology.sites) {
+    for (const [scheme, port] of [['https', 443], ['http', 80]] as const) {
+      if (!site[scheme]) continue;
+      sh('iptables', '-t', 'nat', '-A', 'PREROUTING', '-i', home, '-p', 'tcp', '-d', site.address, '--dport', String(port),
+        '-j', 'REDIRECT', '--to-ports', String(site.redirect[scheme]));
+    }
+  }
+  sh('iptables', '-t', 'nat', '-A', 'POSTROUTING', '-o', internet, '-j', 'MASQUERADE');
+  console.log(JSON.stringify({ event: 'router', home, internet, redirects: m.topology.sites.length }));
+}
+
+export async function runIsp(m: DockerLabManifest): Promise<void> {
+  setUpRouter(m);
+  await startLabDns(m.topology.isp.home, (name) => m.topology.sites.find((s) => s.name === name)?.address ?? null);
+
+  const profile = STATE_CA_PROFILES[m.scenario.stateCa.profile];
+  const read = (p: string) => readFileSync(join(STATE_MOUNT, p), 'utf8');
+  const issuer = authorityFromPem(profile.intermediate.subject, read('certs/state-intermediate.pem'), read('keys/stateIntermediate.key'));
+  const forger = createForger({ issuer, profile });
+  const interceptor = new Interceptor({
+    pki: { forge: forger.forge, webRoot: { cert: { pem: m.roots.web } }, files: { mitmCaDir: join(STATE_MOUNT, 'mitm-ca') } },
+    policy: policyOf(m.scenario),
+  });
+
+  mkdirSync(join(STATE_MOUNT, 'isp'), { recursive: true });
+  const records = join(STATE_MOUNT, ISP_RECORDS);
+  let exchangesOut = 0;
+  let keylogOut = 0;
+  const write = (r: IspRecord) => appendFileSync(records, JSON.stringify(r) + '\n');
+  // Exchanges and key log lines are complete when they are pushed; write each once.
+  const flush = () => {
+    for (; exchangesOut < interceptor.exchanges.length; exchangesOut++) write({ t: 'exchange', x: interceptor.exchanges[exchangesOut] });
+    for (; keylogOut < interceptor.keylog.length; keylogOut++) write({ t: 'keylog', line: interceptor.keylog[keylogOut] });
+  };
+  interceptor.log.onEvent((e) => {
+    flush();
+    write({ t: 'event', e });
+    // The same readout as `tlslab up`, for `docker logs <isp>`.
+    const line = describeEvent(e);
+    if (line) console.log(line);
+  });
+  setInterval(flush, 50).unref();
+
+  const lineOf = (socket: Socket) => {
+    const address = socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+    return m.topology.clients.find((c) => c.address === address)?.name ?? address;
+  };
+  for (const site of m.topology.sites) {
+    for (const [scheme, port, protocol] of [['https', 443, 'tls'], ['http', 80, 'http']] as const) {
+      if (!site[scheme]) continue;
+      await interceptor.listen({
+        address: '0.0.0.0',
+        port: site.redirect[scheme],
+        protocol,
+        originalDestination: (socket) => ({ destination: { address: site.address, port }, name: site.name, line: lineOf(socket) }),
+      });
+    }
+  }
+  await forger.warm();
+  await markReady('isp');
+  const stop = async () => {
+    await interceptor.close();
+    forger.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

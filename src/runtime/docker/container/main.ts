@@ -1,0 +1,50 @@
+/**
+ * What a container of the docker lab runs, by role:
+ *   pki              make the lab's keys and docker-lab.json (docker/compose.yaml only)
+ *   isp              the ISP box: router, lab DNS, transparent interceptor
+ *   site <host>      one site on its own address, ports 443 and 80
+ *   client <name>    a subscriber's machine: route through the ISP, trust store, then idle
+ *   agent <name>     run session steps as that client (tlslab execs it; JSON lines on stdio)
+ * Every role but `pki` waits for the state folder's docker-lab.json first.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { MANIFEST_FILE, readManifest, type DockerLabManifest } from '../manifest.ts';
+import { STATE_MOUNT } from '../compose-file.ts';
+
+const [role, name] = process.argv.slice(2);
+
+async function manifest(): Promise<DockerLabManifest> {
+  const deadline = Date.now() + 120_000;
+  while (!existsSync(join(STATE_MOUNT, MANIFEST_FILE))) {
+    if (Date.now() > deadline) throw new Error(`no ${MANIFEST_FILE} in ${STATE_MOUNT} after 120 s: is the state volume mounted?`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return readManifest(STATE_MOUNT);
+}
+
+try {
+  switch (role) {
+    case 'pki':
+      await (await import('./pki.ts')).runPki();
+      break;
+    case 'isp':
+      await (await import('./isp.ts')).runIsp(await manifest());
+      break;
+    case 'site':
+      await (await import('./site.ts')).runSite(await manifest(), name);
+      break;
+    case 'client':
+      await (await import('./client.ts')).runClient(await manifest(), name);
+      break;
+    case 'agent':
+      await (await import('./agent.ts')).runAgent(await manifest(), name);
+      break;
+    default:
+      console.error('usage: main.mjs pki | isp | site <host> | client <name> | agent <name>');
+      process.exitCode = 2;
+  }
+} catch (err) {
+  console.error(`tlslab ${role}${name ? ` ${name}` : ''}: ${(err as Error).stack ?? err}`);
+  process.exit(1);
+}

@@ -1,0 +1,242 @@
+/**
+ * The docker compose runtime: one container per host on internal networks (topology.ts), the ISP
+ * container a real router that REDIRECTs subscribers' TLS to the interceptor, the same site,
+ * interceptor and client code as the local runtime running inside them. tlslab on the host makes
+ * the lab's keys, writes the compose file, starts it, runs each step through a client's agent
+ * and follows the ISP's records; `stop()` always takes the whole project down.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { StepRun } from '../../clients/scripted-session.ts';
+import type { InterceptorEvent } from '../../interceptor/events.ts';
+import { describeCertificate } from '../../pki/inspect.ts';
+import type { LabPki } from '../../pki/lab-pki.ts';
+import type { Scenario, SessionStep } from '../../scenario/schema.ts';
+import type { Lab, LabDescription, LabHost } from '../lab.ts';
+import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
+import { AgentChannel } from './agent-channel.ts';
+import { composeYaml, STATE_MOUNT } from './compose-file.ts';
+import { ISP_RECORDS } from './container/isp.ts';
+import { READY_DIR } from './container/ready.ts';
+import { checkDocker, compose, DockerError, freeNets } from './engine.ts';
+import { IspRecords } from './isp-records.ts';
+import { prepareDockerLabState, type DockerLabManifest } from './manifest.ts';
+
+export interface DockerLabOptions {
+  stateRoot?: string;
+  keepState?: boolean;
+  /** How long the containers may take to be serving. */
+  readyTimeoutMs?: number;
+}
+
+/** Where a person or a test finds the running project. */
+export interface DockerProject {
+  name: string;
+  composeFile: string;
+  container(service: string): string;
+}
+
+export class DockerLab implements Lab {
+  readonly runtime = 'docker' as const;
+  private readonly agents = new Map<string, AgentChannel>();
+  private stopped = false;
+
+  private constructor(
+    readonly scenario: Scenario,
+    readonly project: DockerProject,
+    private readonly stateDir: string,
+    private readonly pki: LabPki,
+    private readonly manifest: DockerLabManifest,
+    private readonly records: IspRecords,
+    private readonly keepState: boolean,
+  ) {}
+
+  static async start(scenario: Scenario, opts: DockerLabOptions = {}): Promise<DockerLab> {
+    await checkDocker();
+    if (scenario.attacker) {
+      throw new DockerError(
+        'TLSLAB_DOCKER_FAILED',
+        `${scenario.name} puts a second attacker beyond the ISP, which the docker runtime does not model; run it with --runtime local.`,
+      );
+    }
+    // Absolute: compose resolves a relative bind-mount source against the compose file's folder.
+    const stateDir = resolve(await createLabStateDir(scenario.name, opts.stateRoot));
+    const name = `tlslab${randomBytes(4).toString('hex')}`;
+    const composeFile = join(stateDir, 'compose.yaml');
+    const project: DockerProject = { name, composeFile, container: (service) => `${name}_${service}_1` };
+    let pki: LabPki | undefined;
+    let upStarted = false;
+    try {
+      // Two labs starting at once may pick the same free subnets; the loser tries the next pair.
+      const tried = new Set<string>();
+      let manifest: DockerLabManifest | undefined;
+      for (let attempt = 0; ; attempt++) {
+        const nets = await freeNets(tried);
+        tried.add(nets.home);
+        if (!pki) ({ pki, manifest } = await prepareDockerLabState(scenario, stateDir, nets));
+        else manifest = (await prepareDockerLabState(scenario, stateDir, nets)).manifest;
+        await writeFile(
+          composeFile,
+          composeYaml(manifest.topology, { mode: 'runtime', stateDir }, [`tlslab docker lab: ${scenario.name}, project ${name}`]),
+        );
+        upStarted = true;
+        try {
+          await compose(name, composeFile, ['up', '-d', '--no-build']);
+          break;
+        } catch (err) {
+          if (attempt >= 3 || !/overlap/i.test((err as Error).message)) throw err;
+          await compose(name, composeFile, ['down', '-v', '-t', '1']).catch(() => {});
+        }
+      }
+      const records = new IspRecords(join(stateDir, ISP_RECORDS));
+      records.start();
+      const lab = new DockerLab(scenario, project, stateDir, pki!, manifest!, records, !!opts.keepState);
+      await lab.waitReady(opts.readyTimeoutMs ?? 120_000);
+      return lab;
+    } catch (err) {
+      if (upStarted) await compose(name, composeFile, ['down', '-v', '-t', '1']).catch(() => {});
+      pki?.close();
+      if (!opts.keepState) await removeLabStateDir(stateDir);
+      throw err;
+    }
+  }
+
+  private services(): string[] {
+    const t = this.manifest.topology;
+    return ['isp', ...t.sites.map((s) => s.service), ...t.clients.map((c) => c.service)];
+  }
+
+  private async waitReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const missing = this.services().filter((s) => !existsSync(join(this.stateDir, READY_DIR, s)));
+      if (!missing.length) return;
+      const exited = (await compose(this.project.name, this.project.composeFile, ['ps', '--services', '--filter', 'status=stopped']))
+        .split('\n')
+        .filter((s) => missing.includes(s));
+      if (exited.length || Date.now() > deadline) {
+        const logs = await compose(this.project.name, this.project.composeFile, ['logs', '--no-color', '--tail', '15', ...(exited.length ? exited : missing)]).catch(
+          (e: Error) => e.message,
+        );
+        throw new DockerError(
+          'TLSLAB_DOCKER_FAILED',
+          `the docker lab did not come up: ${exited.length ? `${exited.join(', ')} exited` : `${missing.join(', ')} not ready after ${timeoutMs / 1000} s`}\n${logs}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  describe(): LabDescription {
+    const t = this.manifest.topology;
+    const hosts: LabHost[] = [
+      {
+        name: 'isp',
+        role: 'isp',
+        address: `${t.isp.home} (home), ${t.isp.internet} (internet)`,
+        description: `The ISP box (container ${this.project.container('isp')}): router, lab DNS, iptables REDIRECT to the interceptor`,
+      },
+      ...t.sites.map((s) => ({
+        name: s.name,
+        role: 'site' as const,
+        address: s.address,
+        routes: {
+          ...(s.https ? { https: { address: s.address, port: 443 } } : {}),
+          ...(s.http ? { http: { address: s.address, port: 80 } } : {}),
+        },
+        ports: { https: s.https ? 443 : undefined, http: s.http ? 80 : undefined },
+        description: `Simulated site (container ${this.project.container(s.service)})`,
+      })),
+      ...t.clients.map((c) => {
+        const spec = this.scenario.clients.find((x) => x.name === c.name)!;
+        return {
+          name: c.name,
+          role: 'client' as const,
+          address: c.address,
+          description: `${spec.description ?? 'Scripted client'} (trusts: ${c.trusts.join(', ')}; shell: docker exec -it ${this.project.container(c.service)} bash)`,
+        };
+      }),
+    ];
+    return {
+      scenario: this.scenario.name,
+      runtime: 'docker',
+      stateDir: this.stateDir,
+      hosts,
+      trust: {
+        webRoot: this.pki.files.webRootPem,
+        stateRoot: this.pki.files.stateRootPem,
+        stateRootDer: this.pki.files.stateRootDer,
+        webAndStateRoots: this.pki.files.installedBundlePem,
+      },
+      stateRoot: describeCertificate(this.pki.stateRoot.cert.der),
+      stateIntermediate: describeCertificate(this.pki.stateIntermediate.cert.der),
+      webRoot: describeCertificate(this.pki.webRoot.cert.der),
+      nameConstrained: this.pki.nameConstraints !== null,
+      docker: { project: this.project.name, composeFile: this.project.composeFile, containers: Object.fromEntries(this.services().map((s) => [s, this.project.container(s)])) },
+    };
+  }
+
+  clientAddress(client: string): string {
+    const c = this.manifest.topology.clients.find((x) => x.name === client);
+    if (!c) throw new Error(`no client named ${client} in ${this.scenario.name}`);
+    return c.address;
+  }
+
+  async runStep(client: string, step: SessionStep): Promise<StepRun> {
+    if (this.stopped) throw new Error(`the ${this.scenario.name} lab has stopped`);
+    const c = this.manifest.topology.clients.find((x) => x.name === client);
+    if (!c) throw new Error(`no client named ${client} in ${this.scenario.name}`);
+    let agent = this.agents.get(client);
+    if (!agent) {
+      agent = new AgentChannel(this.project.container(c.service), client);
+      this.agents.set(client, agent);
+    }
+    const run = await agent.runStep(step);
+    // The box writes its records as it goes; let the ones of this step arrive before anyone reads.
+    await this.records.settle();
+    // Paths the client wrote (screenshots) are in the state folder, seen from the host.
+    return JSON.parse(JSON.stringify(run).replaceAll(`"${STATE_MOUNT}/`, `"${this.stateDir}/`)) as StepRun;
+  }
+
+  interceptorEvents(): InterceptorEvent[] {
+    this.records.read();
+    return this.records.events;
+  }
+
+  attackerEvents(): InterceptorEvent[] {
+    return [];
+  }
+
+  onInterceptorEvent(listener: (e: InterceptorEvent) => void): () => void {
+    return this.records.onEvent(listener);
+  }
+
+  exchanges() {
+    this.records.read();
+    return this.records.exchanges;
+  }
+
+  keylog() {
+    this.records.read();
+    return this.records.keylog;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.allSettled([...this.agents.values()].map((a) => a.close()));
+    this.agents.clear();
+    this.records.stop();
+    await compose(this.project.name, this.project.composeFile, ['down', '-v', '-t', '1']).catch((e: Error) => {
+      process.stderr.write(`warning: ${e.message}\n`);
+    });
+    this.pki.close();
+    if (!this.keepState) await removeLabStateDir(this.stateDir);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The Docker engine and compose v1 (`docker-compose`), as the docker runtime needs them, with one
+ * clear sentence when something is missing instead of a stack trace.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { LAB_IMAGE } from './compose-file.ts';
+import type { LabNets } from './topology.ts';
+
+const run = promisify(execFile);
+
+export type DockerErrorCode = 'TLSLAB_DOCKER_MISSING' | 'TLSLAB_DOCKER_NOT_RUNNING' | 'TLSLAB_COMPOSE_MISSING' | 'TLSLAB_IMAGE_MISSING' | 'TLSLAB_DOCKER_FAILED';
+
+export class DockerError extends Error {
+  constructor(
+    readonly code: DockerErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DockerError';
+  }
+}
+
+/** Checks, in order, what the docker runtime needs; throws a DockerError naming what to do. */
+export async function checkDocker(image = LAB_IMAGE): Promise<void> {
+  try {
+    await run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 15_000 });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    if (e.code === 'ENOENT') {
+      throw new DockerError('TLSLAB_DOCKER_MISSING', 'The docker runtime needs Docker, which is not installed: apt-get install docker.io docker-compose, then start dockerd.');
+    }
+    throw new DockerError('TLSLAB_DOCKER_NOT_RUNNING', 'The docker runtime needs the Docker engine, which is not running: start dockerd (or `systemctl start docker`).');
+  }
+  try {
+    await run('docker-compose', ['version', '--short'], { timeout: 15_000 });
+  } catch {
+    throw new DockerError('TLSLAB_COMPOSE_MISSING', 'The docker runtime needs docker-compose, which is not installed: apt-get install docker-compose.');
+  }
+  try {
+    await run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], { timeout: 15_000 });
+  } catch {
+    throw new DockerError('TLSLAB_IMAGE_MISSING', `The lab's image ${image} is not built: run docker/build-images.sh (offline), or docker-compose -f docker/compose.yaml build.`);
+  }
+}
+
+export async function compose(project: string, file: string, args: string[], timeoutMs = 120_000): Promise<string> {
+  try {
+    const { stdout } = await run('docker-compose', ['-p', project, '-f', file, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20 });
+    return stdout;
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    throw new DockerError('TLSLAB_DOCKER_FAILED', `docker-compose ${args.join(' ')} failed: ${(e.stderr || e.message).trim()}`);
+  }
+}
+
+/** Subnets every existing Docker network uses. */
+async function usedSubnets(): Promise<Set<string>> {
+  const { stdout: ids } = await run('docker', ['network', 'ls', '-q']);
+  const list = ids.split('\n').filter(Boolean);
+  if (!list.length) return new Set();
+  const { stdout } = await run('docker', ['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', ...list]);
+  return new Set(stdout.split(/\s+/).filter(Boolean));
+}
+
+/** A pair of free /24s inside 10.89.0.0/16 for one lab, skipping `avoid` (pairs tried already). */
+export async function freeNets(avoid: Set<string> = new Set()): Promise<LabNets> {
+  const used = await usedSubnets();
+  for (let i = 0; i < 127; i++) {
+    const nets = { home: `10.89.${2 * i}`, internet: `10.89.${2 * i + 1}` };
+    if (!used.has(`${nets.home}.0/24`) && !used.has(`${nets.internet}.0/24`) && !avoid.has(nets.home)) return nets;
+  }
+  throw new DockerError('TLSLAB_DOCKER_FAILED', 'no free pair of subnets left in 10.89.0.0/16: stop other docker labs (docker-compose -p <project> down)');
+}

@@ -1,0 +1,54 @@
+/**
+ * The docker lab's state folder: the keys and certificates of a fresh lab PKI (0600, made by
+ * the same code as the local runtime), plus `docker-lab.json`, which tells every container what
+ * lab it is in: the scenario, the addresses, and the facts the clients' defences know.
+ * Made on the host by `tlslab --runtime docker`, or by the `pki` service of docker/compose.yaml.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { INSTALL_PAGE_HOST, SITE_HOST_NUMBERS } from '../../../lab/topology.ts';
+import { STATE_CA_PROFILES } from '../../../lab/state-ca-profiles.ts';
+import { trustFactsOf, type TrustFacts } from '../../clients/trust-facts.ts';
+import { createLabPki, type LabPki } from '../../pki/lab-pki.ts';
+import type { Scenario } from '../../scenario/schema.ts';
+import { labSiteDefinitions } from '../lab-sites.ts';
+import { dockerTopology, type DockerTopology, type LabNets } from './topology.ts';
+
+export const MANIFEST_FILE = 'docker-lab.json';
+
+export interface DockerLabManifest {
+  version: 1;
+  scenario: Scenario;
+  topology: DockerTopology;
+  facts: TrustFacts;
+  roots: { web: string; state: string };
+}
+
+export async function prepareDockerLabState(scenario: Scenario, stateDir: string, nets: LabNets): Promise<{ pki: LabPki; manifest: DockerLabManifest }> {
+  const profile = STATE_CA_PROFILES[scenario.stateCa.profile];
+  const siteNames = Object.keys(SITE_HOST_NUMBERS).filter((n) => n !== INSTALL_PAGE_HOST);
+  const pki = await createLabPki({ dir: stateDir, profile, nameConstrained: scenario.stateCa.nameConstraints, siteNames, keyPoolSize: 1 });
+  const topology = dockerTopology(scenario.clients, nets);
+  const hstsSites = labSiteDefinitions({
+    stateRootPem: pki.stateRoot.cert.pem,
+    stateRootDer: pki.stateRoot.cert.der,
+    webRootPem: pki.webRoot.cert.pem,
+    profile,
+    realEndpoint: () => null,
+  })
+    .filter((d) => d.hsts)
+    .map((d) => d.name);
+  const manifest: DockerLabManifest = {
+    version: 1,
+    scenario,
+    topology,
+    facts: trustFactsOf(pki, siteNames, hstsSites),
+    roots: { web: pki.webRoot.cert.pem, state: pki.stateRoot.cert.pem },
+  };
+  await writeFile(join(stateDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2), { mode: 0o644 });
+  return { pki, manifest };
+}
+
+export async function readManifest(stateDir: string): Promise<DockerLabManifest> {
+  return JSON.parse(await readFile(join(stateDir, MANIFEST_FILE), 'utf8')) as DockerLabManifest;
+}

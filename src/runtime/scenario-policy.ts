@@ -1,0 +1,16 @@
+import { INSTALL_PAGE_HOST } from '../../lab/topology.ts';
+import type { InterceptPolicySpec } from '../interceptor/policy.ts';
+import type { Scenario } from '../scenario/schema.ts';
+
+/** The ISP box's policy as the scenario states it (both runtimes). */
+export function policyOf(scenario: Scenario): InterceptPolicySpec {
+  return {
+    mode: scenario.interceptor.policy,
+    targets: scenario.interceptor.targets ?? [],
+    plainHttp: scenario.interceptor.plainHttp,
+    upstreamCheck: scenario.interceptor.upstreamCheck,
+    validatesUpstream: scenario.interceptor.validatesUpstream,
+    installPageHost: INSTALL_PAGE_HOST,
+  };
+}
+
