@@ -28,9 +28,9 @@ type Service = Record<string, unknown>;
 export function composeFile(topology: DockerTopology, opts: ComposeOptions): Record<string, unknown> {
   const standalone = opts.mode === 'standalone';
   const volume = standalone ? `state:${STATE_MOUNT}` : `${opts.stateDir}:${STATE_MOUNT}`;
-  const image: Service = standalone
-    ? { image: `${LAB_IMAGE}:latest`, build: { context: '..', dockerfile: 'docker/Dockerfile' } }
-    : { image: `${LAB_IMAGE}:latest` };
+  const image: Service = { image: `${LAB_IMAGE}:latest` };
+  // One service builds the image (every other one starts after it, so none tries to pull it).
+  const build: Service = standalone ? { build: { context: '..', dockerfile: 'docker/Dockerfile' } } : {};
   const after: Record<string, { condition: string }> = { 'hostnet-fix': { condition: 'service_completed_successfully' } };
   if (standalone) after.pki = { condition: 'service_completed_successfully' };
   const host = (extra: Service): Service => ({
@@ -47,6 +47,7 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
     // bridges; this one-shot lets lab addresses reach lab addresses, and nothing else.
     'hostnet-fix': {
       ...image,
+      ...build,
       network_mode: 'host',
       cap_add: ['NET_ADMIN'],
       environment: { LAB_SUPERNET },
@@ -56,6 +57,7 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
   if (standalone) {
     services.pki = {
       ...image,
+      depends_on: { 'hostnet-fix': { condition: 'service_completed_successfully' } },
       volumes: [volume],
       network_mode: 'none',
       environment: {
@@ -106,5 +108,5 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
 }
 
 export function composeYaml(topology: DockerTopology, opts: ComposeOptions, header: string[] = []): string {
-  return header.map((l) => `# ${l}`.trimEnd() + '\n').join('') + stringify(composeFile(topology, opts), { lineWidth: 0 });
+  return header.map((l) => `# ${l}`.trimEnd() + '\n').join('') + stringify(composeFile(topology, opts), { lineWidth: 0, aliasDuplicateObjects: false });
 }

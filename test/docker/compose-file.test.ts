@@ -1,0 +1,49 @@
+/** docker/compose.yaml is the generator's output, and compose itself accepts it. */
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { resolveScenario } from '../../src/scenario/loader.ts';
+import { composeFile } from '../../src/runtime/docker/compose-file.ts';
+import { STANDALONE_COMPOSE_FILE, standaloneComposeIsCurrent } from '../../src/runtime/docker/standalone-compose.ts';
+import { dockerTopology } from '../../src/runtime/docker/topology.ts';
+import { dockerMissing, onCi } from './docker-available.ts';
+
+describe('docker/compose.yaml', () => {
+  it('is what `npm run docker:compose` writes (regenerate it after changing the topology)', async () => {
+    expect(await standaloneComposeIsCurrent()).toBe(true);
+  });
+
+  it.skipIf(dockerMissing !== null && !onCi)('passes `docker-compose config`', () => {
+    const out = execFileSync('docker-compose', ['-f', STANDALONE_COMPOSE_FILE, 'config'], { encoding: 'utf8' });
+    expect(out).toContain('internal: true');
+    expect(out).toContain('ipv4_address: 10.89.0.2');
+  });
+});
+
+describe('the generated topology', () => {
+  it('keeps every lab network internal, away from the host, and routes clients through the ISP', async () => {
+    const scenario = await resolveScenario('kz-2019');
+    const topology = dockerTopology(scenario.clients, { home: '10.89.6', internet: '10.89.7' });
+    const file = composeFile(topology, { mode: 'runtime', stateDir: '/tmp/x' }) as {
+      services: Record<string, { dns?: string[]; networks?: Record<string, unknown>; init?: boolean; cap_add?: string[] }>;
+      networks: Record<string, { internal: boolean; driver_opts: Record<string, string> }>;
+    };
+    for (const net of Object.values(file.networks)) {
+      expect(net.internal).toBe(true);
+      expect(net.driver_opts['com.docker.network.bridge.inhibit_ipv4']).toBe('true');
+    }
+    // Only the ISP is on both networks; clients only on home, sites only on internet.
+    const on = (name: string) => Object.keys(file.services[name].networks ?? {});
+    expect(on('isp').sort()).toEqual(['home', 'internet']);
+    expect(on('no-cert')).toEqual(['home']);
+    expect(on('bank')).toEqual(['internet']);
+    expect(file.services['no-cert'].dns).toEqual(['10.89.6.2']);
+    expect(file.services.isp.init).toBe(true);
+    // Targeted and untargeted sites each get their own pair of ports on the box.
+    const redirects = topology.sites.flatMap((s) => [s.redirect.https, s.redirect.http]);
+    expect(new Set(redirects).size).toBe(redirects.length);
+  });
+
+  it('refuses a client named like a lab host', () => {
+    expect(() => dockerTopology([{ name: 'bank', trusts: ['web'], program: 'scripted' } as never])).toThrow(/client name "bank" is also a host/);
+  });
+});
