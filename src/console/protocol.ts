@@ -26,6 +26,8 @@ export interface TerminalInfo {
   /** Which topology box it belongs to (a host name, or `sites`). */
   host: string;
   role: 'isp' | 'client' | 'sites' | 'attacker';
+  /** Docker runtime: this client's container takes an interactive shell (console/shell.ts). */
+  shell?: boolean;
 }
 
 export interface TopologyHost {

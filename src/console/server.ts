@@ -10,6 +10,7 @@ import type { Lab } from '../runtime/lab.ts';
 import { loadAssets } from './assets.ts';
 import { MAX_CLIENT_MESSAGE_BYTES, parseClientMessage, ProtocolError, type MatrixView, type ServerMessage } from './protocol.ts';
 import { ConsoleSession } from './session.ts';
+import { serveShell, SHELL_PATH, shellTargets } from './shell.ts';
 
 export const CONSOLE_HOST = '127.0.0.1';
 export const WS_PATH = '/ws';
@@ -53,7 +54,20 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
     const origin = req.headers.origin;
     return req.headers.host === `${CONSOLE_HOST}:${port}` && (origin === undefined || origin === `http://${CONSOLE_HOST}:${port}`);
   };
-  const wss = new WebSocketServer({ server: http, path: WS_PATH, maxPayload: MAX_CLIENT_MESSAGE_BYTES, verifyClient: ({ req }: { req: IncomingMessage }) => sameOrigin(req) });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
+  const shells = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
+  const shellContainers = shellTargets(opts.lab);
+  // Two protocols on one server: the console's state on WS_PATH, client shells on SHELL_PATH.
+  http.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const refuse = (status: string) => socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    if (!sameOrigin(req)) return refuse('403 Forbidden');
+    if (url.pathname === WS_PATH) return wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    const container = url.pathname === SHELL_PATH ? shellContainers[url.searchParams.get('client') ?? ''] : undefined;
+    if (!container) return refuse('404 Not Found');
+    const size = { cols: Number(url.searchParams.get('cols')), rows: Number(url.searchParams.get('rows')) };
+    shells.handleUpgrade(req, socket, head, (ws) => serveShell(ws, container, size));
+  });
   wss.on('connection', (ws: WebSocket) => {
     const send = (m: ServerMessage) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
@@ -86,6 +100,8 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
       session.close();
       for (const ws of wss.clients) ws.close(1001, 'the console is shutting down');
       await new Promise<void>((r) => wss.close(() => r()));
+      for (const ws of shells.clients) ws.close(1001, 'the console is shutting down');
+      await new Promise<void>((r) => shells.close(() => r()));
       http.closeAllConnections();
       await new Promise<void>((r) => http.close(() => r()));
     })());

@@ -7,6 +7,7 @@
 import type { StepRun } from '../clients/scripted-session.ts';
 import type { InterceptorEvent } from '../interceptor/events.ts';
 import { diffCertificates } from '../pki/diff.ts';
+import { shellTargets } from './shell.ts';
 import type { Lab } from '../runtime/lab.ts';
 import { combineOutcomes, FlowIndex, outcomeOf, type AttemptOutcome } from '../scenario/outcomes.ts';
 import { explainStep, siteOf } from '../scenario/schema.ts';
@@ -51,10 +52,17 @@ export class ConsoleSession {
     private readonly matrix: MatrixView | null = null,
   ) {
     const hosts = lab.describe().hosts;
+    const shells = shellTargets(lab);
     this.siteNames = new Set(hosts.filter((h) => h.role === 'site').map((h) => h.name));
     this.ispName = hosts.find((h) => h.role === 'isp')?.name ?? 'isp';
     this.terminals = [
-      ...lab.scenario.clients.map((c): TerminalInfo => ({ id: clientTerminal(c.name), title: `${c.name}: what the subscriber sees`, host: c.name, role: 'client' })),
+      ...lab.scenario.clients.map((c): TerminalInfo => ({
+        id: clientTerminal(c.name),
+        title: `${c.name}: what the subscriber sees`,
+        host: c.name,
+        role: 'client',
+        ...(shells[c.name] ? { shell: true } : {}),
+      })),
       { id: ISP_TERMINAL, title: 'ISP box: what the state reads', host: this.ispName, role: 'isp' },
       { id: SITES_TERMINAL, title: 'Sites: what reaches them', host: 'sites', role: 'sites' },
     ];

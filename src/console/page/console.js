@@ -143,7 +143,13 @@ function renderTerminals() {
   root.append(ispCol, clients);
   for (const info of state.terminals) {
     const host = el('div', { class: 'xterm-host' });
-    const box = el('div', { class: `term ${info.role}`, 'data-terminal': info.id, 'data-host': info.host }, el('h3', { title: info.title }, info.title), host);
+    const heading = el('h3', { title: info.title }, info.title);
+    const box = el('div', { class: `term ${info.role}`, 'data-terminal': info.id, 'data-host': info.host }, heading, host);
+    if (info.shell) {
+      const button = el('button', { class: 'shell-button', 'data-shell': info.host, title: `an interactive shell in ${info.host}'s container` }, 'Shell');
+      button.addEventListener('click', () => openShell(info, box, button));
+      heading.append(button);
+    }
     (info.role === 'client' ? clients : ispCol).append(box);
     const term = new Terminal({
       fontSize: 15,
@@ -163,6 +169,46 @@ function renderTerminals() {
     if (lines.length) term.write(lines.join('\r\n') + '\r\n');
     terminals.set(info.id, { term, fit, box });
   }
+}
+
+/**
+ * An interactive shell in a client's container (docker runtime): the terminal box switches to a
+ * live bash over /shell; the button switches back to the readout and ends the shell.
+ */
+function openShell(info, box, button) {
+  const t = terminals.get(info.id);
+  if (t.shell) {
+    t.shell.close();
+    return;
+  }
+  const host = el('div', { class: 'xterm-host' });
+  box.querySelector('.xterm-host').hidden = true;
+  box.append(host);
+  const term = new Terminal({ fontSize: 15, fontFamily: '"DejaVu Sans Mono", "Liberation Mono", monospace', theme: { background: '#0b1410', foreground: '#e8f5ec' }, scrollback: 2000 });
+  const fit = new FitAddon();
+  term.loadAddon(fit);
+  term.open(host);
+  fit.fit();
+  const url = `ws://${location.host}/shell?client=${encodeURIComponent(info.host)}&cols=${term.cols}&rows=${term.rows}`;
+  const ws = new WebSocket(url);
+  t.shell = ws;
+  button.textContent = 'Readout';
+  box.classList.add('shell-open');
+  ws.onmessage = (ev) => {
+    const m = JSON.parse(ev.data);
+    if (m.type === 'output') term.write(m.data);
+    if (m.type === 'exit') term.write(`\r\n[shell ended${m.message ? `: ${m.message}` : ''}]\r\n`);
+  };
+  ws.onclose = () => {
+    t.shell = null;
+    term.dispose();
+    host.remove();
+    box.querySelector('.xterm-host').hidden = false;
+    box.classList.remove('shell-open');
+    button.textContent = 'Shell';
+  };
+  term.onData((data) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ v: 1, type: 'input', data })));
+  term.focus();
 }
 
 window.addEventListener('resize', () => {
