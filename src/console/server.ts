@@ -61,7 +61,7 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
   http.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const refuse = (status: string) => socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
-    if (!sameOrigin(req)) return refuse('403 Forbidden');
+    if (!sameOrigin(req)) return refuse('401 Unauthorized');
     if (url.pathname === WS_PATH) return wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     const container = url.pathname === SHELL_PATH ? shellContainers[url.searchParams.get('client') ?? ''] : undefined;
     if (!container) return refuse('404 Not Found');

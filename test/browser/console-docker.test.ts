@@ -65,7 +65,7 @@ describe.skipIf(dockerMissing !== null)('tlslab console --runtime docker', () =>
       });
     expect(await status('/shell?client=isp')).toBe(404);
     expect(await status('/shell?client=bank')).toBe(404);
-    expect(await status('/shell?client=no-cert', { origin: 'http://evil.example' })).toBe(403);
+    expect(await status('/shell?client=no-cert', { origin: 'http://evil.example' })).toBe(401);
     expect(await status('/shell?client=no-cert')).toBe(101);
   });
 });
