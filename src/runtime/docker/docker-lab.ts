@@ -8,12 +8,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { StepRun } from '../../clients/scripted-session.ts';
 import type { InterceptorEvent } from '../../interceptor/events.ts';
-import { describeCertificate } from '../../pki/inspect.ts';
 import type { LabPki } from '../../pki/lab-pki.ts';
 import type { Scenario, SessionStep } from '../../scenario/schema.ts';
+import { describeLabPki } from '../describe-pki.ts';
 import type { Lab, LabDescription, LabHost } from '../lab.ts';
 import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
 import { AgentChannel } from './agent-channel.ts';
@@ -22,7 +22,7 @@ import { ISP_RECORDS } from './container/isp.ts';
 import { READY_DIR } from './container/ready.ts';
 import { checkDocker, compose, DockerError, freeNets } from './engine.ts';
 import { IspRecords } from './isp-records.ts';
-import { prepareDockerLabState, type DockerLabManifest } from './manifest.ts';
+import { createDockerLabState, type DockerLabManifest } from './manifest.ts';
 
 export interface DockerLabOptions {
   stateRoot?: string;
@@ -61,8 +61,7 @@ export class DockerLab implements Lab {
         `${scenario.name} puts a second attacker beyond the ISP, which the docker runtime does not model; run it with --runtime local.`,
       );
     }
-    // Absolute: compose resolves a relative bind-mount source against the compose file's folder.
-    const stateDir = resolve(await createLabStateDir(scenario.name, opts.stateRoot));
+    const stateDir = await createLabStateDir(scenario.name, opts.stateRoot);
     const name = `tlslab${randomBytes(4).toString('hex')}`;
     const composeFile = join(stateDir, 'compose.yaml');
     const project: DockerProject = { name, composeFile, container: (service) => `${name}_${service}_1` };
@@ -70,13 +69,14 @@ export class DockerLab implements Lab {
     let upStarted = false;
     try {
       // Two labs starting at once may pick the same free subnets; the loser tries the next pair.
+      const state = await createDockerLabState(scenario, stateDir);
+      pki = state.pki;
       const tried = new Set<string>();
-      let manifest: DockerLabManifest | undefined;
+      let manifest: DockerLabManifest;
       for (let attempt = 0; ; attempt++) {
         const nets = await freeNets(tried);
         tried.add(nets.home);
-        if (!pki) ({ pki, manifest } = await prepareDockerLabState(scenario, stateDir, nets));
-        else manifest = (await prepareDockerLabState(scenario, stateDir, nets)).manifest;
+        manifest = await state.writeManifest(nets);
         await writeFile(
           composeFile,
           composeYaml(manifest.topology, { mode: 'runtime', stateDir }, [`tlslab docker lab: ${scenario.name}, project ${name}`]),
@@ -92,7 +92,7 @@ export class DockerLab implements Lab {
       }
       const records = new IspRecords(join(stateDir, ISP_RECORDS));
       records.start();
-      const lab = new DockerLab(scenario, project, stateDir, pki!, manifest!, records, !!opts.keepState);
+      const lab = new DockerLab(scenario, project, stateDir, pki, manifest, records, !!opts.keepState);
       await lab.waitReady(opts.readyTimeoutMs ?? 120_000);
       return lab;
     } catch (err) {
@@ -164,16 +164,7 @@ export class DockerLab implements Lab {
       runtime: 'docker',
       stateDir: this.stateDir,
       hosts,
-      trust: {
-        webRoot: this.pki.files.webRootPem,
-        stateRoot: this.pki.files.stateRootPem,
-        stateRootDer: this.pki.files.stateRootDer,
-        webAndStateRoots: this.pki.files.installedBundlePem,
-      },
-      stateRoot: describeCertificate(this.pki.stateRoot.cert.der),
-      stateIntermediate: describeCertificate(this.pki.stateIntermediate.cert.der),
-      webRoot: describeCertificate(this.pki.webRoot.cert.der),
-      nameConstrained: this.pki.nameConstraints !== null,
+      ...describeLabPki(this.pki),
       docker: { project: this.project.name, composeFile: this.project.composeFile, containers: Object.fromEntries(this.services().map((s) => [s, this.project.container(s)])) },
     };
   }

@@ -24,11 +24,16 @@ export interface DockerLabManifest {
   roots: { web: string; state: string };
 }
 
-export async function prepareDockerLabState(scenario: Scenario, stateDir: string, nets: LabNets): Promise<{ pki: LabPki; manifest: DockerLabManifest }> {
+/** A docker lab's keys, made once; the manifest is written for whichever subnets the lab gets. */
+export interface DockerLabState {
+  pki: LabPki;
+  writeManifest(nets: LabNets): Promise<DockerLabManifest>;
+}
+
+export async function createDockerLabState(scenario: Scenario, stateDir: string): Promise<DockerLabState> {
   const profile = STATE_CA_PROFILES[scenario.stateCa.profile];
   const siteNames = Object.keys(SITE_HOST_NUMBERS).filter((n) => n !== INSTALL_PAGE_HOST);
   const pki = await createLabPki({ dir: stateDir, profile, nameConstrained: scenario.stateCa.nameConstraints, siteNames, keyPoolSize: 1 });
-  const topology = dockerTopology(scenario.clients, nets);
   const hstsSites = labSiteDefinitions({
     stateRootPem: pki.stateRoot.cert.pem,
     stateRootDer: pki.stateRoot.cert.der,
@@ -38,15 +43,16 @@ export async function prepareDockerLabState(scenario: Scenario, stateDir: string
   })
     .filter((d) => d.hsts)
     .map((d) => d.name);
-  const manifest: DockerLabManifest = {
-    version: 1,
-    scenario,
-    topology,
-    facts: trustFactsOf(pki, siteNames, hstsSites),
-    roots: { web: pki.webRoot.cert.pem, state: pki.stateRoot.cert.pem },
+  const facts = trustFactsOf(pki, siteNames, hstsSites);
+  const roots = { web: pki.webRoot.cert.pem, state: pki.stateRoot.cert.pem };
+  return {
+    pki,
+    async writeManifest(nets) {
+      const manifest: DockerLabManifest = { version: 1, scenario, topology: dockerTopology(scenario.clients, nets), facts, roots };
+      await writeFile(join(stateDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2), { mode: 0o644 });
+      return manifest;
+    },
   };
-  await writeFile(join(stateDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2), { mode: 0o644 });
-  return { pki, manifest };
 }
 
 export async function readManifest(stateDir: string): Promise<DockerLabManifest> {

@@ -12,8 +12,8 @@ import { trustFactsOf, type TrustFacts } from '../../clients/trust-facts.ts';
 import type { Endpoint } from '../../interceptor/events.ts';
 import { Interceptor } from '../../interceptor/interceptor.ts';
 import { createLabPki, type LabPki } from '../../pki/lab-pki.ts';
-import { describeCertificate } from '../../pki/inspect.ts';
 import type { Scenario, SessionStep } from '../../scenario/schema.ts';
+import { describeLabPki } from '../describe-pki.ts';
 import type { Lab, LabDescription, LabHost } from '../lab.ts';
 import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
 import { policyOf } from '../scenario-policy.ts';
@@ -138,16 +138,7 @@ export class LocalLab implements Lab {
       runtime: 'local',
       stateDir: this.stateDir,
       hosts,
-      trust: {
-        webRoot: this.pki.files.webRootPem,
-        stateRoot: this.pki.files.stateRootPem,
-        stateRootDer: this.pki.files.stateRootDer,
-        webAndStateRoots: this.pki.files.installedBundlePem,
-      },
-      stateRoot: describeCertificate(this.pki.stateRoot.cert.der),
-      stateIntermediate: describeCertificate(this.pki.stateIntermediate.cert.der),
-      webRoot: describeCertificate(this.pki.webRoot.cert.der),
-      nameConstrained: this.pki.nameConstraints !== null,
+      ...describeLabPki(this.pki),
     };
   }
 
