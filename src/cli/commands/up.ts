@@ -112,7 +112,7 @@ function dockerHandCommands(d: LabDescription): HandCommand[] {
       { title: 'Or an interactive shell there', command: `docker exec -it ${containers[withRoot.name]} bash` },
     );
   }
-  commands.push({ title: 'The ISP box\'s own log (router, DNS, every connection as JSON)', command: `docker logs -f ${containers.isp}` });
+  commands.push({ title: 'The ISP box\'s own log: its router set-up, then the same readout as here', command: `docker logs -f ${containers.isp}` });
   return commands;
 }
 

@@ -24,9 +24,9 @@ export class IspRecords {
 
   constructor(private readonly file: string) {}
 
+  /** Polls until stop(); like the local runtime's servers, a running lab keeps the process alive. */
   start(intervalMs = 50): void {
     this.timer = setInterval(() => this.read(), intervalMs);
-    this.timer.unref();
   }
 
   stop(): void {

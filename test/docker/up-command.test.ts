@@ -1,0 +1,32 @@
+/** `tlslab up --runtime docker` stays up until Ctrl-C, then takes every container down and deletes the keys. */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dockerMissing } from './docker-available.ts';
+
+describe.skipIf(dockerMissing !== null)('tlslab up --runtime docker', () => {
+  it('keeps the lab up until SIGINT, then stops it cleanly', { timeout: 180_000 }, async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'tlslab-up-docker-'));
+    const child = spawn(process.execPath, ['src/cli/tlslab.mjs', 'up', 'kz-2019', '--runtime', 'docker', '--state-dir', stateDir]);
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const deadline = Date.now() + 150_000;
+    while (!out.includes('What the ISP box sees') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+    const project = /tlslab[0-9a-f]{8}/.exec(out)?.[0];
+    expect(project, out).toBeDefined();
+    // Nothing but the lab itself holds the process: it must still be there a while later.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(child.exitCode).toBeNull();
+    const running = () => execFileSync('docker', ['ps', '-q', '--filter', `name=${project}_`], { encoding: 'utf8' }).trim();
+    expect(running()).not.toBe('');
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toContain('Stopped; its keys are deleted.');
+    expect(running()).toBe('');
+    expect(readdirSync(join(stateDir, 'labs'))).toEqual([]);
+  });
+});
