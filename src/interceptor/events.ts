@@ -15,10 +15,23 @@ export type TlsDecision = 'intercept' | 'pass';
 
 /** Why a client's handshake with the forged certificate ended, seen from the interceptor's side. */
 export type ClientTlsFailure =
-  | 'cert-rejected' // the client sent a fatal alert about our certificate (bad_certificate, unknown_ca, ...)
+  | 'cert-rejected' // the client sent a fatal alert about our certificate (bad_certificate, unknown_ca, ...): a refusal
   | 'closed-after-handshake' // handshake completed, then the client hung up without a request (how Node and pinned clients refuse)
-  | 'closed-during-handshake'
+  | 'closed-during-handshake' // hung up after the forged certificate was sent, without an alert: a refusal or a cut, the box cannot tell
+  | 'cut-before-certificate' // the connection ended before the box had answered the ClientHello: not a refusal
+  | 'handshake-timeout' // the handshake did not finish in time (timeouts.ts)
   | 'other';
+
+/** Failures that show the client judged the forged certificate and said no. */
+export const REFUSALS: readonly ClientTlsFailure[] = ['cert-rejected', 'closed-after-handshake'];
+
+/** Why a request the box read ended without a complete answer. */
+export type RequestFailure =
+  | 'client-gone' // the client closed before the answer was complete
+  | 'origin-unreachable' // the box could not connect to the real server: 502
+  | 'origin-timeout' // the real server did not answer, or stalled, in time: 504, or a cut response
+  | 'origin-reset' // the real server reset the connection: 502, or a cut response
+  | 'origin-error'; // anything else on the way back: 502, or a cut response
 
 export type InterceptorEvent =
   | {
@@ -56,7 +69,8 @@ export type InterceptorEvent =
   | { type: 'upstream-hello'; time: string; destination: Endpoint; version: string; grade: 'A' | 'B' | 'C' | 'F'; reasons: string[] }
   | { type: 'install-page-redirect'; flow: string; time: string; host: string; location: string }
   | { type: 'garbage'; time: string; client: Endpoint; port: number; message: string }
-  | { type: 'upstream-error'; flow: string; time: string; message: string }
+  /** A request ended without a complete answer; `status` is what the box answered itself (502/504), null when it cut the connection. */
+  | { type: 'request-failed'; flow: string; time: string; site: string; url: string; failure: RequestFailure; status: number | null; message: string }
   /** The box itself failed on a connection (not the client's fault); that connection was closed. */
   | { type: 'internal-error'; time: string; client: Endpoint; message: string };
 

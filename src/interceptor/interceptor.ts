@@ -1,23 +1,28 @@
 /**
  * The ISP box. A transparent front end: it accepts the connections that cross it, learns
  * the original destination as a transparent box does (the local runtime: the address the
- * connection arrived on; docker: SO_ORIGINAL_DST), reads the ClientHello's SNI, asks the
- * policy, and either splices the bytes through untouched or hands the connection to
- * http-mitm-proxy with a forged certificate. It refuses destinations that are not lab hosts.
+ * connection arrived on; docker: the port its REDIRECT rule sent it to), reads the
+ * ClientHello's SNI, asks the policy, and either splices the bytes through untouched or ends
+ * the client's TLS with a forged certificate and hands the connection to http-mitm-proxy
+ * (mitm.ts). It refuses destinations that are not lab hosts.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { LabPki } from '../pki/lab-pki.ts';
-import type { ForgedLeaf } from '../pki/forge-leaf.ts';
 import { describeCertificate } from '../pki/inspect.ts';
 import { NotTlsError, peekClientHello } from './client-hello.ts';
-import { EventLog, now } from './event-log.ts';
+import { terminateClientTls } from './client-tls.ts';
+import { now } from './event-log.ts';
 import type { Endpoint, InterceptorEvent } from './events.ts';
 import type { Exchange } from './exports/exchange.ts';
-import { MitmProxies, type Flow } from './mitm.ts';
-import { decideOnUpstream, decideTls, type InterceptPolicySpec } from './policy.ts';
+import type { Flow } from './flow.ts';
+import { ForgedContexts } from './forged-contexts.ts';
+import { MitmEngine } from './mitm.ts';
+import { decideOnUpstream, decideTls, plainHttpAnswer, type InterceptPolicySpec } from './policy.ts';
 import { gradeHello } from './grade.ts';
+import { BoxRecords } from './records.ts';
 import { splice } from './splice.ts';
+import { DEFAULT_BOX_TIMEOUTS, type BoxTimeouts } from './timeouts.ts';
 import { fetchUpstreamCertificate, type UpstreamCertificate } from './upstream-probe.ts';
 
 export interface OriginalDestination {
@@ -44,40 +49,54 @@ export type InterceptorPki = Pick<LabPki, 'forge'> & { webRoot: { cert: { pem: s
 export interface InterceptorOptions {
   pki: InterceptorPki;
   policy: InterceptPolicySpec;
-  /** How long a client may take to send its ClientHello (or first HTTP bytes). */
-  helloTimeoutMs?: number;
+  /** Deadlines on every wait (timeouts.ts); any left out keep their defaults. */
+  timeouts?: Partial<BoxTimeouts>;
   /** Roots the box trusts upstream (default: its PKI's web root). */
   upstreamRoots?: string[];
+  /** Where the box streams its records (events, exchanges, key log); without it, only a window is kept. */
+  recordsDir?: string;
 }
 
+/** The device's look at real servers is remembered for this many destination and name pairs. */
+const UPSTREAM_CACHE_LIMIT = 10_000;
+
 export class Interceptor implements AsyncDisposable {
-  readonly log = new EventLog();
-  readonly exchanges: Exchange[] = [];
-  readonly keylog: string[] = [];
+  readonly records: BoxRecords;
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly upstreamCache = new Map<string, Promise<UpstreamCertificate>>();
-  private readonly mitm: MitmProxies;
-  private readonly helloTimeoutMs: number;
+  private readonly contexts: ForgedContexts;
+  private readonly timeouts: BoxTimeouts;
+  private engine: Promise<MitmEngine> | null = null;
   private upstreamGraded = false;
   private readonly upstreamRoots: string[];
 
   constructor(private readonly opts: InterceptorOptions) {
-    this.helloTimeoutMs = opts.helloTimeoutMs ?? 10_000;
+    this.timeouts = { ...DEFAULT_BOX_TIMEOUTS, ...opts.timeouts };
     this.upstreamRoots = opts.upstreamRoots ?? [opts.pki.webRoot.cert.pem];
-    this.mitm = new MitmProxies({
-      caDir: opts.pki.files.mitmCaDir,
-      webRoots: this.upstreamRoots,
-      policy: opts.policy,
-      log: this.log,
-      exchanges: this.exchanges,
-      keylog: this.keylog,
-      certFor: (destination, sni) => this.forgedFor(destination, sni),
-    });
+    this.records = new BoxRecords({ dir: opts.recordsDir });
+    this.contexts = new ForgedContexts(
+      (der) => opts.pki.forge(der),
+      (realDer, leaf) => {
+        const forged = describeCertificate(leaf.cert.der);
+        const real = describeCertificate(realDer);
+        const first = this.forgingFor.get(realDer) ?? { destination: { address: '?', port: 0 }, sni: forged.names[0] ?? '?' };
+        this.record({ type: 'forged', time: now(), destination: first.destination, sni: first.sni, names: forged.names, issuer: forged.issuer, realIssuer: real.issuer, real, forged });
+      },
+    );
   }
 
+  /** Every event so far (from the records file once the in-memory window has moved on). */
   get events(): InterceptorEvent[] {
-    return this.log.events;
+    return this.records.allEvents();
+  }
+
+  get exchanges(): Exchange[] {
+    return this.records.allExchanges();
+  }
+
+  get keylog(): string[] {
+    return this.records.allKeylog();
   }
 
   /** Start accepting on one address; resolves with the bound endpoint. */
@@ -88,7 +107,7 @@ export class Interceptor implements AsyncDisposable {
       socket.on('error', () => socket.destroy());
       this.accept(socket, spec).catch((err: Error) => {
         // Garbage is recorded where it is read; anything else here is the box's own failure.
-        this.log.add({ type: 'internal-error', time: now(), client: remote(socket), message: err.message });
+        this.record({ type: 'internal-error', time: now(), client: remote(socket), message: err.message });
         socket.destroy();
       });
     });
@@ -104,13 +123,33 @@ export class Interceptor implements AsyncDisposable {
     });
   }
 
+  private record(e: InterceptorEvent): void {
+    this.records.event(e);
+  }
+
+  private mitm(): Promise<MitmEngine> {
+    this.engine ??= MitmEngine.start({
+      caDir: this.opts.pki.files.mitmCaDir,
+      webRoots: this.upstreamRoots,
+      validatesUpstream: this.opts.policy.validatesUpstream,
+      timeouts: this.timeouts,
+      sinks: { event: (e) => this.record(e), exchange: (x) => this.records.exchange(x) },
+      onKeylog: (line) => this.records.keylog(line.toString('latin1')),
+      boxAnswer: (flow, host, url) => {
+        const answer = plainHttpAnswer(this.opts.policy, host, url);
+        if (answer) this.record({ type: 'install-page-redirect', flow: flow.id, time: now(), host, location: answer.headers.Location });
+        return answer;
+      },
+    });
+    return this.engine;
+  }
+
   private async accept(socket: Socket, spec: ListenerSpec): Promise<void> {
     const original = spec.originalDestination(socket);
-    const client = remote(socket);
     const flow: Flow = {
       id: randomUUID().slice(0, 8),
       protocol: spec.protocol,
-      client,
+      client: remote(socket),
       destination: original?.destination ?? { address: socket.localAddress ?? '?', port: socket.localPort ?? 0 },
       destinationName: original?.name ?? null,
       line: original?.line ?? null,
@@ -131,72 +170,87 @@ export class Interceptor implements AsyncDisposable {
   private async acceptTls(socket: Socket, flow: Flow): Promise<void> {
     let hello;
     try {
-      hello = await peekClientHello(socket, this.helloTimeoutMs);
+      hello = await peekClientHello(socket, this.timeouts.clientHelloMs);
     } catch (err) {
       const message = err instanceof NotTlsError ? err.message : (err as Error).message;
-      this.log.add({ type: 'garbage', time: now(), client: flow.client, port: socket.localPort ?? 0, message });
+      this.record({ type: 'garbage', time: now(), client: flow.client, port: socket.localPort ?? 0, message });
       socket.destroy();
       return;
     }
     flow.sni = hello.sni;
-    let decided: 'intercept' | 'pass' | null = null;
-    socket.once('close', () => {
-      if (decided === 'intercept') this.onInterceptedClose(flow, socket);
-      else if (decided === null) this.closedEvent(flow, socket.bytesRead, socket.bytesWritten);
-    });
     let decision = decideTls(this.opts.policy, hello.sni);
+    let upstream: UpstreamCertificate | null = null;
     if (decision.action === 'intercept' && hello.sni) {
-      const upstream = await this.upstreamCertificate(flow.destination, hello.sni);
+      upstream = await this.upstreamCertificate(flow.destination, hello.sni);
       if (!upstream.certDer) decision = { action: 'pass', reason: `no certificate from the real server (${upstream.error})` };
       else decision = decideOnUpstream(this.opts.policy, upstream);
     }
     this.connectionEvent(flow, hello.ja4, decision.action, decision.reason);
     // The client may have hung up while the box looked at the real server.
-    if (socket.destroyed) return;
-    decided = decision.action;
+    if (socket.destroyed) return this.closedEvent(flow, socket.bytesRead, socket.bytesWritten);
     if (decision.action === 'pass') {
       const bytes = await splice(socket, flow.destination, hello.head);
       this.closedEvent(flow, bytes.fromClient, bytes.fromServer);
       return;
     }
-    await this.mitm.handOver(flow, socket, hello.head);
+    this.forgingFor.set(upstream!.certDer!, { destination: flow.destination, sni: hello.sni! });
+    const [forged, engine] = await Promise.all([this.contexts.get(upstream!.certDer!), this.mitm()]);
+    if (socket.destroyed) {
+      this.clientFailure(flow, 'cut-before-certificate', 'the client hung up before the box answered its ClientHello');
+      return this.closedEvent(flow, socket.bytesRead, socket.bytesWritten);
+    }
+    const end = await terminateClientTls(socket, hello.head, forged.context, {
+      timeoutMs: this.timeouts.handshakeMs,
+      onKeylog: (line) => this.records.keylog(line.toString('latin1')),
+    });
+    if (!end.ok) {
+      this.clientFailure(flow, end.failure, end.message);
+      return this.whenClosed(socket, flow);
+    }
+    flow.handshakeDone = true;
+    this.record({ type: 'client-tls-ok', flow: flow.id, time: now(), protocol: end.protocol, cipher: end.cipher });
+    end.tls.once('close', () => {
+      // Completed the handshake, then left without a request: how Node and pinned clients refuse (peers.md).
+      if (flow.requests === 0) this.clientFailure(flow, 'closed-after-handshake', 'the client completed the handshake and hung up without sending a request');
+    });
+    this.whenClosed(socket, flow);
+    engine.takeTls(flow, end.tls);
   }
 
   private async acceptHttp(socket: Socket, flow: Flow): Promise<void> {
     let head: Buffer;
     try {
-      head = await firstBytes(socket, this.helloTimeoutMs);
+      head = await firstBytes(socket, this.timeouts.clientHelloMs);
     } catch (err) {
-      this.log.add({ type: 'garbage', time: now(), client: flow.client, port: socket.localPort ?? 0, message: (err as Error).message });
+      this.record({ type: 'garbage', time: now(), client: flow.client, port: socket.localPort ?? 0, message: (err as Error).message });
       socket.destroy();
       return;
     }
     if (head[0] === 0x16) {
-      this.log.add({ type: 'garbage', time: now(), client: flow.client, port: socket.localPort ?? 0, message: 'TLS sent to the plain-HTTP port' });
+      this.record({ type: 'garbage', time: now(), client: flow.client, port: socket.localPort ?? 0, message: 'TLS sent to the plain-HTTP port' });
       socket.destroy();
       return;
     }
     this.connectionEvent(flow, null, 'pass', 'plain HTTP: everything in it is readable');
-    socket.once('close', () => this.closedEvent(flow, socket.bytesRead, socket.bytesWritten));
-    await this.mitm.handOver(flow, socket, head);
+    const engine = await this.mitm();
+    if (socket.destroyed) return this.closedEvent(flow, socket.bytesRead, socket.bytesWritten);
+    this.whenClosed(socket, flow);
+    engine.takePlain(flow, socket, head);
   }
 
-  /** An intercepted client left: a refusal by silence if it never sent a request (peers.md). */
-  private onInterceptedClose(flow: Flow, socket: Socket): void {
-    if (flow.requests === 0 && !flow.failureRecorded) {
-      flow.failureRecorded = true;
-      this.log.add({
-        type: 'client-tls-failed',
-        flow: flow.id,
-        time: now(),
-        failure: flow.handshakeDone ? 'closed-after-handshake' : 'closed-during-handshake',
-        message: flow.handshakeDone
-          ? 'the client completed the handshake and hung up without sending a request'
-          : 'the client hung up during the handshake, after seeing the forged certificate',
-      });
-    }
-    this.closedEvent(flow, socket.bytesRead, socket.bytesWritten);
+  private clientFailure(flow: Flow, failure: Extract<InterceptorEvent, { type: 'client-tls-failed' }>['failure'], message: string): void {
+    if (flow.failureRecorded) return;
+    flow.failureRecorded = true;
+    this.record({ type: 'client-tls-failed', flow: flow.id, time: now(), failure, message });
   }
+
+  private whenClosed(socket: Socket, flow: Flow): void {
+    if (socket.destroyed) return this.closedEvent(flow, socket.bytesRead, socket.bytesWritten);
+    socket.once('close', () => this.closedEvent(flow, socket.bytesRead, socket.bytesWritten));
+  }
+
+  /** Which destination and name first asked for a real certificate's forgery (for its event). */
+  private readonly forgingFor = new WeakMap<Buffer, { destination: Endpoint; sni: string }>();
 
   /** The device's own look at the real server (cached per destination and name). */
   private upstreamCertificate(destination: Endpoint, sni: string): Promise<UpstreamCertificate> {
@@ -204,32 +258,23 @@ export class Interceptor implements AsyncDisposable {
     let cached = this.upstreamCache.get(key);
     if (!cached) {
       cached = fetchUpstreamCertificate(destination, sni, this.upstreamRoots);
+      if (this.upstreamCache.size >= UPSTREAM_CACHE_LIMIT) this.upstreamCache.delete(this.upstreamCache.keys().next().value!);
       this.upstreamCache.set(key, cached);
       cached.then((r) => {
+        // Failures are not cached: the server may just be starting.
+        if (!r.certDer) this.upstreamCache.delete(key);
         // The device's own ClientHello, graded once: it is the same for every host.
         if (!r.hello || this.upstreamGraded) return;
         this.upstreamGraded = true;
         const g = gradeHello(r.hello);
-        this.log.add({ type: 'upstream-hello', time: now(), destination, version: g.version, grade: g.grade, reasons: g.reasons });
+        this.record({ type: 'upstream-hello', time: now(), destination, version: g.version, grade: g.grade, reasons: g.reasons });
       });
-      // Failures are not cached: the server may just be starting.
-      cached.then((r) => !r.certDer && this.upstreamCache.delete(key));
     }
     return cached;
   }
 
-  private async forgedFor(destination: Endpoint, sni: string): Promise<ForgedLeaf> {
-    const upstream = await this.upstreamCertificate(destination, sni);
-    if (!upstream.certDer) throw new Error(`no upstream certificate for ${sni}`);
-    const leaf = await this.opts.pki.forge(upstream.certDer);
-    const forged = describeCertificate(leaf.cert.der);
-    const real = describeCertificate(upstream.certDer);
-    this.log.add({ type: 'forged', time: now(), destination, sni, names: forged.names, issuer: forged.issuer, realIssuer: real.issuer, real, forged });
-    return leaf;
-  }
-
   private connectionEvent(flow: Flow, ja4: string | null, decision: 'intercept' | 'pass' | 'refused', reason: string): void {
-    this.log.add({
+    this.record({
       type: 'connection',
       flow: flow.id,
       time: now(),
@@ -246,13 +291,14 @@ export class Interceptor implements AsyncDisposable {
   }
 
   private closedEvent(flow: Flow, fromClient: number, fromServer: number): void {
-    this.log.add({ type: 'closed', flow: flow.id, time: now(), bytesFromClient: fromClient, bytesFromServer: fromServer, requests: flow.requests });
+    this.record({ type: 'closed', flow: flow.id, time: now(), bytesFromClient: fromClient, bytesFromServer: fromServer, requests: flow.requests });
   }
 
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     await Promise.all(this.servers.map((s) => new Promise((r) => s.close(r))));
-    await this.mitm.close();
+    if (this.engine) (await this.engine.catch(() => null))?.close();
+    this.records.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -1,361 +1,353 @@
 /**
- * The http-mitm-proxy wiring: connections the policy chose to intercept are handed to a real
- * http-mitm-proxy, which terminates TLS with our forged certificate, reads every request,
- * response and WebSocket frame, and forwards them to the original destination.
+ * The one adapter around http-mitm-proxy (the only file that imports it). The box hands it
+ * connections it has already accepted: plain HTTP as they are, TLS once the box has ended the
+ * client's handshake itself with the forged certificate (client-tls.ts). The proxy parses every
+ * request, forwards it to the original destination over pooled keep-alive connections, and
+ * relays WebSockets; the reader (reader.ts) records what passed.
  *
- * One proxy instance per original destination: with forceSNI the proxy keys its certificates
- * by SNI only, but the forged certificate depends on the destination too (names are copied
- * from the real server's certificate, so a targeted SNI sent to another server gets that
- * server's names, as Raman et al. observed). Certificates come from our PKI, never from the
- * proxy's own blocking minting (peers.md, pitfalls 2 and 5).
+ * What this adapter adds to the library (peers.md, and each bug found here):
+ * - its listeners are closed as soon as it starts: nothing can reach it but the box's own
+ *   hand-overs (a WebSocket upgrade sent straight to its port crashed it with a TypeError);
+ * - every failure answers the client honestly: 502 or 504 with a lab page before a response
+ *   has begun, a cut connection after (the library appends its error text to the body, so a
+ *   truncated reply looked complete), and never a second answer (an upstream answering after
+ *   the client left crashed the process with ERR_HTTP_HEADERS_SENT);
+ * - every wait has a deadline (timeouts.ts), and a client gone aborts its upstream request.
  */
-import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent as HttpAgent, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { join } from 'node:path';
-import { Proxy } from 'http-mitm-proxy';
-import type { ForgedLeaf } from '../pki/forge-leaf.ts';
-import { captureFromResponseBody, captureFromWebSocket, capturesFromRequest, capturesFromResponse, type Captured } from './capture-rules.ts';
-import { now, type EventLog } from './event-log.ts';
-import type { ClientTlsFailure, Endpoint } from './events.ts';
-import { headerPairs, type Exchange } from './exports/exchange.ts';
-import { decideHttp, type InterceptPolicySpec } from './policy.ts';
+import { Proxy, type IContext, type IWebSocketContext } from 'http-mitm-proxy';
+import { sendGatewayPage, gatewayStatus, type GatewayFailure } from './error-page.ts';
+import type { RequestFailure } from './events.ts';
+import type { Flow } from './flow.ts';
 import { silenceHttpMitmProxyConsole } from './quiet-library-console.ts';
+import { ReadRequest, ReadWebSocket, type ReaderSinks } from './reader.ts';
+import type { BoxTimeouts } from './timeouts.ts';
 import { DEVICE_TLS } from './upstream-probe.ts';
-
-/** One client TCP connection as the interceptor tracks it. */
-export interface Flow {
-  id: string;
-  protocol: 'tls' | 'http';
-  client: Endpoint;
-  destination: Endpoint;
-  destinationName: string | null;
-  line: string | null;
-  sni: string | null;
-  requests: number;
-  handshakeDone: boolean;
-  failureRecorded: boolean;
-}
 
 export interface MitmOptions {
   caDir: string;
   webRoots: string[];
-  policy: InterceptPolicySpec;
-  log: EventLog;
-  exchanges: Exchange[];
-  keylog: string[];
-  certFor(destination: Endpoint, sni: string): Promise<ForgedLeaf>;
+  validatesUpstream: boolean;
+  timeouts: BoxTimeouts;
+  sinks: ReaderSinks;
+  onKeylog(line: Buffer): void;
+  /**
+   * Plain HTTP: the box's own answer to this request instead of forwarding it (the install
+   * page), or null to forward it. Policy, asked by the mechanism.
+   */
+  boxAnswer(flow: Flow, host: string, url: string): { status: number; statusText: string; headers: Record<string, string>; body: string } | null;
 }
 
-/** The synthetic CONNECT request handed to the proxy; it carries our flow. */
-interface ConnectRequest {
-  url: string;
-  headers: Record<string, string>;
+/** What the adapter keeps per client socket it was handed. */
+interface Connection {
   flow: Flow;
+  socket: Socket;
+  /** The request-head deadline (timeouts.requestHeadMs), armed whenever a request is due. */
+  headTimer: NodeJS.Timeout | null;
+  upgraded: boolean;
 }
 
-// The proxy's context objects, as far as we use them.
-interface RequestCtx {
-  isSSL: boolean;
-  connectRequest?: ConnectRequest;
-  clientToProxyRequest: IncomingMessage;
-  proxyToClientResponse: ServerResponse;
-  proxyToServerRequestOptions: Record<string, unknown>;
-  serverToProxyResponse?: IncomingMessage;
-  onRequestData(fn: (ctx: RequestCtx, chunk: Buffer, cb: (e: null, c: Buffer) => void) => void): void;
-  onRequestEnd(fn: (ctx: RequestCtx, cb: () => void) => void): void;
-  onResponse(fn: (ctx: RequestCtx, cb: () => void) => void): void;
-}
-interface WebSocketCtx {
-  isSSL: boolean;
-  connectRequest?: ConnectRequest;
-  clientToProxyWebSocket: { upgradeReq: IncomingMessage; _socket: TLSSocket };
-  proxyToServerWebSocketOptions: { url: string; headers: Record<string, string>; [k: string]: unknown };
-  exchange?: Exchange;
-  startedMs?: number;
+/** What the adapter keeps per request. */
+interface Pending {
+  read: ReadRequest | null;
+  upstream: AbortController;
+  timer: NodeJS.Timeout | null;
+  timedOut: boolean;
 }
 
-export class MitmProxies {
-  private readonly instances = new Map<string, Promise<ProxyInstance>>();
-
-  constructor(private readonly opts: MitmOptions) {
-    silenceHttpMitmProxyConsole();
-  }
-
-  /** Hand a client connection (whose first bytes were already read) to the proxy for its destination. */
-  async handOver(flow: Flow, socket: Duplex, head: Buffer): Promise<void> {
-    const key = `${flow.destination.address}:${flow.destination.port}`;
-    let instance = this.instances.get(key);
-    if (!instance) {
-      instance = ProxyInstance.start(flow.destination, this.opts);
-      this.instances.set(key, instance);
-    }
-    (await instance).handOver(flow, socket, head);
-  }
-
-  async close(): Promise<void> {
-    const all = await Promise.allSettled(this.instances.values());
-    for (const r of all) if (r.status === 'fulfilled') r.value.close();
-    this.instances.clear();
-  }
-}
-
-class ProxyInstance {
+export class MitmEngine {
   private readonly proxy = new Proxy();
+  private readonly connections = new WeakMap<Socket, Connection>();
+  private readonly pending = new WeakMap<IContext, Pending>();
+  private readonly webSockets = new Set<ReadWebSocket>();
   private readonly httpsAgent: HttpsAgent;
-  private readonly httpAgent = new HttpAgent({ keepAlive: false });
+  private readonly httpAgent: HttpAgent;
+  private httpServer!: HttpServer;
+  private httpsServer!: HttpServer;
 
-  private constructor(
-    private readonly destination: Endpoint,
-    private readonly opts: MitmOptions,
-  ) {
-    this.httpsAgent = new HttpsAgent({ keepAlive: false, ca: opts.webRoots, rejectUnauthorized: opts.policy.validatesUpstream, ...DEVICE_TLS });
-    this.httpsAgent.on('keylog', (line: Buffer) => opts.keylog.push(line.toString('latin1')));
+  private constructor(private readonly opts: MitmOptions) {
+    silenceHttpMitmProxyConsole();
+    // One pool per destination and SNI (Node's agent keys its free sockets by both), reused
+    // across requests and subscribers, with TLS sessions resumed upstream.
+    const pool = { keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo' as const, timeout: opts.timeouts.upstreamIdleMs };
+    this.httpsAgent = new HttpsAgent({ ...pool, ca: opts.webRoots, rejectUnauthorized: opts.validatesUpstream, ...DEVICE_TLS });
+    this.httpsAgent.on('keylog', opts.onKeylog);
+    this.httpAgent = new HttpAgent(pool);
   }
 
-  static async start(destination: Endpoint, opts: MitmOptions): Promise<ProxyInstance> {
-    const instance = new ProxyInstance(destination, opts);
-    await instance.listen();
-    return instance;
+  static async start(opts: MitmOptions): Promise<MitmEngine> {
+    const engine = new MitmEngine(opts);
+    await engine.listen();
+    return engine;
   }
 
-  handOver(flow: Flow, socket: Duplex, head: Buffer): void {
-    const req: ConnectRequest = { url: `${flow.sni ?? flow.destination.address}:${flow.destination.port}`, headers: {}, flow };
-    // Non-empty head: the proxy replays it and sends no "200 Connection established" (peers.md, 1).
-    this.proxy.httpServer!.emit('connect', req, socket, head);
+  /** A client whose TLS the box has ended with a forged certificate. */
+  takeTls(flow: Flow, tls: TLSSocket): void {
+    this.adopt(flow, tls);
+    this.httpsServer.emit('secureConnection', tls);
+  }
+
+  /** A plain-HTTP client; `head` is what was read to see that it is HTTP. */
+  takePlain(flow: Flow, socket: Socket, head: Buffer): void {
+    socket.unshift(head);
+    this.adopt(flow, socket);
+    this.httpServer.emit('connection', socket);
+    socket.resume();
   }
 
   close(): void {
-    this.proxy.close();
+    for (const ws of this.webSockets) ws.close();
+    this.webSockets.clear();
     this.httpsAgent.destroy();
     this.httpAgent.destroy();
+    this.httpServer?.closeAllConnections();
+    this.httpsServer?.closeAllConnections();
+  }
+
+  private adopt(flow: Flow, socket: Socket): void {
+    const c: Connection = { flow, socket, headTimer: null, upgraded: false };
+    this.connections.set(socket, c);
+    this.armHeadDeadline(c);
+    socket.once('close', () => this.disarm(c));
+  }
+
+  private armHeadDeadline(c: Connection): void {
+    this.disarm(c);
+    c.headTimer = setTimeout(() => c.socket.destroy(), this.opts.timeouts.requestHeadMs);
+  }
+
+  private disarm(c: Connection): void {
+    if (c.headTimer) clearTimeout(c.headTimer);
+    c.headTimer = null;
   }
 
   private listen(): Promise<void> {
-    const proxy = this.proxy as unknown as Record<string, unknown>;
-    proxy.onCertificateRequired = (hostname: string, cb: (e: null, d: unknown) => void) =>
-      // Paths that never exist, so the proxy always asks onCertificateMissing (our PKI).
-      cb(null, {
-        keyFile: join(this.opts.caDir, 'unused', 'none.key'),
-        certFile: join(this.opts.caDir, 'unused', 'none.pem'),
-        hosts: [hostname],
-      });
-    proxy.onCertificateMissing = (ctx: { hostname: string }, _files: unknown, cb: (e: unknown, d?: unknown) => void) => {
-      this.opts.certFor(this.destination, ctx.hostname).then(
-        (leaf) => cb(null, { certFileData: leaf.chainPem, keyFileData: leaf.key.privateKeyPem, hosts: [ctx.hostname] }),
-        (err) => cb(err),
-      );
-    };
-    this.proxy.onError((ctx, err, kind) => this.onProxyError(ctx as unknown as RequestCtx | null, err, kind));
-    // Only our own hand-overs are CONNECTs; a client that tries the box as a proxy is refused,
-    // or http-mitm-proxy would answer 200 and then hold the socket forever.
-    this.proxy.onConnect((req, socket, _head, cb) => ((req as unknown as ConnectRequest).flow ? cb() : socket.destroy()));
-    this.proxy.onRequest((ctx, cb) => this.onRequest(ctx as unknown as RequestCtx, cb));
-    this.proxy.onWebSocketConnection((ctx, cb) => this.onWebSocketConnection(ctx as unknown as WebSocketCtx, cb));
+    this.proxy.onCertificateRequired = (_hostname, cb) => cb(new Error('the box ends client TLS itself'), { keyFile: '', certFile: '' });
+    this.proxy.onError((ctx, err, kind) => this.onError(ctx as IContext | null, err ?? null, kind ?? ''));
+    // Nothing reaches the proxy but the box's own hand-overs, which are never CONNECTs: a
+    // client that tries the box as a proxy is refused (the library would answer 200 and hold it).
+    this.proxy.onConnect((_req, socket) => socket.destroy());
+    this.proxy.onRequest((ctx, cb) => this.onRequest(ctx, cb));
+    this.proxy.onResponse((ctx, cb) => this.onResponse(ctx, cb));
+    this.proxy.onWebSocketConnection((ctx, cb) => this.onWebSocketConnection(ctx, cb));
     this.proxy.onWebSocketFrame((ctx, type, fromServer, data, flags, cb) => {
-      if (type === 'message') this.onWebSocketMessage(ctx as unknown as WebSocketCtx, fromServer, data, !!flags);
+      if (type === 'message') webSocketOf(ctx)?.message(fromServer, data, !!flags);
       cb(null, data, flags);
+    });
+    this.proxy.onWebSocketClose((ctx, _code, _message, cb) => {
+      const ws = webSocketOf(ctx);
+      if (ws) {
+        ws.close();
+        this.webSockets.delete(ws);
+      }
+      cb(null);
     });
     return new Promise((resolve, reject) => {
       this.proxy.listen(
-        {
-          host: '127.0.0.1',
-          port: 0,
-          forceSNI: true,
-          sslCaDir: this.opts.caDir,
-          httpsAgent: this.httpsAgent,
-          httpAgent: this.httpAgent,
-        },
-        ((err?: Error) => {
+        { host: '127.0.0.1', port: 0, forceSNI: true, keepAlive: true, sslCaDir: this.opts.caDir, httpsAgent: this.httpsAgent, httpAgent: this.httpAgent },
+        (err) => {
           if (err) return reject(err);
-          this.watchClientHandshakes();
+          this.httpServer = this.proxy.httpServer!;
+          this.httpsServer = this.proxy.httpsServer! as unknown as HttpServer;
+          for (const server of [this.httpServer, this.httpsServer]) {
+            // Stop listening at once: the servers only parse what the box hands them.
+            server.close();
+            server.keepAliveTimeout = this.opts.timeouts.requestHeadMs;
+            server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => this.onRequestHead(req, res));
+            server.prependListener('upgrade', (req: IncomingMessage) => this.onUpgradeHead(req));
+            // Malformed HTTP: the library logs it and leaves the socket open; answer and close.
+            server.on('clientError', (_err: Error, socket: Socket) => {
+              if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+              socket.destroy();
+            });
+          }
           resolve();
-        }) as () => void,
+        },
       );
     });
   }
 
-  /** The client side of the forged handshake: success, alerts, and refusals by silence. */
-  private watchClientHandshakes(): void {
-    const server = (this.proxy as unknown as { httpsServer: import('node:https').Server }).httpsServer;
-    server.on('keylog', (line: Buffer) => this.opts.keylog.push(line.toString('latin1')));
-    server.on('secureConnection', (tls: TLSSocket) => {
-      const flow = this.flowOf(tls);
-      if (!flow) return;
-      flow.handshakeDone = true;
-      this.opts.log.add({
-        type: 'client-tls-ok',
-        flow: flow.id,
-        time: now(),
-        protocol: tls.getProtocol(),
-        cipher: tls.getCipher()?.standardName ?? null,
-      });
-    });
-    server.on('tlsClientError', (err: Error & { code?: string }, tls: TLSSocket) => {
-      const flow = this.flowOf(tls);
-      if (!flow) return;
-      this.recordClientFailure(flow, classifyHandshakeError(err), err.message);
-    });
+  /** Before the library sees a request: the head deadline is met, and the Host is the box's to know. */
+  private onRequestHead(req: IncomingMessage, res: ServerResponse): void {
+    const c = this.connections.get(req.socket);
+    if (!c) return;
+    this.disarm(c);
+    req.headers.host ??= defaultHost(c.flow);
+    req.socket.setTimeout(this.opts.timeouts.requestBodyIdleMs, () => req.socket.destroy());
+    req.once('end', () => req.socket.setTimeout(0));
+    res.once('finish', () => !c.upgraded && !req.socket.destroyed && this.armHeadDeadline(c));
   }
 
-  recordClientFailure(flow: Flow, failure: ClientTlsFailure, message: string): void {
-    if (flow.failureRecorded) return;
-    flow.failureRecorded = true;
-    this.opts.log.add({ type: 'client-tls-failed', flow: flow.id, time: now(), failure, message });
+  private onUpgradeHead(req: IncomingMessage): void {
+    const c = this.connections.get(req.socket);
+    if (!c) return;
+    this.disarm(c);
+    c.upgraded = true;
+    req.headers.host ??= defaultHost(c.flow);
   }
 
-  private flowOf(tls: TLSSocket): Flow | undefined {
-    const requests = (this.proxy as unknown as { connectRequests: Record<string, ConnectRequest> }).connectRequests;
-    return requests[`${tls.remotePort}:${tls.localPort}`]?.flow;
-  }
-
-  private onRequest(ctx: RequestCtx, cb: (err?: Error) => void): void {
-    const flow = ctx.connectRequest?.flow;
-    if (!flow) return cb(new Error('request without a known flow'));
-    flow.requests++;
+  private onRequest(ctx: IContext, cb: (err?: Error) => void): void {
     const req = ctx.clientToProxyRequest;
-    const host = (req.headers.host ?? flow.sni ?? flow.destination.address).replace(/:\d+$/, '');
+    const res = ctx.proxyToClientResponse;
+    const c = this.connections.get(req.socket);
+    if (!c) {
+      res.destroy();
+      return;
+    }
+    const flow = c.flow;
+    const host = hostName(req.headers.host) ?? defaultHost(flow);
     const url = `${ctx.isSSL ? 'https' : 'http'}://${host}${req.url}`;
-    const site = host;
+    const head = { method: req.method ?? 'GET', url, httpVersion: req.httpVersion, rawHeaders: req.rawHeaders, headers: req.headers };
+    const read = new ReadRequest(this.opts.sinks, flow, host, url, head, flow.destination.address);
+    const p: Pending = { read, upstream: new AbortController(), timer: null, timedOut: false };
+    this.pending.set(ctx, p);
 
     if (!ctx.isSSL) {
-      const decision = decideHttp(this.opts.policy, host);
-      if (decision.action === 'install-page') return this.sendToInstallPage(ctx, flow, url, site);
+      const answer = this.opts.boxAnswer(flow, host, url);
+      if (answer) {
+        req.resume();
+        res.writeHead(answer.status, answer.statusText, answer.headers);
+        res.end(answer.body);
+        read.answeredByBox(answer.status, answer.statusText, Object.entries(answer.headers), Buffer.from(answer.body));
+        return;
+      }
     }
 
-    Object.assign(ctx.proxyToServerRequestOptions, {
-      host: this.destination.address,
-      port: this.destination.port,
+    Object.assign(ctx.proxyToServerRequestOptions!, {
+      host: flow.destination.address,
+      port: flow.destination.port,
+      signal: p.upstream.signal,
       ...(ctx.isSSL ? { servername: (req.socket as TLSSocket).servername || host } : {}),
     });
-
-    const started = Date.now();
-    const exchange = this.newExchange(flow, req, url);
-    const body: Buffer[] = [];
     ctx.onRequestData((_ctx, chunk, done) => {
-      body.push(chunk);
+      read.requestData(chunk);
       done(null, chunk);
     });
     ctx.onRequestEnd((_ctx, done) => {
-      exchange.requestBody = Buffer.concat(body);
-      this.capture(flow, site, capturesFromRequest({ method: exchange.method, url, headers: req.headers, body: exchange.requestBody }));
+      read.requestEnd();
       done();
     });
-    ctx.onResponse((_ctx, done) => {
-      const res = ctx.serverToProxyResponse!;
-      const firstByte = Date.now();
-      exchange.waitMs = firstByte - started;
-      exchange.status = res.statusCode ?? 0;
-      exchange.statusText = res.statusMessage ?? '';
-      exchange.responseHeaders = headerPairs(res.rawHeaders);
-      this.capture(flow, site, capturesFromResponse({ status: exchange.status, headers: res.headers }));
-      // The stream is paused by the proxy: listening does not start it, so the client still gets every byte.
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        exchange.responseBody = Buffer.concat(chunks);
-        exchange.receiveMs = Date.now() - firstByte;
-        const body = captureFromResponseBody({ status: exchange.status, headers: res.headers }, exchange.responseBody);
-        if (body) this.capture(flow, site, [body]);
-      });
-      done();
+    // The client gone before its answer is complete: its upstream request is abandoned too, so
+    // that no late answer comes back to a response that no longer exists.
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      this.fail(ctx, 'client-gone', 'the client closed the connection before the answer was complete');
+    });
+    this.watchUpstream(p, this.opts.timeouts.upstreamResponseMs);
+    cb();
+  }
+
+  private onResponse(ctx: IContext, cb: (err?: Error) => void): void {
+    const p = this.pending.get(ctx);
+    const up = ctx.serverToProxyResponse!;
+    const res = ctx.proxyToClientResponse;
+    if (!p || p.read?.done || res.destroyed || res.headersSent) {
+      // Nobody is waiting for this answer any more: drop it, never write a second answer.
+      up.destroy();
+      return;
+    }
+    const read = p.read!;
+    read.response(up.statusCode ?? 0, up.statusMessage ?? '', up.rawHeaders, up.headers);
+    this.watchUpstream(p, this.opts.timeouts.upstreamIdleMs);
+    // The stream is paused by the proxy: listening does not start it, so the client still gets every byte.
+    up.on('data', (chunk: Buffer) => {
+      read.responseData(chunk);
+      this.watchUpstream(p, this.opts.timeouts.upstreamIdleMs);
+    });
+    up.once('end', () => {
+      this.stopWatching(p);
+      read.responseEnd();
     });
     cb();
   }
 
-  /** Plain HTTP to a targeted name: the ISP answers itself, as Kazakh ISPs did with qca.kz. */
-  private sendToInstallPage(ctx: RequestCtx, flow: Flow, url: string, site: string): void {
-    const req = ctx.clientToProxyRequest;
-    this.capture(flow, site, capturesFromRequest({ method: req.method ?? 'GET', url, headers: req.headers, body: Buffer.alloc(0) }));
-    const location = `http://${this.opts.policy.installPageHost}/?from=${encodeURIComponent(url)}`;
-    this.opts.log.add({ type: 'install-page-redirect', flow: flow.id, time: now(), host: site, location });
-    req.resume();
-    const headers = { Location: location, 'Cache-Control': 'no-store', 'Content-Type': 'text/html; charset=utf-8' };
-    const body = `<a href="${location}">Install the national security certificate</a>\n`;
-    ctx.proxyToClientResponse.writeHead(302, headers);
-    ctx.proxyToClientResponse.end(body);
-    // The box's own answer belongs in the HAR too: it is part of what the subscriber got.
-    this.newExchange(flow, req, url, { status: 302, statusText: 'Found', responseHeaders: Object.entries(headers), responseBody: Buffer.from(body) });
+  /** The origin must answer (or keep sending) within `ms`, or the upstream request is aborted. */
+  private watchUpstream(p: Pending, ms: number): void {
+    this.stopWatching(p);
+    p.timer = setTimeout(() => {
+      p.timedOut = true;
+      p.upstream.abort();
+    }, ms);
   }
 
-  private onWebSocketConnection(ctx: WebSocketCtx, cb: (err?: Error) => void): void {
-    const flow = ctx.connectRequest?.flow;
-    if (!flow) return cb(new Error('WebSocket without a known flow'));
-    flow.requests++;
-    const upgrade = ctx.clientToProxyWebSocket.upgradeReq;
-    const host = (upgrade.headers.host ?? flow.sni ?? '').replace(/:\d+$/, '');
+  private stopWatching(p: Pending): void {
+    if (p.timer) clearTimeout(p.timer);
+    p.timer = null;
+  }
+
+  /**
+   * Called by the library before it writes its own 504 with its error text: the box answers
+   * first (so the library's answer is skipped), or cuts the connection when a response had
+   * already begun, so that the client can see it is truncated.
+   */
+  private onError(ctx: IContext | null, err: Error | null, kind: string): void {
+    if (!ctx?.proxyToClientResponse) return;
+    const p = this.pending.get(ctx);
+    const code = (err as { code?: string } | null)?.code ?? '';
+    if (kind.startsWith('CLIENT_TO_PROXY') || kind.startsWith('PROXY_TO_CLIENT')) {
+      return this.fail(ctx, 'client-gone', err?.message ?? kind);
+    }
+    let failure: RequestFailure;
+    if (p?.timedOut) failure = 'origin-timeout';
+    else if (kind === 'PROXY_TO_SERVER_REQUEST_ERROR' && /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ETIMEDOUT)$/.test(code)) failure = 'origin-unreachable';
+    else if (/ECONNRESET|EPIPE|ERR_STREAM_PREMATURE_CLOSE/.test(code) || /aborted|socket hang up/.test(err?.message ?? '')) failure = 'origin-reset';
+    else failure = 'origin-error';
+    this.fail(ctx, failure, `${kind}: ${err?.message ?? 'unknown error'}`);
+  }
+
+  private fail(ctx: IContext, failure: RequestFailure, message: string): void {
+    const p = this.pending.get(ctx);
+    if (p) this.stopWatching(p);
+    if (p?.read?.done) return;
+    const res = ctx.proxyToClientResponse;
+    const site = p?.read?.site ?? 'the site';
+    let status: number | null = null;
+    if (failure === 'client-gone') {
+      p?.upstream.abort();
+      res.destroy();
+    } else if (sendGatewayPage(res, failure as GatewayFailure, site)) {
+      status = gatewayStatus(failure as GatewayFailure);
+    } else {
+      // The response had begun: cut it, so the client sees a truncated answer, not a complete one.
+      res.destroy();
+    }
+    p?.read?.failed(failure, message, status);
+  }
+
+  private onWebSocketConnection(ctx: IWebSocketContext, cb: (err?: Error) => void): void {
+    const client = ctx.clientToProxyWebSocket!;
+    const upgrade = (client as unknown as { upgradeReq: IncomingMessage }).upgradeReq;
+    const c = this.connections.get(upgrade.socket);
+    if (!c) return cb(new Error('a WebSocket the box was not handed'));
+    const flow = c.flow;
+    const host = hostName(upgrade.headers.host) ?? defaultHost(flow);
     const scheme = ctx.isSSL ? 'wss' : 'ws';
     const url = `${scheme}://${host}${upgrade.url}`;
-    ctx.proxyToServerWebSocketOptions.url = `${scheme}://${this.destination.address}:${this.destination.port}${upgrade.url}`;
-    if (ctx.isSSL) ctx.proxyToServerWebSocketOptions.servername = (ctx.clientToProxyWebSocket._socket as TLSSocket).servername || host;
-    ctx.startedMs = Date.now();
-    ctx.exchange = this.newExchange(flow, upgrade, url.replace(/^ws/, 'http'), {
-      status: 101,
-      statusText: 'Switching Protocols',
-      webSocketMessages: [],
-    });
-    this.capture(flow, host, capturesFromRequest({ method: 'GET', url, headers: upgrade.headers, body: Buffer.alloc(0) }));
+    const options = ctx.proxyToServerWebSocketOptions!;
+    options.url = `${scheme}://${flow.destination.address}:${flow.destination.port}${upgrade.url}`;
+    if (ctx.isSSL) Object.assign(options, { servername: (upgrade.socket as TLSSocket).servername || host });
+    const ws = new ReadWebSocket(this.opts.sinks, flow, host, url, { method: 'GET', url, httpVersion: upgrade.httpVersion, rawHeaders: upgrade.rawHeaders, headers: upgrade.headers }, flow.destination.address);
+    (ctx as WebSocketCtx).read = ws;
+    this.webSockets.add(ws);
     cb();
-  }
-
-  private onWebSocketMessage(ctx: WebSocketCtx, fromServer: boolean, data: Buffer | string, binary: boolean): void {
-    const flow = ctx.connectRequest?.flow;
-    if (!flow) return;
-    const host = (ctx.clientToProxyWebSocket.upgradeReq.headers.host ?? '').replace(/:\d+$/, '');
-    const captured = captureFromWebSocket(fromServer ? 'server' : 'client', data);
-    this.capture(flow, host, [captured]);
-    ctx.exchange?.webSocketMessages?.push({
-      type: fromServer ? 'receive' : 'send',
-      time: Date.now() / 1000,
-      opcode: binary ? 2 : 1,
-      data: binary ? Buffer.from(data).toString('base64') : data.toString(),
-    });
-  }
-
-  /** A HAR exchange for a request the box read, recorded at once and filled in as it goes. */
-  private newExchange(flow: Flow, req: IncomingMessage, url: string, fields: Partial<Exchange> = {}): Exchange {
-    const exchange: Exchange = {
-      flow: flow.id,
-      line: flow.line,
-      startedAt: new Date().toISOString(),
-      serverAddress: this.destination.address,
-      method: req.method ?? 'GET',
-      url,
-      httpVersion: req.httpVersion,
-      requestHeaders: headerPairs(req.rawHeaders),
-      requestBody: Buffer.alloc(0),
-      status: 0,
-      statusText: '',
-      responseHeaders: [],
-      responseBody: Buffer.alloc(0),
-      waitMs: 0,
-      receiveMs: 0,
-      ...fields,
-    };
-    this.opts.exchanges.push(exchange);
-    return exchange;
-  }
-
-  private onProxyError(ctx: RequestCtx | null, err: Error | null | undefined, kind?: string): void {
-    const flow = ctx?.connectRequest?.flow;
-    if (!flow || !err) return;
-    if ((err as { code?: string }).code === 'ECONNRESET' && kind?.startsWith('CLIENT_TO_PROXY')) return;
-    this.opts.log.add({ type: 'upstream-error', flow: flow.id, time: now(), message: `${kind}: ${err.message}` });
-  }
-
-  private capture(flow: Flow, site: string, items: Captured[]): void {
-    const time = now();
-    for (const c of items) this.opts.log.add({ type: 'capture', flow: flow.id, time, client: flow.client, line: flow.line, site, kind: c.kind, value: c.value });
   }
 }
 
-/** What a failed TLS handshake on the client side means (OpenSSL's alert texts). */
-export function classifyHandshakeError(err: Error & { code?: string }): ClientTlsFailure {
-  const text = `${err.code ?? ''} ${err.message}`.toLowerCase();
-  if (/alert (unknown ca|bad certificate|certificate unknown|certificate revoked|unsupported certificate|certificate expired|access denied|decrypt error)|alert_unknown_ca|alert_bad_certificate|alert_certificate/.test(text)) {
-    return 'cert-rejected';
-  }
-  if (/econnreset|socket hang up|disconnected before secure/.test(text)) return 'closed-during-handshake';
-  return 'other';
+type WebSocketCtx = IWebSocketContext & { read?: ReadWebSocket };
+
+function webSocketOf(ctx: IWebSocketContext): ReadWebSocket | undefined {
+  return (ctx as WebSocketCtx).read;
+}
+
+function hostName(header: string | undefined): string | null {
+  if (!header) return null;
+  return header.replace(/:\d+$/, '').toLowerCase() || null;
+}
+
+/** The name a request without a Host header was for: the transparent box knows where it was going. */
+function defaultHost(flow: Flow): string {
+  return flow.sni ?? flow.destinationName ?? flow.destination.address;
 }

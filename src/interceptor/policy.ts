@@ -75,6 +75,18 @@ export function decideHttp(spec: InterceptPolicySpec, host: string | null): Deci
   return { action: 'pass', reason: `plain HTTP to ${name}: read and passed on` };
 }
 
+/** The box's own answer to a plain-HTTP request, or null to forward it: the install page (qca.kz in 2019). */
+export function plainHttpAnswer(spec: InterceptPolicySpec, host: string, url: string): { status: number; statusText: string; headers: Record<string, string>; body: string } | null {
+  if (decideHttp(spec, host).action !== 'install-page') return null;
+  const location = `http://${spec.installPageHost}/?from=${encodeURIComponent(url)}`;
+  return {
+    status: 302,
+    statusText: 'Found',
+    headers: { Location: location, 'Cache-Control': 'no-store', 'Content-Type': 'text/html; charset=utf-8' },
+    body: `<a href="${location}">Install the national security certificate</a>\n`,
+  };
+}
+
 export function explainPolicy(spec: InterceptPolicySpec): string {
   const http =
     spec.plainHttp === 'pass'

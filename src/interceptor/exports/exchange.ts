@@ -18,10 +18,23 @@ export interface Exchange {
   waitMs: number;
   receiveMs: number;
   webSocketMessages?: Array<{ type: 'send' | 'receive'; time: number; opcode: 1 | 2; data: string }>;
+  /** Why it ended without a complete response (the HAR's `_error`). */
+  error?: string;
+  /** A body was longer than the box keeps (reader.ts, BODY_KEPT_BYTES). */
+  truncated?: boolean;
 }
 
 export function headerPairs(raw: string[]): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i], raw[i + 1]]);
   return pairs;
+}
+
+/** An exchange as one JSON line: bodies in base64 (JSON.stringify would spell a Buffer byte by byte). */
+export function encodeExchange(x: Exchange): Record<string, unknown> {
+  return { ...x, requestBody: x.requestBody.toString('base64'), responseBody: x.responseBody.toString('base64') };
+}
+
+export function decodeExchange(o: Record<string, unknown>): Exchange {
+  return { ...(o as unknown as Exchange), requestBody: Buffer.from(String(o.requestBody ?? ''), 'base64'), responseBody: Buffer.from(String(o.responseBody ?? ''), 'base64') };
 }

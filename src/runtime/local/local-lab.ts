@@ -74,7 +74,7 @@ export class LocalLab implements Lab {
       const internet = await startInternet(pki0, profile);
       cleanup.push(() => internet.close());
       const sites = internet.hosts;
-      const interceptor = new Interceptor({ pki: pki0, policy: policyOf(scenario) });
+      const interceptor = new Interceptor({ pki: pki0, policy: policyOf(scenario), recordsDir: join(stateDir, 'isp') });
       cleanup.push(() => interceptor.close());
       const attacker = scenario.attacker ? await startUpstreamAttacker(scenario.attacker.impersonates, sites, stateDir, pki0.webRoot.cert.pem) : null;
       if (attacker) cleanup.push(() => attacker.close());
@@ -177,7 +177,7 @@ export class LocalLab implements Lab {
   }
 
   onInterceptorEvent(listener: Parameters<Lab['onInterceptorEvent']>[0]) {
-    return this.interceptor.log.onEvent(listener);
+    return this.interceptor.records.onEvent(listener);
   }
 
   exchanges() {

@@ -75,22 +75,15 @@ export async function runIsp(m: DockerLabManifest): Promise<void> {
 
   mkdirSync(join(STATE_MOUNT, 'isp'), { recursive: true });
   const records = join(STATE_MOUNT, ISP_RECORDS);
-  let exchangesOut = 0;
-  let keylogOut = 0;
   const write = (r: IspRecord) => appendFileSync(records, JSON.stringify(r) + '\n');
-  // Exchanges and key log lines are complete when they are pushed; write each once.
-  const flush = () => {
-    for (; exchangesOut < interceptor.exchanges.length; exchangesOut++) write({ t: 'exchange', x: interceptor.exchanges[exchangesOut] });
-    for (; keylogOut < interceptor.keylog.length; keylogOut++) write({ t: 'keylog', line: interceptor.keylog[keylogOut] });
-  };
-  interceptor.log.onEvent((e) => {
-    flush();
+  interceptor.records.onExchange((x) => write({ t: 'exchange', x }));
+  interceptor.records.onKeylog((line) => write({ t: 'keylog', line }));
+  interceptor.records.onEvent((e) => {
     write({ t: 'event', e });
     // The same readout as `tlslab up`, for `docker logs <isp>`.
     const line = describeEvent(e);
     if (line) console.log(line);
   });
-  setInterval(flush, 50).unref();
 
   const lineOf = (socket: Socket) => {
     const address = socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
