@@ -145,6 +145,11 @@ export class MitmEngine {
       }
       cb(null);
     });
+    // The origin refused the WebSocket: the client's side (already upgraded by the library) is
+    // dropped at once, rather than left in a close handshake nobody will finish.
+    this.proxy.onWebSocketError((ctx) => {
+      if (ctx.proxyToServerWebSocket?.readyState !== 1) ctx.clientToProxyWebSocket?.terminate();
+    });
     return new Promise((resolve, reject) => {
       this.proxy.listen(
         { host: '127.0.0.1', port: 0, forceSNI: true, keepAlive: true, sslCaDir: this.opts.caDir, httpsAgent: this.httpsAgent, httpAgent: this.httpAgent },
