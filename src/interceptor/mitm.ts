@@ -52,8 +52,8 @@ interface Connection {
 
 /** What the adapter keeps per request. */
 interface Pending {
+  ctx: IContext;
   read: ReadRequest | null;
-  upstream: AbortController;
   timer: NodeJS.Timeout | null;
   timedOut: boolean;
 }
@@ -207,7 +207,7 @@ export class MitmEngine {
     const url = `${ctx.isSSL ? 'https' : 'http'}://${host}${req.url}`;
     const head = { method: req.method ?? 'GET', url, httpVersion: req.httpVersion, rawHeaders: req.rawHeaders, headers: req.headers };
     const read = new ReadRequest(this.opts.sinks, flow, host, url, head, flow.destination.address);
-    const p: Pending = { read, upstream: new AbortController(), timer: null, timedOut: false };
+    const p: Pending = { ctx, read, timer: null, timedOut: false };
     this.pending.set(ctx, p);
 
     if (!ctx.isSSL) {
@@ -224,7 +224,6 @@ export class MitmEngine {
     Object.assign(ctx.proxyToServerRequestOptions!, {
       host: flow.destination.address,
       port: flow.destination.port,
-      signal: p.upstream.signal,
       ...(ctx.isSSL ? { servername: (req.socket as TLSSocket).servername || host } : {}),
     });
     ctx.onRequestData((_ctx, chunk, done) => {
@@ -274,7 +273,7 @@ export class MitmEngine {
     this.stopWatching(p);
     p.timer = setTimeout(() => {
       p.timedOut = true;
-      p.upstream.abort();
+      abortUpstream(p);
     }, ms);
   }
 
@@ -311,7 +310,7 @@ export class MitmEngine {
     const site = p?.read?.site ?? 'the site';
     let status: number | null = null;
     if (failure === 'client-gone') {
-      p?.upstream.abort();
+      if (p) abortUpstream(p);
       res.destroy();
     } else if (sendGatewayPage(res, failure as GatewayFailure, site)) {
       status = gatewayStatus(failure as GatewayFailure);
@@ -339,6 +338,13 @@ export class MitmEngine {
     this.webSockets.add(ws);
     cb();
   }
+}
+
+/** Give up on the origin's answer: the library then reports an error on this request, once. */
+function abortUpstream(p: Pending): void {
+  const err = Object.assign(new Error(p.timedOut ? 'the origin did not answer in time' : 'the client has gone'), { code: 'ABORT_ERR' });
+  p.ctx.serverToProxyResponse?.destroy(err);
+  p.ctx.proxyToServerRequest?.destroy(err);
 }
 
 type WebSocketCtx = IWebSocketContext & { read?: ReadWebSocket };

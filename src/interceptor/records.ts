@@ -25,21 +25,19 @@ export interface RecordsOptions {
 
 export class BoxRecords {
   private readonly emitter = new EventEmitter();
-  private readonly recentEvents: InterceptorEvent[] = [];
-  private readonly recentExchanges: Exchange[] = [];
-  private readonly recentKeylog: string[] = [];
+  private readonly recentEvents: Ring<InterceptorEvent>;
+  private readonly recentExchanges: Ring<Exchange>;
+  private readonly recentKeylog = new Ring<string>(2_000);
   private readonly files: { events: string; exchanges: string; keylog: string } | null;
   private readonly fds = new Map<string, number>();
   private readonly pending = new Map<string, string[]>();
   private flushScheduled = false;
   private counts = { events: 0, exchanges: 0, keylog: 0 };
-  private readonly eventWindow: number;
-  private readonly exchangeWindow: number;
   private closed = false;
 
   constructor(opts: RecordsOptions = {}) {
-    this.eventWindow = opts.eventWindow ?? 10_000;
-    this.exchangeWindow = opts.exchangeWindow ?? 200;
+    this.recentEvents = new Ring(opts.eventWindow ?? 10_000);
+    this.recentExchanges = new Ring(opts.exchangeWindow ?? 200);
     this.emitter.setMaxListeners(0);
     if (opts.dir) {
       mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
@@ -55,21 +53,21 @@ export class BoxRecords {
 
   event(e: InterceptorEvent): void {
     this.counts.events++;
-    push(this.recentEvents, e, this.eventWindow);
+    this.recentEvents.push(e);
     this.append('events', JSON.stringify(e));
     this.emitter.emit('event', e);
   }
 
   exchange(x: Exchange): void {
     this.counts.exchanges++;
-    push(this.recentExchanges, x, this.exchangeWindow);
+    this.recentExchanges.push(x);
     this.append('exchanges', JSON.stringify(encodeExchange(x)));
     this.emitter.emit('exchange', x);
   }
 
   keylog(line: string): void {
     this.counts.keylog++;
-    push(this.recentKeylog, line, 2_000);
+    this.recentKeylog.push(line);
     this.append('keylog', line.endsWith('\n') ? line.slice(0, -1) : line);
     this.emitter.emit('keylog', line);
   }
@@ -93,7 +91,7 @@ export class BoxRecords {
 
   /** The last events, at most the window. */
   recent(): InterceptorEvent[] {
-    return [...this.recentEvents];
+    return this.recentEvents.items();
   }
 
   /** Every event since the box started: from the file when there is one (the window may have moved on). */
@@ -103,12 +101,12 @@ export class BoxRecords {
   }
 
   allExchanges(): Exchange[] {
-    if (!this.files || this.counts.exchanges <= this.recentExchanges.length) return [...this.recentExchanges];
+    if (!this.files || this.counts.exchanges <= this.recentExchanges.length) return this.recentExchanges.items();
     return this.readBack('exchanges', (line) => decodeExchange(JSON.parse(line)));
   }
 
   allKeylog(): string[] {
-    if (!this.files || this.counts.keylog <= this.recentKeylog.length) return [...this.recentKeylog];
+    if (!this.files || this.counts.keylog <= this.recentKeylog.length) return this.recentKeylog.items();
     return this.readBack('keylog', (line) => line + '\n');
   }
 
@@ -167,7 +165,24 @@ export class BoxRecords {
   }
 }
 
-function push<T>(window: T[], item: T, limit: number): void {
-  window.push(item);
-  if (window.length > limit) window.splice(0, window.length - limit);
+/** The last `capacity` items, oldest first; pushing is O(1). */
+class Ring<T> {
+  private readonly slots: T[] = [];
+  private next = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  push(item: T): void {
+    if (this.slots.length < this.capacity) this.slots.push(item);
+    else this.slots[this.next] = item;
+    this.next = (this.next + 1) % this.capacity;
+  }
+
+  get length(): number {
+    return this.slots.length;
+  }
+
+  items(): T[] {
+    return this.slots.length < this.capacity ? [...this.slots] : [...this.slots.slice(this.next), ...this.slots.slice(0, this.next)];
+  }
 }
