@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChromiumClient, CHROMIUM_PATH, type ChromiumProfile } from '../../src/clients/chromium/chromium-client.ts';
+import { ChromiumClient, type ChromiumProfile } from '../../src/clients/chromium/chromium-client.ts';
 import { decodeCrlSetHeader, encodeCrlSet } from '../../src/clients/chromium/crlset.ts';
 import { hostResolverRules, transportSecurityJson } from '../../src/clients/chromium/profile-folder.ts';
 import type { ClientContext } from '../../src/clients/lab-client.ts';
@@ -19,6 +19,7 @@ import type { CaptureEvent, InterceptorEvent } from '../../src/interceptor/event
 import type { Lab } from '../../src/runtime/lab.ts';
 import { startLab } from '../../src/runtime/start-lab.ts';
 import { resolveScenario } from '../../src/scenario/loader.ts';
+import { whyChromiumIsMissing } from '../support/chromium-available.ts';
 import type { SessionStep, StepAction } from '../../src/scenario/schema.ts';
 
 const missing = whyChromiumIsMissing();
@@ -249,16 +250,6 @@ describe.skipIf(missing !== null)('Chromium through the kz-2019 ISP box', () => 
     expect(events).toEqual([]);
   });
 });
-
-function whyChromiumIsMissing(): string | null {
-  if (!existsSync(CHROMIUM_PATH)) return `${CHROMIUM_PATH} not found (apt-get install chromium libnss3-tools)`;
-  try {
-    execFileSync('certutil', ['-H'], { stdio: 'ignore' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'certutil not found (apt-get install libnss3-tools)';
-  }
-  return null;
-}
 
 function isPng(file: string): boolean {
   return readFileSync(file).subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));

@@ -3,6 +3,7 @@ import { startConsoleServer } from '../../console/server.ts';
 import type { RuntimeName } from '../../runtime/lab.ts';
 import { startLab } from '../../runtime/start-lab.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
+import { installShutdown, onShutdown } from '../shutdown.ts';
 
 export interface ConsoleOptions {
   scenario: string;
@@ -15,9 +16,13 @@ export interface ConsoleOptions {
 export async function consoleCommand(opts: ConsoleOptions): Promise<void> {
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${opts.port} is not a port number (0 to 65535; 0 picks a free one)`);
+  // A signal or a closed stdout is how the console is meant to end (exit 0), at any moment (shutdown.ts).
+  installShutdown({ signalExitCode: 0 });
   const scenario = await resolveScenario(opts.scenario);
   const matrix = opts.matrix ? await loadMatrixView(opts.matrix) : null;
-  const lab = await startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir });
+  const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir });
+  onShutdown(async () => (await starting.catch(() => null))?.stop());
+  const lab = await starting;
   let server;
   try {
     server = await startConsoleServer({ lab, port, matrix });
@@ -25,13 +30,8 @@ export async function consoleCommand(opts: ConsoleOptions): Promise<void> {
     await lab.stop();
     throw err;
   }
+  const started = server;
+  // Registered after the lab, so it closes first: the page is told, then the lab stops.
+  onShutdown(() => started.close());
   process.stdout.write(`The ${scenario.name} lab is up. Open the console: ${server.url}\nCtrl-C stops it and deletes its keys.\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  process.stdout.write('\nStopping the console and the lab…\n');
-  await server.close();
-  await lab.stop();
-  process.stdout.write('Stopped; its keys are deleted.\n');
 }

@@ -1,9 +1,10 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Report } from '../../scenario/report.ts';
-import type { Lab, RuntimeName } from '../../runtime/lab.ts';
+import type { RuntimeName } from '../../runtime/lab.ts';
 import { toHar } from '../../interceptor/exports/har.ts';
 import { startLab } from '../../runtime/start-lab.ts';
+import { installShutdown, isShuttingDown, onShutdown } from '../shutdown.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
 import { ansi, narrateReport } from '../../scenario/narrate.ts';
 import { runScenario } from '../../scenario/runner.ts';
@@ -20,13 +21,15 @@ export interface RunOptions {
 }
 
 export async function runCommand(name: string, opts: RunOptions): Promise<void> {
+  installShutdown();
   const scenario = onlyClients(await resolveScenario(name), opts.clients);
   const tty = process.stdout.isTTY;
   const started = Date.now();
   const where = opts.runtime === 'docker' ? 'containers' : 'loopback';
   process.stderr.write(`Starting the ${scenario.name} lab (fresh keys, sites, ISP box; ${where})…\n`);
   const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir, keepState: opts.keepState });
-  stopOnSignal(starting);
+  // Ctrl-C at any moment, the lab still starting included, stops it (shutdown.ts).
+  const forget = onShutdown(async () => (await starting.catch(() => null))?.stop());
   const lab = await starting;
   try {
     const report = await runScenario(lab);
@@ -49,15 +52,16 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
     if (written.length) process.stdout.write(`Wrote ${written.join(', ')}.\n`);
     if (!report.passed) process.exitCode = 1;
   } catch (err) {
-    // Interrupted: the lab is being stopped under the run, and the signal handler exits.
-    if (interrupted) return new Promise<never>(() => undefined);
+    // Interrupted: the lab is being stopped under the run, and the shutdown exits when it is.
+    if (isShuttingDown()) return new Promise<never>(() => undefined);
     throw err;
   } finally {
-    if (!interrupted) await lab.stop();
+    if (!isShuttingDown()) {
+      await lab.stop();
+      forget();
+    }
   }
 }
-
-let interrupted = false;
 
 /** `--clients a b`: the scenario with just those clients, and just their expectations. */
 export function onlyClients(scenario: Scenario, names: string[] | undefined): Scenario {
@@ -90,18 +94,4 @@ async function keepScreenshots(report: Report, dir: string): Promise<string | nu
     c.screenshots[i] = kept;
   }
   return dir;
-}
-
-/** Ctrl-C at any moment still stops the lab, so its keys do not outlive it (design.md, safety). */
-export function stopOnSignal(starting: Promise<Lab>): void {
-  const stop = () => {
-    interrupted = true;
-    process.stderr.write('\nStopping the lab…\n');
-    starting
-      .then((lab) => lab.stop())
-      .catch(() => undefined)
-      .finally(() => process.exit(130));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }

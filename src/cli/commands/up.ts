@@ -4,20 +4,15 @@ import { describeEvent } from '../../interceptor/describe-event.ts';
 import type { Lab, LabDescription, RuntimeName } from '../../runtime/lab.ts';
 import { startLab } from '../../runtime/start-lab.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
+import { installShutdown, onShutdown } from '../shutdown.ts';
 
 export async function upCommand(name: string, opts: { stateDir: string; runtime: RuntimeName }): Promise<void> {
+  // Ctrl-C, SIGTERM, SIGHUP or a closed stdout is how `up` is meant to end (exit 0), at any moment (shutdown.ts).
+  installShutdown({ signalExitCode: 0 });
   const scenario = await resolveScenario(name);
-  // Listen for Ctrl-C from the start: a lab interrupted while it starts is still stopped.
-  let signalled = false;
-  let wake = () => undefined as void;
-  const onSignal = () => {
-    signalled = true;
-    wake();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const lab = await startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir });
-  if (signalled) return stopNow(lab);
+  const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir });
+  onShutdown(async () => (await starting.catch(() => null))?.stop());
+  const lab: Lab = await starting;
   const description = lab.describe();
   const factsFile = join(description.stateDir, 'lab.json');
   await writeFile(factsFile, JSON.stringify({ ...description, commands: handCommands(description) }, null, 2) + '\n');
@@ -25,20 +20,9 @@ export async function upCommand(name: string, opts: { stateDir: string; runtime:
 
   lab.onInterceptorEvent((e) => {
     const line = describeEvent(e);
-    if (line) process.stdout.write(`[isp] ${line}\n`);
+    if (line && process.stdout.writable) process.stdout.write(`[isp] ${line}\n`);
   });
-
-  await new Promise<void>((resolve) => {
-    wake = resolve;
-    if (signalled) resolve();
-  });
-  await stopNow(lab);
-}
-
-async function stopNow(lab: Lab): Promise<void> {
-  process.stdout.write('\nStopping the lab…\n');
-  await lab.stop();
-  process.stdout.write('Stopped; its keys are deleted.\n');
+  // The lab's servers keep the process alive until a signal ends it.
 }
 
 export interface HandCommand {

@@ -127,6 +127,11 @@ export class ChromiumClient implements LabClient {
         .launchPersistentContext(folder.userDataDir, {
           executablePath,
           headless: true,
+          // The lab stops its browsers itself, after its own Ctrl-C handling: Playwright's
+          // handlers would kill Chromium and exit 130 before the lab's keys are deleted.
+          handleSIGINT: false,
+          handleSIGTERM: false,
+          handleSIGHUP: false,
           env: { ...process.env, HOME: folder.home },
           viewport: { width: 1100, height: 760 },
           // Playwright adds --disable-component-update itself; it is ours to decide (below).

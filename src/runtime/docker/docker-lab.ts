@@ -15,6 +15,7 @@ import type { LabPki } from '../../pki/lab-pki.ts';
 import type { Scenario, SessionStep } from '../../scenario/schema.ts';
 import { describeLabPki } from '../describe-pki.ts';
 import type { Lab, LabDescription, LabHost } from '../lab.ts';
+import { holdComposeProject, releaseComposeProject } from '../leftovers.ts';
 import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
 import { AgentChannel } from './agent-channel.ts';
 import { composeYaml, STATE_MOUNT } from './compose-file.ts';
@@ -61,7 +62,7 @@ export class DockerLab implements Lab {
         `${scenario.name} puts a second attacker beyond the ISP, which the docker runtime does not model; run it with --runtime local.`,
       );
     }
-    const stateDir = await createLabStateDir(scenario.name, opts.stateRoot);
+    const stateDir = await createLabStateDir(scenario.name, opts.stateRoot, { keep: opts.keepState });
     const name = `tlslab${randomBytes(4).toString('hex')}`;
     const composeFile = join(stateDir, 'compose.yaml');
     const project: DockerProject = { name, composeFile, container: (service) => `${name}_${service}_1` };
@@ -82,6 +83,7 @@ export class DockerLab implements Lab {
           composeYaml(manifest.topology, { mode: 'runtime', stateDir }, [`tlslab docker lab: ${scenario.name}, project ${name}`]),
         );
         upStarted = true;
+        holdComposeProject(name, composeFile);
         try {
           await compose(name, composeFile, ['up', '-d', '--no-build']);
           break;
@@ -97,6 +99,7 @@ export class DockerLab implements Lab {
       return lab;
     } catch (err) {
       if (upStarted) await compose(name, composeFile, ['down', '-v', '-t', '1']).catch(() => {});
+      releaseComposeProject(name);
       pki?.close();
       if (!opts.keepState) await removeLabStateDir(stateDir);
       throw err;
@@ -220,9 +223,10 @@ export class DockerLab implements Lab {
     await Promise.allSettled([...this.agents.values()].map((a) => a.close()));
     this.agents.clear();
     this.records.stop();
-    await compose(this.project.name, this.project.composeFile, ['down', '-v', '-t', '1']).catch((e: Error) => {
-      process.stderr.write(`warning: ${e.message}\n`);
-    });
+    await compose(this.project.name, this.project.composeFile, ['down', '-v', '-t', '1']).then(
+      () => releaseComposeProject(this.project.name),
+      (e: Error) => process.stderr.write(`warning: ${e.message}\n`),
+    );
     this.pki.close();
     if (!this.keepState) await removeLabStateDir(this.stateDir);
   }

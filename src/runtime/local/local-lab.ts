@@ -60,7 +60,7 @@ export class LocalLab implements Lab {
   }
 
   static async start(scenario: Scenario, opts: LocalLabOptions = {}): Promise<LocalLab> {
-    const stateDir = await createLabStateDir(scenario.name, opts.stateRoot);
+    const stateDir = await createLabStateDir(scenario.name, opts.stateRoot, { keep: opts.keepState });
     const cleanup: Array<() => Promise<void> | void> = [];
     try {
       const profile = STATE_CA_PROFILES[scenario.stateCa.profile];
@@ -192,7 +192,15 @@ export class LocalLab implements Lab {
     return this.attacker?.interceptor.events ?? [];
   }
 
-  async stop(): Promise<void> {
+  private stopping: Promise<void> | null = null;
+
+  /** Stops everything once; later calls wait for the same stop. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private async stopOnce(): Promise<void> {
     this.stopped = true;
     await Promise.allSettled([...this.clients.values()].map(async (c) => (await c).close()));
     this.clients.clear();

@@ -1,0 +1,43 @@
+/**
+ * What a lab leaves on the machine until it stops: its state folder (the keys) and, in the docker
+ * runtime, its compose project. Each is held from the moment it is made and let go when it is
+ * removed, so that a process exiting now (a second Ctrl-C, a library's own signal handler that
+ * calls process.exit, an uncaught error) can still remove all of them, synchronously, from its
+ * 'exit' handler (design.md, safety: keys never outlive their lab).
+ */
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+
+const folders = new Set<string>();
+const projects = new Map<string, string>();
+
+export function holdFolder(dir: string): void {
+  folders.add(dir);
+}
+
+export function releaseFolder(dir: string): void {
+  folders.delete(dir);
+}
+
+export function holdComposeProject(name: string, file: string): void {
+  projects.set(name, file);
+}
+
+export function releaseComposeProject(name: string): void {
+  projects.delete(name);
+}
+
+/** True while anything is held (a test's view of "everything was cleaned up"). */
+export function hasLeftovers(): boolean {
+  return folders.size > 0 || projects.size > 0;
+}
+
+/** Remove everything still held, now, without the event loop: for a process on its way out. */
+export function removeLeftoversSync(): void {
+  for (const [name, file] of projects) {
+    spawnSync('docker-compose', ['-p', name, '-f', file, 'down', '-v', '-t', '1'], { stdio: 'ignore', timeout: 60_000 });
+  }
+  projects.clear();
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+  folders.clear();
+}
