@@ -7,9 +7,12 @@ import { randomHex } from './http.ts';
 export class SessionStore<T> {
   private readonly byToken = new Map<string, T>();
 
+  /** A site left up all day forgets its oldest sessions rather than grow without end. */
+  constructor(private readonly limit = 10_000) {}
+
   create(value: T): string {
     const token = randomHex(16);
-    this.byToken.set(token, value);
+    this.set(token, value);
     return token;
   }
 
@@ -22,6 +25,7 @@ export class SessionStore<T> {
   }
 
   set(token: string, value: T): void {
+    if (!this.byToken.has(token) && this.byToken.size >= this.limit) this.byToken.delete(this.byToken.keys().next().value!);
     this.byToken.set(token, value);
   }
 

@@ -71,8 +71,10 @@ export class MitmEngine {
   private constructor(private readonly opts: MitmOptions) {
     silenceHttpMitmProxyConsole();
     // One pool per destination and SNI (Node's agent keys its free sockets by both), reused
-    // across requests and subscribers, with TLS sessions resumed upstream.
-    const pool = { keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo' as const, timeout: opts.timeouts.upstreamIdleMs };
+    // across requests and subscribers, with TLS sessions resumed upstream. Capped, as nginx's
+    // upstream keepalive is: past 128 connections a request waits for a free one, rather than
+    // open (and soon close) a new TLS connection for every request of a burst.
+    const pool = { keepAlive: true, maxSockets: 128, maxFreeSockets: 128, scheduling: 'lifo' as const, timeout: opts.timeouts.upstreamIdleMs };
     this.httpsAgent = new HttpsAgent({ ...pool, ca: opts.webRoots, rejectUnauthorized: opts.validatesUpstream, ...DEVICE_TLS });
     this.httpsAgent.on('keylog', opts.onKeylog);
     this.httpAgent = new HttpAgent(pool);
@@ -112,6 +114,9 @@ export class MitmEngine {
     this.connections.set(socket, c);
     this.armHeadDeadline(c);
     socket.once('close', () => this.disarm(c));
+    // One idle listener for the socket's life (armed only while a request body is due): one per
+    // request would pile up on a keep-alive connection, each holding its request.
+    socket.on('timeout', () => socket.destroy());
   }
 
   private armHeadDeadline(c: Connection): void {
@@ -181,7 +186,7 @@ export class MitmEngine {
     if (!c) return;
     this.disarm(c);
     req.headers.host ??= defaultHost(c.flow);
-    req.socket.setTimeout(this.opts.timeouts.requestBodyIdleMs, () => req.socket.destroy());
+    req.socket.setTimeout(this.opts.timeouts.requestBodyIdleMs);
     req.once('end', () => req.socket.setTimeout(0));
     res.once('finish', () => !c.upgraded && !req.socket.destroyed && this.armHeadDeadline(c));
   }
