@@ -25,7 +25,7 @@ import type { Flow } from './flow.ts';
 import { silenceHttpMitmProxyConsole } from './quiet-library-console.ts';
 import { ReadRequest, ReadWebSocket, type ReaderSinks } from './reader.ts';
 import type { BoxTimeouts } from './timeouts.ts';
-import { DEVICE_TLS } from './upstream-probe.ts';
+import { deviceContext } from './upstream-probe.ts';
 
 export interface MitmOptions {
   caDir: string;
@@ -75,7 +75,7 @@ export class MitmEngine {
     // upstream keepalive is: past 128 connections a request waits for a free one, rather than
     // open (and soon close) a new TLS connection for every request of a burst.
     const pool = { keepAlive: true, maxSockets: 128, maxFreeSockets: 128, scheduling: 'lifo' as const, timeout: opts.timeouts.upstreamIdleMs };
-    this.httpsAgent = new HttpsAgent({ ...pool, ca: opts.webRoots, rejectUnauthorized: opts.validatesUpstream, ...DEVICE_TLS });
+    this.httpsAgent = new HttpsAgent({ ...pool, secureContext: deviceContext(opts.webRoots), rejectUnauthorized: opts.validatesUpstream });
     this.httpsAgent.on('keylog', opts.onKeylog);
     this.httpAgent = new HttpAgent(pool);
   }
@@ -226,6 +226,7 @@ export class MitmEngine {
       }
     }
 
+    dropHopByHop(ctx.proxyToServerRequestOptions!.headers);
     Object.assign(ctx.proxyToServerRequestOptions!, {
       host: flow.destination.address,
       port: flow.destination.port,
@@ -260,6 +261,8 @@ export class MitmEngine {
     }
     const read = p.read!;
     read.response(up.statusCode ?? 0, up.statusMessage ?? '', up.rawHeaders, up.headers);
+    // What the box forwards: the connection to the client is the box's own to keep or close.
+    dropHopByHop(up.headers);
     this.watchUpstream(p, this.opts.timeouts.upstreamIdleMs);
     // The stream is paused by the proxy: listening does not start it, so the client still gets every byte.
     up.on('data', (chunk: Buffer) => {
@@ -356,6 +359,21 @@ type WebSocketCtx = IWebSocketContext & { read?: ReadWebSocket };
 
 function webSocketOf(ctx: IWebSocketContext): ReadWebSocket | undefined {
   return (ctx as WebSocketCtx).read;
+}
+
+/**
+ * Headers that belong to one connection, not to the message (RFC 9110 7.6.1): a proxy removes
+ * Connection and every field it names. The client's `Connection: close` then ends the client's
+ * connection, not the box's pooled one to the origin.
+ */
+function dropHopByHop(headers: Record<string, unknown>): void {
+  const named = String(headers.connection ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  for (const name of ['connection', 'keep-alive', 'proxy-connection', ...named]) {
+    if (name !== 'transfer-encoding' && name !== 'upgrade') delete headers[name];
+  }
 }
 
 function hostName(header: string | undefined): string | null {

@@ -5,7 +5,7 @@
  */
 import { connect as netConnect } from 'node:net';
 import { Duplex, PassThrough } from 'node:stream';
-import { connect } from 'node:tls';
+import { connect, createSecureContext, type SecureContext } from 'node:tls';
 import { getExtensionData, readTlsClientHello } from 'read-tls-client-hello';
 import type { HelloToGrade } from './grade.ts';
 import type { Endpoint } from './events.ts';
@@ -28,6 +28,21 @@ export const DEVICE_CIPHERS = [
 ].join(':');
 
 export const DEVICE_TLS = { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: DEVICE_CIPHERS } as const;
+
+/**
+ * The device's TLS settings and the roots it trusts upstream, as one context made once: passing
+ * `ca` to every connection makes Node parse the roots and build a new context each time.
+ */
+const contexts = new Map<string, SecureContext>();
+export function deviceContext(webRoots: string[]): SecureContext {
+  const key = webRoots.join('');
+  let context = contexts.get(key);
+  if (!context) {
+    context = createSecureContext({ ca: webRoots, ...DEVICE_TLS });
+    contexts.set(key, context);
+  }
+  return context;
+}
 
 export interface UpstreamCertificate {
   /** DER of the real leaf; null when no TLS could be had. */
@@ -60,12 +75,11 @@ export function fetchUpstreamCertificate(
     const socket = connect({
       socket: tapped,
       servername: sni,
-      ca: webRoots,
+      secureContext: deviceContext(webRoots),
       rejectUnauthorized: false,
       // The trigger is a browser-trusted chain, for whatever name: a targeted SNI sent to
       // another server got a forged certificate in that server's own names (Raman et al.).
       checkServerIdentity: () => undefined,
-      ...DEVICE_TLS,
     });
     const done = (result: Omit<UpstreamCertificate, 'hello'>) => {
       socket.destroy();
