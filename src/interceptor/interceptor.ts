@@ -135,6 +135,11 @@ export class Interceptor implements AsyncDisposable {
       timeouts: this.timeouts,
       sinks: { event: (e) => this.record(e), exchange: (x) => this.records.exchange(x) },
       onKeylog: (line) => this.records.keylog(line.toString('latin1')),
+      // The box's own deadline, not the client's refusal: never recorded as one.
+      onDropped: (flow, reason) => {
+        flow.failureRecorded = true;
+        this.record({ type: 'garbage', time: now(), client: flow.client, port: flow.destination.port, message: `dropped flow ${flow.id}: ${reason}` });
+      },
       boxAnswer: (flow, host, url) => {
         const answer = plainHttpAnswer(this.opts.policy, host, url);
         if (answer) this.record({ type: 'install-page-redirect', flow: flow.id, time: now(), host, location: answer.headers.Location });

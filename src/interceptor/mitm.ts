@@ -34,6 +34,8 @@ export interface MitmOptions {
   timeouts: BoxTimeouts;
   sinks: ReaderSinks;
   onKeylog(line: Buffer): void;
+  /** The box dropped a client that did not finish its request in time (timeouts.ts). */
+  onDropped(flow: Flow, reason: string): void;
   /**
    * Plain HTTP: the box's own answer to this request instead of forwarding it (the install
    * page), or null to forward it. Policy, asked by the mechanism.
@@ -116,12 +118,18 @@ export class MitmEngine {
     socket.once('close', () => this.disarm(c));
     // One idle listener for the socket's life (armed only while a request body is due): one per
     // request would pile up on a keep-alive connection, each holding its request.
-    socket.on('timeout', () => socket.destroy());
+    socket.on('timeout', () => {
+      this.opts.onDropped(flow, `no byte of the request body for ${this.opts.timeouts.requestBodyIdleMs} ms`);
+      socket.destroy();
+    });
   }
 
   private armHeadDeadline(c: Connection): void {
     this.disarm(c);
-    c.headTimer = setTimeout(() => c.socket.destroy(), this.opts.timeouts.requestHeadMs);
+    c.headTimer = setTimeout(() => {
+      this.opts.onDropped(c.flow, `no complete request within ${this.opts.timeouts.requestHeadMs} ms`);
+      c.socket.destroy();
+    }, this.opts.timeouts.requestHeadMs);
   }
 
   private disarm(c: Connection): void {

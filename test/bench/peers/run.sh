@@ -3,7 +3,8 @@
 # on loopback only. Interleaved: for every round and mode, direct, then each proxy.
 # Needs: apt-get install -y wrk gcc curl (mitmproxy optional: without it the bench says so).
 # Knobs: WORK (default ${TMPDIR:-/tmp}/tlslab-peerbench), DUR (10), WARM (3), REPS (3), CONC (20),
-#        C500 (500), CW_N (30), MODES ("ka newconn-wrk newconn-node c500")
+#        C500 (500), CW_N (30), MODES ("ka newconn-wrk newconn-node c500"),
+#        BEFORE (a checkout of an older tlslab: its box runs too, as target "before")
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
@@ -12,7 +13,7 @@ DUR=${DUR:-10}; WARM=${WARM:-3}; REPS=${REPS:-3}; CONC=${CONC:-20}; C500=${C500:
 MODES=${MODES:-"ka newconn-wrk newconn-node c500"}
 CERTS=$WORK/certs; CONF=$WORK/mitmconf
 OUT=$WORK/results/run-$(date +%Y%m%d-%H%M%S); mkdir -p "$OUT" "$CONF"
-DIRECT=127.0.0.1:9443; MITM=127.0.0.2:9444; TLSLAB=127.0.0.3:9445
+DIRECT=127.0.0.1:9443; MITM=127.0.0.2:9444; TLSLAB=127.0.0.3:9445; BEFORE_AT=127.0.0.4:9446
 HOSTS_LINE="127.0.0.1 bank.example # tlslab-peerbench-temp"
 PIDS=()
 log() { echo "[$(date +%T)] $*" | tee -a "$OUT/log.txt"; }
@@ -44,10 +45,18 @@ fi
 (cd "$ROOT" && exec node --import tsx test/bench/peers/tlslab-box.ts --listen $TLSLAB --upstream $DIRECT \
   --upstream-ca "$CERTS/root.pem" --ca-out "$WORK/tlslab-ca.pem") > "$OUT/tlslab.log" 2>&1 & TLSLAB_PID=$!; PIDS+=($TLSLAB_PID)
 TARGETS="$TARGETS tlslab"
+BEFORE_PID=
+if [ -n "${BEFORE:-}" ]; then
+  [ -f "$BEFORE/test/bench/peers/tlslab-box.ts" ] || { mkdir -p "$BEFORE/test/bench/peers"; cp "$HERE/tlslab-box.ts" "$BEFORE/test/bench/peers/"; }
+  [ -e "$BEFORE/node_modules" ] || ln -s "$ROOT/node_modules" "$BEFORE/node_modules"
+  (cd "$BEFORE" && exec node --import tsx test/bench/peers/tlslab-box.ts --listen $BEFORE_AT --upstream $DIRECT \
+    --upstream-ca "$CERTS/root.pem" --ca-out "$WORK/before-ca.pem") > "$OUT/before.log" 2>&1 & BEFORE_PID=$!; PIDS+=($BEFORE_PID)
+  TARGETS="$TARGETS before"
+fi
 
-addr() { case $1 in direct) echo $DIRECT;; mitmproxy) echo $MITM;; tlslab) echo $TLSLAB;; esac; }
-ca() { case $1 in direct) echo "$CERTS/root.pem";; mitmproxy) echo "$CONF/mitmproxy-ca-cert.pem";; tlslab) echo "$WORK/tlslab-ca.pem";; esac; }
-pid() { case $1 in direct) echo "";; mitmproxy) echo $MITM_PID;; tlslab) echo $TLSLAB_PID;; esac; }
+addr() { case $1 in direct) echo $DIRECT;; mitmproxy) echo $MITM;; tlslab) echo $TLSLAB;; before) echo $BEFORE_AT;; esac; }
+ca() { case $1 in direct) echo "$CERTS/root.pem";; mitmproxy) echo "$CONF/mitmproxy-ca-cert.pem";; tlslab) echo "$WORK/tlslab-ca.pem";; before) echo "$WORK/before-ca.pem";; esac; }
+pid() { case $1 in direct) echo "";; mitmproxy) echo $MITM_PID;; tlslab) echo $TLSLAB_PID;; before) echo $BEFORE_PID;; esac; }
 for t in $TARGETS; do
   a=$(addr $t)
   for i in $(seq 1 100); do
@@ -60,6 +69,7 @@ done
   echo "date: $(date -Is)"; uname -a; grep -m1 'model name' /proc/cpuinfo; echo "cpus: $(nproc)"
   echo "node: $(node --version)"; wrk --version 2>&1 | head -1 || true; openssl version
   [ $HAVE_MITM = 1 ] && mitmdump --version | head -1
+  [ -n "${BEFORE:-}" ] && echo "before: $(cd "$BEFORE" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   dpkg-query -W -f='${Package} ${Version}\n' mitmproxy wrk libssl3 2>/dev/null || true
   echo "tlslab: $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 } > "$OUT/versions.txt"
@@ -107,6 +117,6 @@ log "cold vs cached SNI name (sequential, $CW_N names), and 8 new names at once"
 for t in $TARGETS; do
   node "$HERE/coldwarm.cjs" --connect $(addr $t) --ca "$(ca $t)" --n $CW_N --burst 8 --label $t >> "$OUT/coldwarm.jsonl" || log "coldwarm $t failed"
 done
-for t in mitmproxy tlslab; do p=$(pid $t); [ -n "$p" ] && [ -d /proc/$p ] && echo "{\"target\":\"$t\",\"rss_kb\":$(rss $p)}" >> "$OUT/rss.jsonl"; done
+for t in mitmproxy tlslab before; do p=$(pid $t); [ -n "$p" ] && [ -d /proc/$p ] && echo "{\"target\":\"$t\",\"rss_kb\":$(rss $p)}" >> "$OUT/rss.jsonl"; done
 node "$HERE/summarize.cjs" "$OUT" | tee "$OUT/summary.md"
 log "done: $OUT"

@@ -5,7 +5,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const dir = process.argv[2];
 const runs = fs.readFileSync(path.join(dir, 'runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.result);
-const targets = ['direct', 'mitmproxy', 'tlslab'].filter((t) => runs.some((r) => r.target === t));
+const targets = ['direct', 'mitmproxy', 'tlslab', 'before'].filter((t) => runs.some((r) => r.target === t));
 const med = (a) => { const b = [...a].sort((x, y) => x - y); const m = b.length >> 1; return b.length === 0 ? NaN : b.length % 2 ? b[m] : (b[m - 1] + b[m]) / 2; };
 const fmt = (x) => (x == null || Number.isNaN(x) ? 'n/a' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
 const get = (mode, target, f) => runs.filter((r) => r.mode === mode && r.target === target).map(f).filter((x) => x != null && !Number.isNaN(x));

@@ -45,8 +45,8 @@ await pki.warm();
 console.log(`tlslab box listening on ${values.listen}, forwarding to ${values.upstream} (pid ${process.pid})`);
 
 const stop = async () => {
-  const t = box.records.totals;
-  console.log(`records: ${t.events} events, ${t.exchanges} exchanges, ${t.keylog} key log lines`);
+  const t = box.records?.totals;
+  if (t) console.log(`records: ${t.events} events, ${t.exchanges} exchanges, ${t.keylog} key log lines`);
   await box.close();
   pki.close();
   await rm(dir, { recursive: true, force: true });
