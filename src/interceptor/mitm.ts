@@ -49,6 +49,8 @@ interface Connection {
   socket: Socket;
   /** The request-head deadline (timeouts.requestHeadMs), armed whenever a request is due. */
   headTimer: NodeJS.Timeout | null;
+  /** A request body is due: the socket's idle timeout is armed for it. */
+  bodyDue: boolean;
   upgraded: boolean;
 }
 
@@ -112,13 +114,14 @@ export class MitmEngine {
   }
 
   private adopt(flow: Flow, socket: Socket): void {
-    const c: Connection = { flow, socket, headTimer: null, upgraded: false };
+    const c: Connection = { flow, socket, headTimer: null, bodyDue: false, upgraded: false };
     this.connections.set(socket, c);
     this.armHeadDeadline(c);
     socket.once('close', () => this.disarm(c));
     // One idle listener for the socket's life (armed only while a request body is due): one per
     // request would pile up on a keep-alive connection, each holding its request.
     socket.on('timeout', () => {
+      if (!c.bodyDue) return;
       this.opts.onDropped(flow, `no byte of the request body for ${this.opts.timeouts.requestBodyIdleMs} ms`);
       socket.destroy();
     });
@@ -173,7 +176,8 @@ export class MitmEngine {
           for (const server of [this.httpServer, this.httpsServer]) {
             // Stop listening at once: the servers only parse what the box hands them.
             server.close();
-            server.keepAliveTimeout = this.opts.timeouts.requestHeadMs;
+            // Node's own keep-alive timer stays behind the head deadline, which names the reason.
+            server.keepAliveTimeout = this.opts.timeouts.requestHeadMs + 1_000;
             server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => this.onRequestHead(req, res));
             server.prependListener('upgrade', (req: IncomingMessage) => this.onUpgradeHead(req));
             // Malformed HTTP: the library logs it and leaves the socket open; answer and close.
@@ -194,8 +198,12 @@ export class MitmEngine {
     if (!c) return;
     this.disarm(c);
     req.headers.host ??= defaultHost(c.flow);
+    c.bodyDue = true;
     req.socket.setTimeout(this.opts.timeouts.requestBodyIdleMs);
-    req.once('end', () => req.socket.setTimeout(0));
+    req.once('end', () => {
+      c.bodyDue = false;
+      req.socket.setTimeout(0);
+    });
     res.once('finish', () => !c.upgraded && !req.socket.destroyed && this.armHeadDeadline(c));
   }
 
