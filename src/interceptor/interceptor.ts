@@ -12,7 +12,7 @@ import type { LabPki } from '../pki/lab-pki.ts';
 import { describeCertificate } from '../pki/inspect.ts';
 import { NotTlsError, peekClientHello } from './client-hello.ts';
 import { terminateClientTls } from './client-tls.ts';
-import { now } from './event-log.ts';
+import { now } from './clock.ts';
 import type { Endpoint, InterceptorEvent } from './events.ts';
 import type { Exchange } from './exports/exchange.ts';
 import type { Flow } from './flow.ts';

@@ -6,7 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { captureFromResponseBody, captureFromWebSocket, capturesFromRequest, capturesFromResponse, type Captured } from './capture-rules.ts';
-import { now } from './event-log.ts';
+import { now } from './clock.ts';
 import type { InterceptorEvent, RequestFailure } from './events.ts';
 import { headerPairs, type Exchange } from './exports/exchange.ts';
 import type { Flow } from './flow.ts';
