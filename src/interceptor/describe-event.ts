@@ -28,6 +28,8 @@ function describe(e: InterceptorEvent): string | null {
       return `plain HTTP to ${e.host}: sent to ${e.location}`;
     case 'garbage':
       return `dropped garbage from ${e.client.address}:${e.client.port}: ${e.message}`;
+    case 'dropped':
+      return `flow ${e.flow}: closed by the box: ${e.reason}`;
     case 'internal-error':
       return `the box failed on a connection from ${e.client.address}:${e.client.port}: ${e.message}`;
     case 'request-failed':

@@ -69,6 +69,8 @@ export type InterceptorEvent =
   | { type: 'upstream-hello'; time: string; destination: Endpoint; version: string; grade: 'A' | 'B' | 'C' | 'F'; reasons: string[] }
   | { type: 'install-page-redirect'; flow: string; time: string; host: string; location: string }
   | { type: 'garbage'; time: string; client: Endpoint; port: number; message: string }
+  /** The box closed a connection at one of its deadlines (timeouts.ts): a client slow or idle, not refusing anything. */
+  | { type: 'dropped'; flow: string; time: string; reason: string }
   /** A request ended without a complete answer; `status` is what the box answered itself (502/504), null when it cut the connection. */
   | { type: 'request-failed'; flow: string; time: string; site: string; url: string; failure: RequestFailure; status: number | null; message: string }
   /** The box itself failed on a connection (not the client's fault); that connection was closed. */

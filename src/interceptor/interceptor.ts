@@ -138,7 +138,7 @@ export class Interceptor implements AsyncDisposable {
       // The box's own deadline, not the client's refusal: never recorded as one.
       onDropped: (flow, reason) => {
         flow.failureRecorded = true;
-        this.record({ type: 'garbage', time: now(), client: flow.client, port: flow.destination.port, message: `dropped flow ${flow.id}: ${reason}` });
+        this.record({ type: 'dropped', flow: flow.id, time: now(), reason });
       },
       boxAnswer: (flow, host, url) => {
         const answer = plainHttpAnswer(this.opts.policy, host, url);
@@ -199,6 +199,7 @@ export class Interceptor implements AsyncDisposable {
       return;
     }
     this.forgingFor.set(upstream!.certDer!, { destination: flow.destination, sni: hello.sni! });
+    flow.upstreamSession = upstream!.session;
     const [forged, engine] = await Promise.all([this.contexts.get(upstream!.certDer!), this.mitm()]);
     if (socket.destroyed) {
       this.clientFailure(flow, 'cut-before-certificate', 'the client hung up before the box answered its ClientHello');

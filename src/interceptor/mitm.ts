@@ -67,6 +67,8 @@ export class MitmEngine {
   private readonly connections = new WeakMap<Socket, Connection>();
   private readonly pending = new WeakMap<IContext, Pending>();
   private readonly webSockets = new Set<ReadWebSocket>();
+  /** Upstream pools (destination and SNI) that have had a connection: they keep their own sessions. */
+  private readonly pooled = new Set<string>();
   private readonly httpsAgent: HttpsAgent;
   private readonly httpAgent: HttpAgent;
   private httpServer!: HttpServer;
@@ -243,10 +245,11 @@ export class MitmEngine {
     }
 
     dropHopByHop(ctx.proxyToServerRequestOptions!.headers);
+    const servername = ctx.isSSL ? (req.socket as TLSSocket).servername || host : null;
     Object.assign(ctx.proxyToServerRequestOptions!, {
       host: flow.destination.address,
       port: flow.destination.port,
-      ...(ctx.isSSL ? { servername: (req.socket as TLSSocket).servername || host } : {}),
+      ...(servername ? { servername, ...this.firstSession(flow, servername) } : {}),
     });
     ctx.onRequestData((_ctx, chunk, done) => {
       read.requestData(chunk);
@@ -290,6 +293,19 @@ export class MitmEngine {
       read.responseEnd();
     });
     cb();
+  }
+
+  /**
+   * The first forwarding connection to a destination under a name resumes the TLS session of
+   * the device's own look at it (the agent's cache is per name and empty then); later ones use
+   * the pool's own sessions.
+   */
+  private firstSession(flow: Flow, servername: string): { session?: Buffer } {
+    const pool = `${flow.destination.address}:${flow.destination.port}/${servername}`;
+    if (this.pooled.has(pool) || !flow.upstreamSession || servername !== flow.sni) return {};
+    if (this.pooled.size >= 10_000) this.pooled.clear();
+    this.pooled.add(pool);
+    return { session: flow.upstreamSession };
   }
 
   /** The origin must answer (or keep sending) within `ms`, or the upstream request is aborted. */

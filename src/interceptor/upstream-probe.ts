@@ -52,6 +52,11 @@ export interface UpstreamCertificate {
   error: string | null;
   /** The device's own ClientHello, as it went on the wire (what the grade is computed from). */
   hello: HelloToGrade | null;
+  /**
+   * The TLS session the real server gave the device's look: the box's first forwarding
+   * connection for this name resumes it, instead of a second full handshake.
+   */
+  session?: Buffer | null;
 }
 
 export function fetchUpstreamCertificate(
@@ -96,6 +101,7 @@ export function fetchUpstreamCertificate(
         certDer: cert ? cert.raw : null,
         trusted: socket.authorized,
         error: socket.authorized ? null : String(socket.authorizationError ?? 'no certificate'),
+        session: socket.getSession() ?? null,
       });
     });
     socket.once('error', (err) => done({ certDer: null, trusted: false, error: err.message }));

@@ -247,7 +247,8 @@ describe.skipIf(missing !== null)('Chromium through the kz-2019 ISP box', () => 
       expect.objectContaining({ url: 'https://www.google.com/', status: null, error: expect.objectContaining({ code: 'net::ERR_NAME_NOT_RESOLVED' }) }),
     ]);
     expect(run.summary).toBe('could not open https://www.google.com/: net::ERR_NAME_NOT_RESOLVED "This site can’t be reached"');
-    expect(events).toEqual([]);
+    // No connection reached the box (earlier tests' idle connections may still be closing).
+    expect(events.filter((e) => e.type === 'connection')).toEqual([]);
   });
 });
 

@@ -27,6 +27,13 @@ const FD_SLACK = 10;
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const root = await mkdtemp(join(tmpdir(), 'tlslab-soak-'));
+// However the soak goes, it ends: a run that cannot finish its checks fails, and takes the box down.
+const hardStop = setTimeout(() => {
+  console.log(`FAIL the soak did not finish within ${SECONDS + 240} s`);
+  box.kill('SIGINT');
+  setTimeout(() => process.exit(1), 30_000).unref();
+}, (SECONDS + 240) * 1000);
+hardStop.unref();
 const box = spawn('node', [resolve('src/cli/tlslab.mjs'), 'up', 'kz-2019', '--state-dir', root], { stdio: ['ignore', 'pipe', 'inherit'] });
 let printed = '';
 let readoutLines = 0;
@@ -89,8 +96,11 @@ async function valid(kind: 'login' | 'pass' | 'plain', agent: Agent | HttpAgent 
   }
 }
 
+/** Runs `fn` until the soak ends; an iteration that never settles (a client the harness lost track of) is left behind after 45 s. */
 async function loop(fn: () => Promise<void>): Promise<void> {
-  while (running) await fn().catch((e: Error) => failures.length < 20 && failures.push(`harness: ${e.message}`));
+  while (running) {
+    await Promise.race([fn().catch((e: Error) => void (failures.length < 20 && failures.push(`harness: ${e.message}`))), wait(45_000)]);
+  }
 }
 
 function garbage(): Promise<void> {
@@ -98,7 +108,11 @@ function garbage(): Promise<void> {
     const s = netConnect(bank.port, bank.address);
     s.on('error', () => undefined);
     s.once('connect', () => s.end(Math.random() < 0.5 ? Buffer.from('GET / HTTP/1.1\r\n\r\n') : Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x00, 0x30]), Buffer.alloc(48, Math.random() * 255)])));
+    // A record the box cannot read is passed through untouched, and the real server may sit on
+    // it until its own handshake timeout: this client does not wait that long.
+    const giveUp = setTimeout(() => s.destroy(), 5_000);
     s.once('close', () => {
+      clearTimeout(giveUp);
       tally.garbage++;
       done();
     });
@@ -111,7 +125,11 @@ function reset(): Promise<void> {
     t.on('error', () => undefined);
     t.once('secureConnect', () => {
       t.write('GET /account HTTP/1.1\r\nHost: bank.example\r\n');
-      setTimeout(() => (t as unknown as { _parent?: { resetAndDestroy(): void } })._parent?.resetAndDestroy?.() ?? t.destroy(), 5);
+      setTimeout(() => {
+        // A TCP reset in the middle of a request (RST, not FIN), then the TLS socket goes too.
+        (t as unknown as { _parent?: { resetAndDestroy?(): void } })._parent?.resetAndDestroy?.();
+        t.destroy();
+      }, 5);
     });
     t.once('close', () => {
       tally.resets++;
