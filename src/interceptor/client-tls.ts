@@ -50,8 +50,18 @@ export function terminateClientTls(
     };
     tls.once('secure', onSecure);
     tls.once('close', onClose);
-    tls.on('error', (err: Error & { code?: string }) => settle({ ok: false, failure: classifyHandshakeError(err), message: err.message }));
+    tls.on('error', (err: Error & { code?: string }) => settle({ ok: false, failure: classifyHandshakeError(err), message: handshakeErrorSentence(err) }));
   });
+}
+
+/**
+ * OpenSSL's error for an alert the client sent ("…:tlsv1 alert unknown ca:…:SSL alert number
+ * 48\n") as a sentence a student reads: the alert's name and number (RFC 8446 6.2).
+ */
+export function handshakeErrorSentence(err: Error): string {
+  const alert = /alert ([a-z ]+?):.*SSL alert number (\d+)/s.exec(err.message);
+  if (alert) return `the client sent the alert "${alert[1].trim()}" (${alert[2]})`;
+  return err.message.trim().replace(/^[0-9A-F]+:error:[0-9A-F]+:/, '');
 }
 
 /** What a failed TLS handshake on the client side means (OpenSSL's alert texts, RFC 8446 6.2). */
