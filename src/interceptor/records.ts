@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { InterceptorEvent } from './events.ts';
 import { decodeExchange, encodeExchange, type Exchange } from './exports/exchange.ts';
+import { Ring } from './ring.ts';
 
 export interface RecordsOptions {
   /** Folder for the files; without one, only the window is kept (unit tests, a throw-away box). */
@@ -162,27 +163,5 @@ export class BoxRecords {
     const out: T[] = [];
     for (const line of readFileSync(file, 'utf8').split('\n')) if (line) out.push(parse(line));
     return out;
-  }
-}
-
-/** The last `capacity` items, oldest first; pushing is O(1). */
-class Ring<T> {
-  private readonly slots: T[] = [];
-  private next = 0;
-
-  constructor(private readonly capacity: number) {}
-
-  push(item: T): void {
-    if (this.slots.length < this.capacity) this.slots.push(item);
-    else this.slots[this.next] = item;
-    this.next = (this.next + 1) % this.capacity;
-  }
-
-  get length(): number {
-    return this.slots.length;
-  }
-
-  items(): T[] {
-    return this.slots.length < this.capacity ? [...this.slots] : [...this.slots.slice(this.next), ...this.slots.slice(0, this.next)];
   }
 }

@@ -195,8 +195,7 @@ export class DockerLab implements Lab {
   }
 
   interceptorEvents(): InterceptorEvent[] {
-    this.records.read();
-    return this.records.events;
+    return this.records.allEvents();
   }
 
   attackerEvents(): InterceptorEvent[] {
@@ -208,13 +207,11 @@ export class DockerLab implements Lab {
   }
 
   exchanges() {
-    this.records.read();
-    return this.records.exchanges;
+    return this.records.allExchanges();
   }
 
   keylog() {
-    this.records.read();
-    return this.records.keylog;
+    return this.records.allKeylog();
   }
 
   async stop(): Promise<void> {

@@ -1,21 +1,19 @@
 /**
  * Follows what the ISP container records (container/isp.ts) in the lab's state folder: its
- * events, the exchanges it read in full, and TLS key log lines.
+ * events, the exchanges it read in full, and TLS key log lines. Like the box's own records
+ * (interceptor/records.ts), only a window of each is kept in memory; the file holds all of it.
  */
-import { existsSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, readSync, closeSync, fstatSync } from 'node:fs';
 import type { InterceptorEvent } from '../../interceptor/events.ts';
-import type { Exchange } from '../../interceptor/exports/exchange.ts';
+import { decodeExchange, type Exchange } from '../../interceptor/exports/exchange.ts';
+import { Ring } from '../../interceptor/ring.ts';
 import type { IspRecord } from './container/isp.ts';
 
-const reviveBuffers = (_key: string, value: unknown) =>
-  value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data)
-    ? Buffer.from((value as { data: number[] }).data)
-    : value;
-
 export class IspRecords {
-  readonly events: InterceptorEvent[] = [];
-  readonly exchanges: Exchange[] = [];
-  readonly keylog: string[] = [];
+  private readonly events = new Ring<InterceptorEvent>(10_000);
+  private readonly exchanges = new Ring<Exchange>(200);
+  private readonly keylog = new Ring<string>(2_000);
+  private readonly counts = { event: 0, exchange: 0, keylog: 0 };
   private readonly listeners = new Set<(e: InterceptorEvent) => void>();
   private offset = 0;
   private partial = '';
@@ -52,7 +50,7 @@ export class IspRecords {
       this.lastGrowth = Date.now();
       const lines = (this.partial + buf.toString('utf8')).split('\n');
       this.partial = lines.pop() ?? '';
-      for (const line of lines) if (line) this.take(JSON.parse(line, reviveBuffers) as IspRecord);
+      for (const line of lines) if (line) this.take(JSON.parse(line) as IspRecord);
     } finally {
       closeSync(fd);
     }
@@ -68,12 +66,42 @@ export class IspRecords {
     }
   }
 
+  /** Every event so far (from the file once the window has moved on). */
+  allEvents(): InterceptorEvent[] {
+    this.read();
+    return this.counts.event <= this.events.length ? this.events.items() : this.readBack('event', (r) => r.e as InterceptorEvent);
+  }
+
+  allExchanges(): Exchange[] {
+    this.read();
+    return this.counts.exchange <= this.exchanges.length ? this.exchanges.items() : this.readBack('exchange', (r) => decodeExchange(r.x as Record<string, unknown>));
+  }
+
+  allKeylog(): string[] {
+    this.read();
+    return this.counts.keylog <= this.keylog.length ? this.keylog.items() : this.readBack('keylog', (r) => r.line);
+  }
+
+  private readBack<K extends IspRecord['t'], T>(kind: K, pick: (r: Extract<IspRecord, { t: K }>) => T): T[] {
+    const out: T[] = [];
+    const lines = readFileSync(this.file, 'utf8').split('\n');
+    // The last piece is empty, or a line still being written: only whole lines count.
+    lines.pop();
+    for (const line of lines) {
+      if (!line) continue;
+      const r = JSON.parse(line) as IspRecord;
+      if (r.t === kind) out.push(pick(r as Extract<IspRecord, { t: K }>));
+    }
+    return out;
+  }
+
   private take(r: IspRecord): void {
+    this.counts[r.t]++;
     if (r.t === 'event') {
       const e = r.e as InterceptorEvent;
       this.events.push(e);
       for (const l of this.listeners) l(e);
-    } else if (r.t === 'exchange') this.exchanges.push(r.x as Exchange);
+    } else if (r.t === 'exchange') this.exchanges.push(decodeExchange(r.x as Record<string, unknown>));
     else this.keylog.push(r.line);
   }
 }

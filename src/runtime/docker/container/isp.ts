@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { STATE_CA_PROFILES } from '../../../../lab/state-ca-profiles.ts';
 import { describeEvent } from '../../../interceptor/describe-event.ts';
+import { encodeExchange } from '../../../interceptor/exports/exchange.ts';
 import { Interceptor } from '../../../interceptor/interceptor.ts';
 import { authorityFromPem, createForger } from '../../../pki/forger.ts';
 import { policyOf } from '../../scenario-policy.ts';
@@ -76,7 +77,7 @@ export async function runIsp(m: DockerLabManifest): Promise<void> {
   mkdirSync(join(STATE_MOUNT, 'isp'), { recursive: true });
   const records = join(STATE_MOUNT, ISP_RECORDS);
   const write = (r: IspRecord) => appendFileSync(records, JSON.stringify(r) + '\n');
-  interceptor.records.onExchange((x) => write({ t: 'exchange', x }));
+  interceptor.records.onExchange((x) => write({ t: 'exchange', x: encodeExchange(x) }));
   interceptor.records.onKeylog((line) => write({ t: 'keylog', line }));
   interceptor.records.onEvent((e) => {
     write({ t: 'event', e });
