@@ -1,6 +1,6 @@
 /**
  * The simulated state CAs, as measured in the wild. Source for every number:
- * ../shared/research/kazakhstan-interception.md (Raman et al., IMC 2020; Censored Planet 2019).
+ * Raman et al., "Investigating Large Scale HTTPS Interception in Kazakhstan", IMC 2020 (doi 10.1145/3419394.3423665), and Censored Planet's report of 23 July 2019.
  */
 import { SUBJECT_ALT_NAME_OID, type StateCaProfile } from '../src/pki/profiles.ts';
 
