@@ -77,10 +77,9 @@ export class Interceptor implements AsyncDisposable {
     this.records = new BoxRecords({ dir: opts.recordsDir });
     this.contexts = new ForgedContexts(
       (der) => opts.pki.forge(der),
-      (realDer, leaf) => {
+      (realDer, leaf, first) => {
         const forged = describeCertificate(leaf.cert.der);
         const real = describeCertificate(realDer);
-        const first = this.forgingFor.get(realDer) ?? { destination: { address: '?', port: 0 }, sni: forged.names[0] ?? '?' };
         this.record({ type: 'forged', time: now(), destination: first.destination, sni: first.sni, names: forged.names, issuer: forged.issuer, realIssuer: real.issuer, real, forged });
       },
     );
@@ -198,9 +197,8 @@ export class Interceptor implements AsyncDisposable {
       this.closedEvent(flow, bytes.fromClient, bytes.fromServer);
       return;
     }
-    this.forgingFor.set(upstream!.certDer!, { destination: flow.destination, sni: hello.sni! });
     flow.upstreamSession = upstream!.session;
-    const [forged, engine] = await Promise.all([this.contexts.get(upstream!.certDer!), this.mitm()]);
+    const [forged, engine] = await Promise.all([this.contexts.get(upstream!.certDer!, { destination: flow.destination, sni: hello.sni! }), this.mitm()]);
     if (socket.destroyed) {
       this.clientFailure(flow, 'cut-before-certificate', 'the client hung up before the box answered its ClientHello');
       return this.closedEvent(flow, socket.bytesRead, socket.bytesWritten);
@@ -254,9 +252,6 @@ export class Interceptor implements AsyncDisposable {
     if (socket.destroyed) return this.closedEvent(flow, socket.bytesRead, socket.bytesWritten);
     socket.once('close', () => this.closedEvent(flow, socket.bytesRead, socket.bytesWritten));
   }
-
-  /** Which destination and name first asked for a real certificate's forgery (for its event). */
-  private readonly forgingFor = new WeakMap<Buffer, { destination: Endpoint; sni: string }>();
 
   /** The device's own look at the real server (cached per destination and name). */
   private upstreamCertificate(destination: Endpoint, sni: string): Promise<UpstreamCertificate> {

@@ -57,7 +57,7 @@ interface Connection {
 /** What the adapter keeps per request. */
 interface Pending {
   ctx: IContext;
-  read: ReadRequest | null;
+  read: ReadRequest;
   timer: NodeJS.Timeout | null;
   timedOut: boolean;
 }
@@ -273,12 +273,12 @@ export class MitmEngine {
     const p = this.pending.get(ctx);
     const up = ctx.serverToProxyResponse!;
     const res = ctx.proxyToClientResponse;
-    if (!p || p.read?.done || res.destroyed || res.headersSent) {
+    if (!p || p.read.done || res.destroyed || res.headersSent) {
       // Nobody is waiting for this answer any more: drop it, never write a second answer.
       up.destroy();
       return;
     }
-    const read = p.read!;
+    const read = p.read;
     read.response(up.statusCode ?? 0, up.statusMessage ?? '', up.rawHeaders, up.headers);
     // What the box forwards: the connection to the client is the box's own to keep or close.
     dropHopByHop(up.headers);
@@ -345,9 +345,9 @@ export class MitmEngine {
   private fail(ctx: IContext, failure: RequestFailure, message: string): void {
     const p = this.pending.get(ctx);
     if (p) this.stopWatching(p);
-    if (p?.read?.done) return;
+    if (p?.read.done) return;
     const res = ctx.proxyToClientResponse;
-    const site = p?.read?.site ?? 'the site';
+    const site = p?.read.site ?? 'the site';
     let status: number | null = null;
     if (failure === 'client-gone') {
       if (p) abortUpstream(p);
@@ -358,7 +358,7 @@ export class MitmEngine {
       // The response had begun: cut it, so the client sees a truncated answer, not a complete one.
       res.destroy();
     }
-    p?.read?.failed(failure, message, status);
+    p?.read.failed(failure, message, status);
   }
 
   private onWebSocketConnection(ctx: IWebSocketContext, cb: (err?: Error) => void): void {

@@ -48,10 +48,6 @@ export class BoxRecords {
     }
   }
 
-  get dir(): string | null {
-    return this.files ? join(this.files.events, '..') : null;
-  }
-
   event(e: InterceptorEvent): void {
     this.counts.events++;
     this.recentEvents.push(e);

@@ -27,11 +27,6 @@ export function releaseComposeProject(name: string): void {
   projects.delete(name);
 }
 
-/** True while anything is held (a test's view of "everything was cleaned up"). */
-export function hasLeftovers(): boolean {
-  return folders.size > 0 || projects.size > 0;
-}
-
 /** Remove everything still held, now, without the event loop: for a process on its way out. */
 export function removeLeftoversSync(): void {
   for (const [name, file] of projects) {
