@@ -13,6 +13,4 @@ export interface Flow {
   requests: number;
   handshakeDone: boolean;
   failureRecorded: boolean;
-  /** The session of the device's own look at the real server, for the first forwarding connection. */
-  upstreamSession?: Buffer | null;
 }

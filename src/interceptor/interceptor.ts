@@ -23,7 +23,7 @@ import { gradeHello } from './grade.ts';
 import { BoxRecords } from './records.ts';
 import { splice } from './splice.ts';
 import { DEFAULT_BOX_TIMEOUTS, type BoxTimeouts } from './timeouts.ts';
-import { fetchUpstreamCertificate, type UpstreamCertificate } from './upstream-probe.ts';
+import { deviceHello, fetchUpstreamCertificate, type UpstreamCertificate } from './upstream-probe.ts';
 
 export interface OriginalDestination {
   destination: Endpoint;
@@ -197,7 +197,6 @@ export class Interceptor implements AsyncDisposable {
       this.closedEvent(flow, bytes.fromClient, bytes.fromServer);
       return;
     }
-    flow.upstreamSession = upstream!.session;
     const [forged, engine] = await Promise.all([this.contexts.get(upstream!.certDer!, { destination: flow.destination, sni: hello.sni! }), this.mitm()]);
     if (socket.destroyed) {
       this.clientFailure(flow, 'cut-before-certificate', 'the client hung up before the box answered its ClientHello');
@@ -258,20 +257,46 @@ export class Interceptor implements AsyncDisposable {
     const key = `${destination.address}:${destination.port}/${sni}`;
     let cached = this.upstreamCache.get(key);
     if (!cached) {
-      cached = fetchUpstreamCertificate(destination, sni, this.upstreamRoots);
+      cached = fetchUpstreamCertificate(destination, sni, this.upstreamRoots, { keepConnection: true });
       if (this.upstreamCache.size >= UPSTREAM_CACHE_LIMIT) this.upstreamCache.delete(this.upstreamCache.keys().next().value!);
       this.upstreamCache.set(key, cached);
       cached.then((r) => {
         // Failures are not cached: the server may just be starting.
         if (!r.certDer) this.upstreamCache.delete(key);
-        // The device's own ClientHello, graded once: it is the same for every host.
-        if (!r.hello || this.upstreamGraded) return;
-        this.upstreamGraded = true;
-        const g = gradeHello(r.hello);
-        this.record({ type: 'upstream-hello', time: now(), destination, version: g.version, grade: g.grade, reasons: g.reasons });
+        this.handOverLook(destination, sni, r);
+        if (r.reached) this.gradeDeviceHello(destination);
       });
     }
     return cached;
+  }
+
+  /** The device's own ClientHello, graded once, when its first look reaches a server: it is the same for every host. */
+  private gradeDeviceHello(destination: Endpoint): void {
+    if (this.upstreamGraded) return;
+    this.upstreamGraded = true;
+    deviceHello(this.upstreamRoots).then((hello) => {
+      if (!hello) return;
+      const g = gradeHello(hello);
+      this.record({ type: 'upstream-hello', time: now(), destination, version: g.version, grade: g.grade, reasons: g.reasons });
+    });
+  }
+
+  /**
+   * What the look leaves goes to the upstream pool of that name (upstream-pool.ts): its
+   * session, and its open connection, which carries the first request forwarded under the name.
+   * A look whose server will not be intercepted leaves nothing.
+   */
+  private handOverLook(destination: Endpoint, sni: string, look: UpstreamCertificate): void {
+    const left = { ...look };
+    delete look.connection;
+    if (!look.certDer || decideOnUpstream(this.opts.policy, look).action !== 'intercept') {
+      left.connection?.socket.destroy();
+      return;
+    }
+    this.mitm().then(
+      (engine) => engine.seedUpstream(destination, sni, left),
+      () => left.connection?.socket.destroy(),
+    );
   }
 
   private connectionEvent(flow: Flow, ja4: string | null, decision: 'intercept' | 'pass' | 'refused', reason: string): void {

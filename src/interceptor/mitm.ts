@@ -15,7 +15,6 @@
  * - every wait has a deadline (timeouts.ts), and a client gone aborts its upstream request.
  */
 import { Agent as HttpAgent, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Proxy, type IContext, type IWebSocketContext } from 'http-mitm-proxy';
@@ -25,7 +24,9 @@ import type { Flow } from './flow.ts';
 import { silenceHttpMitmProxyConsole } from './quiet-library-console.ts';
 import { ReadRequest, ReadWebSocket, type ReaderSinks } from './reader.ts';
 import type { BoxTimeouts } from './timeouts.ts';
-import { deviceContext } from './upstream-probe.ts';
+import type { Endpoint } from './events.ts';
+import { UpstreamPool } from './upstream-pool.ts';
+import { deviceContext, type UpstreamCertificate } from './upstream-probe.ts';
 
 export interface MitmOptions {
   caDir: string;
@@ -67,9 +68,7 @@ export class MitmEngine {
   private readonly connections = new WeakMap<Socket, Connection>();
   private readonly pending = new WeakMap<IContext, Pending>();
   private readonly webSockets = new Set<ReadWebSocket>();
-  /** Upstream pools (destination and SNI) that have had a connection: they keep their own sessions. */
-  private readonly pooled = new Set<string>();
-  private readonly httpsAgent: HttpsAgent;
+  private readonly httpsAgent: UpstreamPool;
   private readonly httpAgent: HttpAgent;
   private httpServer!: HttpServer;
   private httpsServer!: HttpServer;
@@ -81,8 +80,7 @@ export class MitmEngine {
     // upstream keepalive is: past 128 connections a request waits for a free one, rather than
     // open (and soon close) a new TLS connection for every request of a burst.
     const pool = { keepAlive: true, maxSockets: 128, maxFreeSockets: 128, scheduling: 'lifo' as const, timeout: opts.timeouts.upstreamIdleMs };
-    this.httpsAgent = new HttpsAgent({ ...pool, secureContext: deviceContext(opts.webRoots), rejectUnauthorized: opts.validatesUpstream });
-    this.httpsAgent.on('keylog', opts.onKeylog);
+    this.httpsAgent = new UpstreamPool({ ...pool, secureContext: deviceContext(opts.webRoots), rejectUnauthorized: opts.validatesUpstream }, opts.validatesUpstream, opts.onKeylog);
     this.httpAgent = new HttpAgent(pool);
   }
 
@@ -96,6 +94,11 @@ export class MitmEngine {
   takeTls(flow: Flow, tls: TLSSocket): void {
     this.adopt(flow, tls);
     this.httpsServer.emit('secureConnection', tls);
+  }
+
+  /** What the device's own look at a real server leaves for the pool under that name (upstream-pool.ts). */
+  seedUpstream(destination: Endpoint, servername: string, look: UpstreamCertificate): void {
+    this.httpsAgent.seed(destination, servername, look);
   }
 
   /** A plain-HTTP client; `head` is what was read to see that it is HTTP. */
@@ -249,7 +252,7 @@ export class MitmEngine {
     Object.assign(ctx.proxyToServerRequestOptions!, {
       host: flow.destination.address,
       port: flow.destination.port,
-      ...(servername ? { servername, ...this.firstSession(flow, servername) } : {}),
+      ...(servername ? { servername } : {}),
     });
     ctx.onRequestData((_ctx, chunk, done) => {
       read.requestData(chunk);
@@ -293,19 +296,6 @@ export class MitmEngine {
       read.responseEnd();
     });
     cb();
-  }
-
-  /**
-   * The first forwarding connection to a destination under a name resumes the TLS session of
-   * the device's own look at it (the agent's cache is per name and empty then); later ones use
-   * the pool's own sessions.
-   */
-  private firstSession(flow: Flow, servername: string): { session?: Buffer } {
-    const pool = `${flow.destination.address}:${flow.destination.port}/${servername}`;
-    if (this.pooled.has(pool) || !flow.upstreamSession || servername !== flow.sni) return {};
-    if (this.pooled.size >= 10_000) this.pooled.clear();
-    this.pooled.add(pool);
-    return { session: flow.upstreamSession };
   }
 
   /** The origin must answer (or keep sending) within `ms`, or the upstream request is aborted. */

@@ -5,7 +5,7 @@
  */
 import { connect as netConnect } from 'node:net';
 import { Duplex, PassThrough } from 'node:stream';
-import { connect, createSecureContext, type SecureContext } from 'node:tls';
+import { connect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import { getExtensionData, readTlsClientHello } from 'read-tls-client-hello';
 import type { HelloToGrade } from './grade.ts';
 import type { Endpoint } from './events.ts';
@@ -50,35 +50,47 @@ export interface UpstreamCertificate {
   /** Chains to a root the web trusts (the name is not checked: the paper's trigger does not). */
   trusted: boolean;
   error: string | null;
-  /** The device's own ClientHello, as it went on the wire (what the grade is computed from). */
-  hello: HelloToGrade | null;
+  /** The certificate names the server under the name asked for (RFC 6125), as Node's agent checks it. */
+  namesServer: boolean;
+  /** The look reached a server (its ClientHello went on the wire), whatever came of it. */
+  reached: boolean;
   /**
-   * The TLS session the real server gave the device's look: the box's first forwarding
-   * connection for this name resumes it, instead of a second full handshake.
+   * The TLS session the real server gave the device's look: a forwarding connection for this
+   * name resumes it, instead of a second full handshake.
    */
   session?: Buffer | null;
+  /**
+   * The look's own connection, still open (only when asked to keep it): the first request
+   * forwarded under this name goes over it, so a never-seen name costs one upstream handshake,
+   * not two. Whoever takes it owns it.
+   */
+  connection?: OpenUpstream | null;
+}
+
+export interface OpenUpstream {
+  socket: TLSSocket;
+  /** Its handshake's key-log lines, for the box's key log when the connection carries a request. */
+  keylog: Buffer[];
+}
+
+export interface ProbeOptions {
+  timeoutMs?: number;
+  /** Keep the connection open when the look succeeds, instead of closing it. */
+  keepConnection?: boolean;
 }
 
 export function fetchUpstreamCertificate(
   destination: Endpoint,
   sni: string,
   webRoots: string[],
-  timeoutMs = 5000,
+  { timeoutMs = 5000, keepConnection = false }: ProbeOptions = {},
 ): Promise<UpstreamCertificate> {
   return new Promise((resolve) => {
     const raw = netConnect({ host: destination.address, port: destination.port });
-    let connected = false;
-    raw.once('connect', () => (connected = true));
-    const { tapped, sent } = tapWrites(raw);
-    const helloRead = readTlsClientHello(sent).then(
-      (h): HelloToGrade => {
-        const versions = getExtensionData(h, 'supported_versions')?.versions as number[] | undefined;
-        return { version: Math.max(h.version, ...(versions ?? []).filter((v) => (v & 0x0f0f) !== 0x0a0a)), cipherSuites: h.cipherSuites };
-      },
-      () => null,
-    );
+    let reached = false;
+    raw.once('connect', () => (reached = true));
     const socket = connect({
-      socket: tapped,
+      socket: raw,
       servername: sni,
       secureContext: deviceContext(webRoots),
       rejectUnauthorized: false,
@@ -86,51 +98,68 @@ export function fetchUpstreamCertificate(
       // another server got a forged certificate in that server's own names (Raman et al.).
       checkServerIdentity: () => undefined,
     });
-    const done = (result: Omit<UpstreamCertificate, 'hello'>) => {
-      socket.destroy();
-      raw.destroy();
-      sent.end();
-      // A hello that never left (the connection failed) is no hello.
-      helloRead.then((hello) => resolve({ ...result, hello: connected ? hello : null }));
+    const keylog: Buffer[] = [];
+    const onKeylog = (line: Buffer) => keylog.push(line);
+    if (keepConnection) socket.on('keylog', onKeylog);
+    let settled = false;
+    const done = (result: Omit<UpstreamCertificate, 'reached'>, keep = false) => {
+      if (settled) return;
+      settled = true;
+      socket.setTimeout(0);
+      socket.off('keylog', onKeylog);
+      if (!keep) {
+        socket.destroy();
+        raw.destroy();
+      }
+      resolve({ ...result, reached });
     };
-    raw.on('error', (err) => done({ certDer: null, trusted: false, error: err.message }));
-    socket.setTimeout(timeoutMs, () => done({ certDer: null, trusted: false, error: `no TLS answer within ${timeoutMs} ms` }));
+    raw.on('error', (err) => done({ certDer: null, trusted: false, namesServer: false, error: err.message }));
+    socket.setTimeout(timeoutMs, () => done({ certDer: null, trusted: false, namesServer: false, error: `no TLS answer within ${timeoutMs} ms` }));
     socket.once('secureConnect', () => {
+      // Read now: Node no longer gives the peer's certificate once the handshake callback is over.
       const cert = socket.getPeerX509Certificate();
-      done({
-        certDer: cert ? cert.raw : null,
-        trusted: socket.authorized,
-        error: socket.authorized ? null : String(socket.authorizationError ?? 'no certificate'),
-        session: socket.getSession() ?? null,
-      });
+      const keep = keepConnection && !!cert;
+      done(
+        {
+          certDer: cert ? cert.raw : null,
+          trusted: socket.authorized,
+          error: socket.authorized ? null : String(socket.authorizationError ?? 'no certificate'),
+          session: socket.getSession() ?? null,
+          namesServer: !!cert && cert.checkHost(sni) !== undefined,
+          connection: keep ? { socket, keylog } : null,
+        },
+        keep,
+      );
     });
-    socket.once('error', (err) => done({ certDer: null, trusted: false, error: err.message }));
+    socket.once('error', (err) => done({ certDer: null, trusted: false, namesServer: false, error: err.message }));
   });
 }
 
-/** A socket whose outgoing bytes are also copied to `sent`, so the device can read its own hello. */
-function tapWrites(raw: import('node:net').Socket): { tapped: Duplex; sent: PassThrough } {
+/**
+ * The device's own ClientHello, byte for byte what its looks and forwarding connections send
+ * (the same context and options), written into a stream that never answers: nothing goes on
+ * the network, and no look has to be slowed by a tap to read it.
+ */
+export async function deviceHello(webRoots: string[]): Promise<HelloToGrade | null> {
   const sent = new PassThrough();
-  const tapped = new Duplex({
-    read() {
-      raw.resume();
-    },
-    write(chunk, encoding, callback) {
-      if (!sent.writableEnded) sent.write(chunk);
-      raw.write(chunk, encoding, callback);
-    },
-    final(callback) {
-      raw.end(callback);
-    },
-    destroy(err, callback) {
-      raw.destroy();
-      callback(err);
+  const wire = new Duplex({
+    read() {},
+    write(chunk, _encoding, callback) {
+      sent.write(chunk);
+      callback();
     },
   });
-  raw.on('data', (c) => {
-    if (!tapped.push(c)) raw.pause();
-  });
-  raw.on('end', () => tapped.push(null));
-  raw.on('error', (e) => tapped.destroy(e));
-  return { tapped, sent };
+  const socket = connect({ socket: wire, servername: 'device-hello.invalid', secureContext: deviceContext(webRoots), rejectUnauthorized: false });
+  socket.on('error', () => undefined);
+  try {
+    const h = await readTlsClientHello(sent);
+    const versions = getExtensionData(h, 'supported_versions')?.versions as number[] | undefined;
+    return { version: Math.max(h.version, ...(versions ?? []).filter((v) => (v & 0x0f0f) !== 0x0a0a)), cipherSuites: h.cipherSuites };
+  } catch {
+    return null;
+  } finally {
+    socket.destroy();
+    wire.destroy();
+    sent.destroy();
+  }
 }

@@ -1,13 +1,14 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { getExtensionData, readTlsClientHello } from 'read-tls-client-hello';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradeHello, gradeSuite } from '../../src/interceptor/grade.ts';
-import { DEVICE_CIPHERS, fetchUpstreamCertificate } from '../../src/interceptor/upstream-probe.ts';
+import { DEVICE_CIPHERS, deviceHello, fetchUpstreamCertificate } from '../../src/interceptor/upstream-probe.ts';
 
 /**
  * MITMEngine's grades (Durumeric et al., NDSS 2017) on hand-made hellos, then on the hello
@@ -203,16 +204,32 @@ describe('the device\'s own ClientHello, read off a real socket', () => {
 
   it('offers TLS 1.2 and exactly the 13 DEVICE_CIPHERS suites, graded B', async () => {
     expect(DEVICE_CIPHERS.split(':')).toHaveLength(13);
-    const r = await fetchUpstreamCertificate({ address: '127.0.0.1', port }, 'upstream.example', []);
-    expect(r.hello).not.toBeNull();
-    expect(r.hello!.version).toBe(0x0303);
+    const hello = await deviceHello([]);
+    expect(hello).not.toBeNull();
+    expect(hello!.version).toBe(0x0303);
     // OpenSSL appends the renegotiation SCSV (RFC 5746 3.3): a signal, not a suite.
-    const suites = r.hello!.cipherSuites.filter((id) => id !== S.EMPTY_RENEGOTIATION_INFO_SCSV);
+    const suites = hello!.cipherSuites.filter((id) => id !== S.EMPTY_RENEGOTIATION_INFO_SCSV);
     expect(suites).toEqual(DEVICE_IDS);
-    const grade = gradeHello(r.hello!);
+    const grade = gradeHello(hello!);
     expect(grade.grade).toBe('B');
     expect(grade.version).toBe('TLS 1.2');
     expect(grade.reasons.join('\n')).toContain('TLS_RSA_WITH_AES_128_CBC_SHA');
+  });
+
+  it("grades the hello the device's look really puts on the wire", async () => {
+    // A server that only reads what arrives: the look's own ClientHello, as a server sees it.
+    const seen = new Promise<{ version: number; cipherSuites: number[] }>((resolve) => {
+      const reader = createNetServer((socket) => {
+        readTlsClientHello(socket).then((h) => {
+          const versions = (getExtensionData(h, 'supported_versions')?.versions as number[] | undefined) ?? [];
+          resolve({ version: Math.max(h.version, ...versions), cipherSuites: h.cipherSuites });
+          socket.destroy();
+          reader.close();
+        });
+      });
+      reader.listen(0, '127.0.0.1', () => fetchUpstreamCertificate({ address: '127.0.0.1', port: (reader.address() as AddressInfo).port }, 'upstream.example', []));
+    });
+    expect(await deviceHello([])).toEqual(await seen);
   });
 
   it('reports an untrusted self-signed server as not trusted, with the error, and still returns its certificate', async () => {

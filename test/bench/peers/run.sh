@@ -4,7 +4,9 @@
 # Needs: apt-get install -y wrk gcc curl (mitmproxy optional: without it the bench says so).
 # Knobs: WORK (default ${TMPDIR:-/tmp}/tlslab-peerbench), DUR (10), WARM (3), REPS (3), CONC (20),
 #        C500 (500), CW_N (30), MODES ("ka newconn-wrk newconn-node c500"),
-#        BEFORE (a checkout of an older tlslab: its box runs too, as target "before")
+#        BEFORE (a checkout of an older tlslab: its box runs too, as target "before"),
+#        FLOOR (1: also a bare Node TLS proxy, node-floor.cjs, as target "floor"; 0 to leave it out),
+#        FLOOR_WORKERS (processes for the floor, behind node:cluster; default 1)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
@@ -13,7 +15,7 @@ DUR=${DUR:-10}; WARM=${WARM:-3}; REPS=${REPS:-3}; CONC=${CONC:-20}; C500=${C500:
 MODES=${MODES:-"ka newconn-wrk newconn-node c500"}
 CERTS=$WORK/certs; CONF=$WORK/mitmconf
 OUT=$WORK/results/run-$(date +%Y%m%d-%H%M%S); mkdir -p "$OUT" "$CONF"
-DIRECT=127.0.0.1:9443; MITM=127.0.0.2:9444; TLSLAB=127.0.0.3:9445; BEFORE_AT=127.0.0.4:9446
+DIRECT=127.0.0.1:9443; MITM=127.0.0.2:9444; TLSLAB=127.0.0.3:9445; BEFORE_AT=127.0.0.4:9446; FLOOR_AT=127.0.0.5:9447
 HOSTS_LINE="127.0.0.1 bank.example # tlslab-peerbench-temp"
 PIDS=()
 log() { echo "[$(date +%T)] $*" | tee -a "$OUT/log.txt"; }
@@ -54,9 +56,15 @@ if [ -n "${BEFORE:-}" ]; then
   TARGETS="$TARGETS before"
 fi
 
-addr() { case $1 in direct) echo $DIRECT;; mitmproxy) echo $MITM;; tlslab) echo $TLSLAB;; before) echo $BEFORE_AT;; esac; }
-ca() { case $1 in direct) echo "$CERTS/root.pem";; mitmproxy) echo "$CONF/mitmproxy-ca-cert.pem";; tlslab) echo "$WORK/tlslab-ca.pem";; before) echo "$WORK/before-ca.pem";; esac; }
-pid() { case $1 in direct) echo "";; mitmproxy) echo $MITM_PID;; tlslab) echo $TLSLAB_PID;; before) echo $BEFORE_PID;; esac; }
+FLOOR_PID=
+if [ "${FLOOR:-1}" = 1 ]; then
+  CERT_DIR=$CERTS FLOOR_WORKERS=${FLOOR_WORKERS:-1} node "$HERE/node-floor.cjs" --listen $FLOOR_AT --upstream $DIRECT > "$OUT/floor.log" 2>&1 & FLOOR_PID=$!; PIDS+=($FLOOR_PID)
+  TARGETS="$TARGETS floor"
+fi
+
+addr() { case $1 in direct) echo $DIRECT;; mitmproxy) echo $MITM;; tlslab) echo $TLSLAB;; before) echo $BEFORE_AT;; floor) echo $FLOOR_AT;; esac; }
+ca() { case $1 in direct|floor) echo "$CERTS/root.pem";; mitmproxy) echo "$CONF/mitmproxy-ca-cert.pem";; tlslab) echo "$WORK/tlslab-ca.pem";; before) echo "$WORK/before-ca.pem";; esac; }
+pid() { case $1 in direct) echo "";; mitmproxy) echo $MITM_PID;; tlslab) echo $TLSLAB_PID;; before) echo $BEFORE_PID;; floor) echo $FLOOR_PID;; esac; }
 for t in $TARGETS; do
   a=$(addr $t)
   for i in $(seq 1 100); do
@@ -70,6 +78,7 @@ done
   echo "node: $(node --version)"; wrk --version 2>&1 | head -1 || true; openssl version
   [ $HAVE_MITM = 1 ] && mitmdump --version | head -1
   [ -n "${BEFORE:-}" ] && echo "before: $(cd "$BEFORE" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  [ -n "$FLOOR_PID" ] && echo "floor workers: ${FLOOR_WORKERS:-1}"
   dpkg-query -W -f='${Package} ${Version}\n' mitmproxy wrk libssl3 2>/dev/null || true
   echo "tlslab: $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 } > "$OUT/versions.txt"
@@ -117,6 +126,6 @@ log "cold vs cached SNI name (sequential, $CW_N names), and 8 new names at once"
 for t in $TARGETS; do
   node "$HERE/coldwarm.cjs" --connect $(addr $t) --ca "$(ca $t)" --n $CW_N --burst 8 --label $t >> "$OUT/coldwarm.jsonl" || log "coldwarm $t failed"
 done
-for t in mitmproxy tlslab before; do p=$(pid $t); [ -n "$p" ] && [ -d /proc/$p ] && echo "{\"target\":\"$t\",\"rss_kb\":$(rss $p)}" >> "$OUT/rss.jsonl"; done
+for t in mitmproxy tlslab before floor; do p=$(pid $t); [ -n "$p" ] && [ -d /proc/$p ] && echo "{\"target\":\"$t\",\"rss_kb\":$(rss $p)}" >> "$OUT/rss.jsonl"; done
 node "$HERE/summarize.cjs" "$OUT" | tee "$OUT/summary.md"
 log "done: $OUT"

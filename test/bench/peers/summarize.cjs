@@ -5,7 +5,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const dir = process.argv[2];
 const runs = fs.readFileSync(path.join(dir, 'runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.result);
-const targets = ['direct', 'mitmproxy', 'tlslab', 'before'].filter((t) => runs.some((r) => r.target === t));
+const targets = ['direct', 'mitmproxy', 'tlslab', 'before', 'floor'].filter((t) => runs.some((r) => r.target === t));
 const med = (a) => { const b = [...a].sort((x, y) => x - y); const m = b.length >> 1; return b.length === 0 ? NaN : b.length % 2 ? b[m] : (b[m - 1] + b[m]) / 2; };
 const fmt = (x) => (x == null || Number.isNaN(x) ? 'n/a' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
 const get = (mode, target, f) => runs.filter((r) => r.mode === mode && r.target === target).map(f).filter((x) => x != null && !Number.isNaN(x));
@@ -19,12 +19,14 @@ const errs = (r) => (r.result.conns_per_s != null ? r.result.errors + r.result.n
 const cpuPerReq = (r) => (r.proxy_cpu_pct * 10) / rps(r);
 const n = get('ka', 'direct', rps).length;
 const out = [];
-const head = `| metric | ${targets.join(' | ')} | tlslab ÷ direct${targets.includes('mitmproxy') ? ' | tlslab ÷ mitmproxy' : ''} |`;
-out.push(`Median [min–max] of ${n} rounds, each target in turn within a round.`, '', head, `|${'---|'.repeat(targets.length + (targets.includes('mitmproxy') ? 3 : 2))}`);
+// The ratios the box's targets are stated in, and, with the bare Node proxy, how much of the gap is Node's own.
+const ratios = [['tlslab', 'direct'], ['tlslab', 'mitmproxy'], ['floor', 'direct'], ['tlslab', 'floor']].filter(([a, b]) => targets.includes(a) && targets.includes(b));
+const head = `| metric | ${targets.join(' | ')} | ${ratios.map(([a, b]) => `${a} ÷ ${b}`).join(' | ')} |`;
+out.push(`Median [min–max] of ${n} rounds, each target in turn within a round.`, '', head, `|${'---|'.repeat(targets.length + ratios.length + 1)}`);
 const row = (label, mode, f, withRatio = true) => {
   if (!runs.some((r) => r.mode === mode)) return;
   const cells = targets.map((t) => cell(get(mode, t, f)));
-  const rs = withRatio ? [ratio(mode, f, 'tlslab', 'direct')].concat(targets.includes('mitmproxy') ? [ratio(mode, f, 'tlslab', 'mitmproxy')] : []) : targets.includes('mitmproxy') ? ['', ''] : [''];
+  const rs = ratios.map(([a, b]) => (withRatio ? ratio(mode, f, a, b) : ''));
   out.push(`| ${label} | ${cells.join(' | ')} | ${rs.join(' | ')} |`);
 };
 row('keep-alive req/s (wrk -c20)', 'ka', rps);
