@@ -59,7 +59,9 @@ fi
 
 # --- 2. the lab image, offline --------------------------------------------------------------------
 CTX=$(mktemp -d); trap 'rm -rf "$CTX" "$CTX.log"' EXIT
-tar -C "$REPO" -c package.json package-lock.json tsconfig.json src lab scenarios docker node_modules | tar -C "$CTX" -x
+# The JavaScript the containers run (src/start.mjs falls back to the TypeScript if it is stale).
+(cd "$REPO" && npm run -s build)
+tar -C "$REPO" -c package.json package-lock.json tsconfig.json tsconfig.build.json src lab scenarios docker dist node_modules | tar -C "$CTX" -x
 docker build --network=none -q --build-arg BASE=tlslab/base -t tlslab/lab -f "$HERE/Dockerfile" "$CTX" >"$CTX.log" 2>&1 || { cat "$CTX.log" >&2; exit 1; }
 docker image ls tlslab/lab --format 'tlslab/lab: {{.Size}}'
 echo "built in ${SECONDS} s"

@@ -1,13 +1,18 @@
-/** `tlslab`: argument parsing only; each command lives in its own file (style.md 11). */
+/**
+ * `tlslab`: argument parsing only; each command lives in its own file, loaded when that command
+ * runs, so that `tlslab --help` or a typo answers at once instead of loading the whole lab.
+ */
 import { Command } from 'commander';
-import { certDiffCommand } from './commands/cert-diff.ts';
-import { consoleCommand } from './commands/console.ts';
-import { listCommand } from './commands/list.ts';
-import { matrixCommand } from './commands/matrix.ts';
-import { runCommand } from './commands/run.ts';
-import { upCommand } from './commands/up.ts';
 import { exitWithError } from './errors.ts';
 import { OPTIONS } from './options.ts';
+
+type Action = (...args: never[]) => unknown;
+/** The action `name` of a command module, imported only when the command runs. */
+function lazy<K extends string>(load: () => Promise<Record<K, Action>>, name: K) {
+  return async (...args: unknown[]): Promise<void> => {
+    await (await load())[name](...(args as never[]));
+  };
+}
 
 const program = new Command('tlslab')
   .description('Reproduce state-level HTTPS interception (Kazakhstan 2019/2020) and watch what each defence does.')
@@ -24,7 +29,7 @@ program
   .addOption(OPTIONS.keepState())
   .addOption(OPTIONS.clients())
   .addOption(OPTIONS.runtime())
-  .action(runCommand);
+  .action(lazy(() => import('./commands/run.ts'), 'runCommand'));
 
 program
   .command('matrix')
@@ -33,7 +38,7 @@ program
   .addOption(OPTIONS.markdown())
   .addOption(OPTIONS.only())
   .addOption(OPTIONS.stateDir())
-  .action(matrixCommand);
+  .action(lazy(() => import('./commands/matrix.ts'), 'matrixCommand'));
 
 program
   .command('cert')
@@ -44,9 +49,9 @@ program
   .addOption(OPTIONS.scenario())
   .addOption(OPTIONS.stateDir())
   .option('--json', 'print both certificates and the diff as JSON')
-  .action(certDiffCommand);
+  .action(lazy(() => import('./commands/cert-diff.ts'), 'certDiffCommand'));
 
-program.command('list').description('list the scenarios with one-line descriptions').action(listCommand);
+program.command('list').description('list the scenarios with one-line descriptions').action(lazy(() => import('./commands/list.ts'), 'listCommand'));
 
 program
   .command('up')
@@ -54,7 +59,7 @@ program
   .argument('<scenario>', 'scenario name or path')
   .addOption(OPTIONS.stateDir())
   .addOption(OPTIONS.runtime())
-  .action(upCommand);
+  .action(lazy(() => import('./commands/up.ts'), 'upCommand'));
 
 program
   .command('console')
@@ -64,6 +69,6 @@ program
   .addOption(OPTIONS.consoleMatrix())
   .addOption(OPTIONS.stateDir())
   .addOption(OPTIONS.runtime())
-  .action(consoleCommand);
+  .action(lazy(() => import('./commands/console.ts'), 'consoleCommand'));
 
 program.parseAsync().catch(exitWithError);

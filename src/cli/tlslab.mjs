@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Entry point of `tlslab`: load TypeScript through tsx, then hand over to main.ts.
-import { register } from 'tsx/esm/api';
+// Entry point of `tlslab`: the built JavaScript when it is current, else the TypeScript (start.mjs).
+import { start } from '../start.mjs';
 
-register();
-await import('./main.ts');
+await start('src/cli/main.ts');

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../project-root.ts';
 
 export interface Asset {
   type: string;
@@ -14,7 +14,7 @@ export interface Asset {
 }
 
 const require = createRequire(import.meta.url);
-const pageDir = fileURLToPath(new URL('./page/', import.meta.url));
+const pageDir = projectPath('src', 'console', 'page');
 // Neither package declares `exports`, so `main` resolves (lib/xterm.js); the ES module sits beside it.
 const xtermLib = dirname(require.resolve('@xterm/xterm'));
 const fitLib = dirname(require.resolve('@xterm/addon-fit'));

@@ -282,9 +282,10 @@ export class Interceptor implements AsyncDisposable {
   }
 
   /**
-   * What the look leaves goes to the upstream pool of that name (upstream-pool.ts): its
-   * session, and its open connection, which carries the first request forwarded under the name.
-   * A look whose server will not be intercepted leaves nothing.
+   * What the look found goes to the upstream pool of that name (upstream-pool.ts): the real
+   * certificate the forwarding connections must meet, its session, and its open connection,
+   * which carries the first request forwarded under the name. A look whose server will not be
+   * intercepted leaves nothing.
    */
   private handOverLook(destination: Endpoint, sni: string, look: UpstreamCertificate): void {
     const left = { ...look };
@@ -294,7 +295,7 @@ export class Interceptor implements AsyncDisposable {
       return;
     }
     this.mitm().then(
-      (engine) => engine.seedUpstream(destination, sni, left),
+      (engine) => engine.addLook(destination, sni, left),
       () => left.connection?.socket.destroy(),
     );
   }

@@ -96,9 +96,9 @@ export class MitmEngine {
     this.httpsServer.emit('secureConnection', tls);
   }
 
-  /** What the device's own look at a real server leaves for the pool under that name (upstream-pool.ts). */
-  seedUpstream(destination: Endpoint, servername: string, look: UpstreamCertificate): void {
-    this.httpsAgent.seed(destination, servername, look);
+  /** What the device's own look at a real server found, for the pool under that name (upstream-pool.ts). */
+  addLook(destination: Endpoint, servername: string, look: UpstreamCertificate): void {
+    this.httpsAgent.addLook(destination, servername, look);
   }
 
   /** A plain-HTTP client; `head` is what was read to see that it is HTTP. */

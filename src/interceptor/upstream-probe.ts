@@ -50,8 +50,6 @@ export interface UpstreamCertificate {
   /** Chains to a root the web trusts (the name is not checked: the paper's trigger does not). */
   trusted: boolean;
   error: string | null;
-  /** The certificate names the server under the name asked for (RFC 6125), as Node's agent checks it. */
-  namesServer: boolean;
   /** The look reached a server (its ClientHello went on the wire), whatever came of it. */
   reached: boolean;
   /**
@@ -113,8 +111,8 @@ export function fetchUpstreamCertificate(
       }
       resolve({ ...result, reached });
     };
-    raw.on('error', (err) => done({ certDer: null, trusted: false, namesServer: false, error: err.message }));
-    socket.setTimeout(timeoutMs, () => done({ certDer: null, trusted: false, namesServer: false, error: `no TLS answer within ${timeoutMs} ms` }));
+    raw.on('error', (err) => done({ certDer: null, trusted: false, error: err.message }));
+    socket.setTimeout(timeoutMs, () => done({ certDer: null, trusted: false, error: `no TLS answer within ${timeoutMs} ms` }));
     socket.once('secureConnect', () => {
       // Read now: Node no longer gives the peer's certificate once the handshake callback is over.
       const cert = socket.getPeerX509Certificate();
@@ -125,13 +123,12 @@ export function fetchUpstreamCertificate(
           trusted: socket.authorized,
           error: socket.authorized ? null : String(socket.authorizationError ?? 'no certificate'),
           session: socket.getSession() ?? null,
-          namesServer: !!cert && cert.checkHost(sni) !== undefined,
           connection: keep ? { socket, keylog } : null,
         },
         keep,
       );
     });
-    socket.once('error', (err) => done({ certDer: null, trusted: false, namesServer: false, error: err.message }));
+    socket.once('error', (err) => done({ certDer: null, trusted: false, error: err.message }));
   });
 }
 

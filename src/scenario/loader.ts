@@ -9,7 +9,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../project-root.ts';
 import { LineCounter, parseDocument, isMap, isScalar, type Document, type YAMLError } from 'yaml';
 import { z } from 'zod';
 import { ScenarioSchema, type Scenario } from './schema.ts';
@@ -51,9 +51,9 @@ export function formatProblem(p: ScenarioProblem): string {
 // ---------------------------------------------------------------------------------------------
 // Finding and loading files.
 
-/** Absolute path of the repository's scenarios/ folder (this file is src/scenario/loader.ts). */
+/** Absolute path of the project's scenarios/ folder. */
 export function scenariosDir(): string {
-  return fileURLToPath(new URL('../../scenarios/', import.meta.url)).replace(/[\\/]$/, '');
+  return projectPath('scenarios');
 }
 
 export async function loadScenario(file: string): Promise<Scenario> {

@@ -5,7 +5,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ export interface BoxHarness {
   news: Endpoint;
   plain: Endpoint;
   /** The origins behind it: replace `handle` to change how they answer. */
-  origin: { handle: Handler; connections: number; server: Server };
+  origin: { handle: Handler; connections: number; server: HttpsServer };
   /** An address nothing listens on, behind a box route of its own. */
   down: Endpoint;
   /** PEM bundles: the state root plus the web root (an "installed" subscriber), and the web root alone. */
@@ -37,10 +37,10 @@ export interface BoxHarness {
 export async function startBoxHarness(timeouts: Partial<BoxTimeouts> = {}, recordsDir?: string): Promise<BoxHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'tlslab-box-'));
   const pki = await createLabPki({ dir, profile: QAZNET_2019, siteNames: ['bank.example', 'news.example'], keyPoolSize: 2 });
-  const origin = { handle: ((_req, res) => res.end('hello from the origin\n')) as Handler, connections: 0, server: null as unknown as Server };
+  const origin = { handle: ((_req, res) => res.end('hello from the origin\n')) as Handler, connections: 0, server: null as unknown as HttpsServer };
   const handler: Handler = (req, res) => origin.handle(req, res);
   const sockets = new Set<Socket>();
-  const track = (server: Server) => {
+  const track = <S extends Server>(server: S): S => {
     server.on('connection', (s: Socket) => {
       origin.connections++;
       sockets.add(s);

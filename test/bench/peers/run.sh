@@ -76,7 +76,7 @@ done
 {
   echo "date: $(date -Is)"; uname -a; grep -m1 'model name' /proc/cpuinfo; echo "cpus: $(nproc)"
   echo "node: $(node --version)"; wrk --version 2>&1 | head -1 || true; openssl version
-  [ $HAVE_MITM = 1 ] && mitmdump --version | head -1
+  [ $HAVE_MITM = 1 ] && mitmdump --version 2>/dev/null | sed -n 1p  # sed reads it all: head would break the pipe
   [ -n "${BEFORE:-}" ] && echo "before: $(cd "$BEFORE" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   [ -n "$FLOOR_PID" ] && echo "floor workers: ${FLOOR_WORKERS:-1}"
   dpkg-query -W -f='${Package} ${Version}\n' mitmproxy wrk libssl3 2>/dev/null || true

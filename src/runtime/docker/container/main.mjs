@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Entry point of every container of the docker lab: load TypeScript through tsx, then main.ts.
-import { register } from 'tsx/esm/api';
+// Entry point of every container of the docker lab: the built JavaScript when it is current, else the TypeScript (start.mjs).
+import { start } from '../../../start.mjs';
 
-register();
-await import('./main.ts');
+await start('src/runtime/docker/container/main.ts');
