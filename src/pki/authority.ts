@@ -51,16 +51,15 @@ export function createRoot(opts: {
 
 export function createIntermediate(
   parent: Authority,
-  opts: { name: DistinguishedName; key: LabKey; validityDays: number; entropy: CertEntropy; nameConstraints?: NameConstraintSpec },
+  opts: { name: DistinguishedName; key: LabKey; notBefore: Date; notAfter: Date; entropy: CertEntropy; nameConstraints?: NameConstraintSpec },
 ): Authority {
-  const now = opts.entropy.now().getTime();
   const cert = buildCertificate(
     {
       serialHex: randomSerial(opts.entropy),
       subject: opts.name,
       issuer: parent.name,
-      notBefore: new Date(now - 30 * DAY),
-      notAfter: new Date(now - 30 * DAY + opts.validityDays * DAY),
+      notBefore: opts.notBefore,
+      notAfter: opts.notAfter,
       publicKey: opts.key.publicKey,
       extensions: caExtensions({
         subjectKey: opts.key.publicKey,

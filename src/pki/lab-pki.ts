@@ -5,14 +5,13 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LAB_DNS_SUFFIXES } from '../../lab/state-ca-profiles.ts';
 import { createIntermediate, createRoot, issueServerCertificate, type Authority } from './authority.ts';
 import type { ForgedLeaf } from './forge-leaf.ts';
 import { createForger } from './forger.ts';
 import type { NameConstraintSpec } from './extensions.ts';
 import { createCtLog, type CtLog } from './ct.ts';
 import { generateRsaKey } from './keys.ts';
-import type { StateCaProfile } from './profiles.ts';
+import { LAB_DNS_SUFFIXES, type StateCaProfile, type Validity } from './profiles.ts';
 import { systemEntropy, type CertEntropy } from './randomness.ts';
 
 export const WEB_ROOT_NAME = [
@@ -95,12 +94,11 @@ export async function createLabPki(opts: LabPkiOptions): Promise<LabPki> {
     notAfter: new Date(now + 20 * 365 * 86_400_000),
     entropy,
   });
-  const webIntermediate = createIntermediate(webRoot, { name: WEB_INTERMEDIATE_NAME, key: webIntKey, validityDays: 5 * 365, entropy });
+  const webIntermediate = createIntermediate(webRoot, { name: WEB_INTERMEDIATE_NAME, key: webIntKey, ...validityWindow({ days: 5 * 365 }, now), entropy });
   const stateRoot = createRoot({
     name: profile.root.subject,
     key: stateRootKey,
-    notBefore: new Date(profile.root.notBefore),
-    notAfter: new Date(profile.root.notAfter),
+    ...validityWindow(profile.root.validity, now),
     entropy,
     // The real Qaznet root: keyUsage critical nonRepudiation, keyCertSign, cRLSign.
     keyUsage: ['nonRepudiation', 'keyCertSign', 'cRLSign'],
@@ -109,7 +107,7 @@ export async function createLabPki(opts: LabPkiOptions): Promise<LabPki> {
   const stateIntermediate = createIntermediate(stateRoot, {
     name: profile.intermediate.subject,
     key: stateIntKey,
-    validityDays: profile.intermediate.validityDays,
+    ...validityWindow(profile.intermediate.validity, now),
     entropy,
     nameConstraints: nameConstraints ?? undefined,
   });
@@ -180,4 +178,10 @@ async function writeTrustFiles(
     cert(join(mitmCaDir, 'keys', 'ca.public.key'), cas.stateIntermediate.key.publicKeyPem),
   ]);
   return files;
+}
+
+/** A profile's validity as dates: fixed ones, or `days` from 30 days before now (valid today). */
+function validityWindow(v: Validity, now: number): { notBefore: Date; notAfter: Date } {
+  if ('days' in v) return { notBefore: new Date(now - 30 * 86_400_000), notAfter: new Date(now + (v.days - 30) * 86_400_000) };
+  return { notBefore: new Date(v.notBefore), notAfter: new Date(v.notAfter) };
 }

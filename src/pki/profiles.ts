@@ -14,12 +14,15 @@ export interface ForgeryRules {
   keepExtensionOids: string[];
 }
 
+/** Fixed dates (ISO 8601), or a number of days starting 30 days before the lab (valid today). */
+export type Validity = { notBefore: string; notAfter: string } | { days: number };
+
 export interface StateCaProfile {
   id: string;
   /** Who ran it and when, for reports. */
   label: string;
-  root: { subject: DistinguishedName; bits: number; notBefore: string; notAfter: string };
-  intermediate: { subject: DistinguishedName; bits: number; validityDays: number };
+  root: { subject: DistinguishedName; bits: number; validity: Validity };
+  intermediate: { subject: DistinguishedName; bits: number; validity: Validity };
   /** Where the install page offers the root, e.g. 'qazca' for qazca.cer/.pem/.der. */
   installFileStem: string;
   forgery: ForgeryRules;
@@ -28,3 +31,6 @@ export interface StateCaProfile {
 }
 
 export const SUBJECT_ALT_NAME_OID = '2.5.29.17';
+
+/** The lab's names: a name-constrained state CA can vouch for nothing else (safety: a leaked lab key cannot impersonate a real site). */
+export const LAB_DNS_SUFFIXES = ['example', 'test'];

@@ -119,7 +119,7 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
     startedAt: new Date(started).toISOString(),
     durationMs: 0,
     stateCa: {
-      profile: scenario.stateCa.profile,
+      profile: scenario.stateCa.id,
       root: description.stateRoot,
       intermediate: description.stateIntermediate,
       nameConstrained: description.nameConstrained,

@@ -12,6 +12,7 @@
  * (design.md, "Safety, always").
  */
 import { CLIENT_PROFILES } from '../../lab/client-profiles.ts';
+import { StateCaSchema, type StateCa } from './state-ca.ts';
 import { SITE_HOST_NUMBERS } from '../../lab/topology.ts';
 
 /** Every host the lab runs. */
@@ -25,9 +26,6 @@ import { z } from 'zod';
 // .invalid (RFC 2606) names the lab's stand-in for a site outside the lab's names: it can
 // never resolve on the real internet, and the state CA's name constraints exclude it.
 export const LAB_HOSTNAME_SUFFIXES = ['.example', '.test', '.invalid'] as const;
-
-/** The state CA profiles in lab/ (research: 2019 Qaznet Trust Network, 2020 ISCA). */
-export const STATE_CA_PROFILES = ['qaznet-2019', 'isca-2020'] as const;
 
 /** How the ISP box decides which TLS connections to re-sign. */
 export const INTERCEPT_POLICIES = ['sni-targets', 'intercept-all', 'none'] as const;
@@ -65,7 +63,6 @@ export const CAPTURE_KINDS = ['url', 'cookie', 'credential', 'header', 'body', '
 /** Who can read traffic: the ISP box, or a second attacker beyond it (the sloppy scenario). */
 export const OBSERVERS = ['isp', 'upstream-attacker'] as const;
 
-export type StateCaProfile = (typeof STATE_CA_PROFILES)[number];
 export type InterceptPolicy = (typeof INTERCEPT_POLICIES)[number];
 export type PlainHttpPolicy = (typeof PLAIN_HTTP_POLICIES)[number];
 export type TrustAnchor = (typeof TRUST_ANCHORS)[number];
@@ -144,16 +141,6 @@ const KebabName = (what: string) =>
 
 // ---------------------------------------------------------------------------------------------
 // Parts of a scenario.
-
-export const StateCaSchema = z
-  .strictObject({
-    profile: z.enum(STATE_CA_PROFILES).describe('Which historical state CA to mint: qaznet-2019 or isca-2020'),
-    nameConstraints: z
-      .boolean()
-      .default(true)
-      .describe('Constrain the state CA to the lab names (.example, .test), so a leaked lab key cannot impersonate real sites'),
-  })
-  .describe('The simulated state certificate authority (root and intermediate)');
 
 export const InterceptorSchema = z
   .strictObject({
@@ -409,7 +396,6 @@ export const ScenarioSchema = z
 // ---------------------------------------------------------------------------------------------
 // Types.
 
-export type StateCaSpec = z.output<typeof StateCaSchema>;
 export type InterceptorSpec = z.output<typeof InterceptorSchema>;
 export type ClientSpec = z.output<typeof ClientSpecSchema>;
 export type BrowseAction = z.output<typeof BrowseActionSchema>;
@@ -422,7 +408,8 @@ export type SessionStep = z.output<typeof SessionStepSchema>;
 export type OutcomeExpectation = z.output<typeof OutcomeExpectationSchema>;
 export type CaptureExpectation = z.output<typeof CaptureExpectationSchema>;
 export type Expectation = OutcomeExpectation | CaptureExpectation;
-export type Scenario = z.output<typeof ScenarioSchema>;
+/** A scenario as read from its file: every default filled in, its state CA made complete (state-ca.ts). */
+export type Scenario = Omit<z.output<typeof ScenarioSchema>, 'stateCa'> & { stateCa: StateCa };
 /** The file as written, before defaults are filled in. */
 export type ScenarioInput = z.input<typeof ScenarioSchema>;
 

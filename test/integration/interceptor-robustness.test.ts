@@ -8,13 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QAZNET_2019 } from '../../lab/state-ca-profiles.ts';
+import { loadStateCaPreset } from '../../src/scenario/state-ca.ts';
 import { Interceptor } from '../../src/interceptor/interceptor.ts';
 import { createLabPki } from '../../src/pki/lab-pki.ts';
 import type { Lab } from '../../src/runtime/lab.ts';
 import { startLab } from '../../src/runtime/start-lab.ts';
 import { resolveScenario } from '../../src/scenario/loader.ts';
 import type { SessionStep } from '../../src/scenario/schema.ts';
+
+const QAZNET_2019 = loadStateCaPreset('qaznet-2019');
 
 function open(address: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {

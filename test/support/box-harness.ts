@@ -9,11 +9,13 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QAZNET_2019 } from '../../lab/state-ca-profiles.ts';
+import { loadStateCaPreset } from '../../src/scenario/state-ca.ts';
 import type { Endpoint } from '../../src/interceptor/events.ts';
 import { Interceptor } from '../../src/interceptor/interceptor.ts';
 import type { BoxTimeouts } from '../../src/interceptor/timeouts.ts';
 import { createLabPki, type LabPki } from '../../src/pki/lab-pki.ts';
+
+const QAZNET_2019 = loadStateCaPreset('qaznet-2019');
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

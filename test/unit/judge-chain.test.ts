@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCKLISTS } from '../../lab/browser-blocklists.ts';
-import { ISCA_2020, QAZNET_2019 } from '../../lab/state-ca-profiles.ts';
+import { loadStateCaPreset } from '../../src/scenario/state-ca.ts';
 import { judgeChain, spkiHash, type ChainToJudge, type ClientPolicy } from '../../src/clients/judge-chain.ts';
 import { trustFactsOf, type TrustFacts } from '../../src/clients/trust-facts.ts';
 import { buildCertificate, pemToDer } from '../../src/pki/certificate.ts';
@@ -13,6 +13,9 @@ import { serverLeafExtensions } from '../../src/pki/extensions.ts';
 import { describeCertificate } from '../../src/pki/inspect.ts';
 import { generateRsaKey, type LabKey } from '../../src/pki/keys.ts';
 import { createLabPki, type LabPki } from '../../src/pki/lab-pki.ts';
+
+const QAZNET_2019 = loadStateCaPreset('qaznet-2019');
+const ISCA_2020 = loadStateCaPreset('isca-2020');
 
 /**
  * The chain judge on real certificates from the lab's PKI: the web-PKI chain a site really

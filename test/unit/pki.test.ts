@@ -5,13 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QAZNET_2019 } from '../../lab/state-ca-profiles.ts';
+import { loadStateCaPreset } from '../../src/scenario/state-ca.ts';
 import { buildCertificate, pemToDer } from '../../src/pki/certificate.ts';
 import { forgeLeaf, randomiseLowBits } from '../../src/pki/forge-leaf.ts';
 import { describeCertificate } from '../../src/pki/inspect.ts';
 import { generateRsaKey } from '../../src/pki/keys.ts';
 import { createLabPki, type LabPki } from '../../src/pki/lab-pki.ts';
 import type { CertEntropy } from '../../src/pki/randomness.ts';
+
+const QAZNET_2019 = loadStateCaPreset('qaznet-2019');
 
 const run = promisify(execFile);
 

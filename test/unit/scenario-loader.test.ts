@@ -13,6 +13,7 @@ import {
   scenariosDir,
 } from '../../src/scenario/loader.ts';
 import { explainInterceptor, explainStep } from '../../src/scenario/schema.ts';
+import { loadStateCaPreset, stateCaPresetIds } from '../../src/scenario/state-ca.ts';
 
 // A small valid scenario; optional fields are left out so the defaults show.
 const VALID = `name: mini
@@ -81,7 +82,9 @@ describe('loading a valid scenario', () => {
     const file = path.join(dir, 'mini.yaml');
     await writeFile(file, VALID);
     const s = await loadScenario(file);
-    expect(s.stateCa).toEqual({ profile: 'qaznet-2019', nameConstraints: true });
+    expect(s.stateCa).toMatchObject({ id: 'qaznet-2019', preset: 'qaznet-2019', nameConstraints: true, installFileStem: 'qazca' });
+    expect(s.stateCa.root.subject).toEqual([{ shortName: 'C', value: 'KZ' }, { shortName: 'CN', value: 'Qaznet Trust Network' }]);
+    expect(s.stateCa.forgery).toEqual({ keyBits: 2048, exponent: 3, validityShiftHours: -6, serialRandomBits: 33, keepExtensionOids: ['2.5.29.17'] });
     expect(s.interceptor).toEqual({
       policy: 'sni-targets',
       targets: ['bank.example', '*.social.test'],
@@ -105,7 +108,7 @@ describe('loading a valid scenario', () => {
   it('loads the real kz-2019 scenario by name', async () => {
     const s = await resolveScenario('kz-2019');
     expect(s.name).toBe('kz-2019');
-    expect(s.stateCa.profile).toBe('qaznet-2019');
+    expect(s.stateCa.preset).toBe('qaznet-2019');
     expect(s.clients.map((c) => c.name)).toEqual([
       'no-cert',
       'installed-cert',
@@ -152,10 +155,11 @@ describe('a broken scenario names the file, the line and the field', () => {
   });
 
   it('a missing required field points at its parent', async () => {
+    // Without a preset, the state CA must be given whole.
     const text = edit('  profile: qaznet-2019\n', '  nameConstraints: false\n');
     const { err, file } = await failureOf(text);
-    expect(err.message).toContain(`${file}:${lineOf(text, 'stateCa:')}:1 stateCa.profile: missing field "profile"`);
-    expect(err.message).toContain('qaznet-2019 | isca-2020');
+    expect(err.message).toContain(`${file}:${lineOf(text, 'stateCa:')}:1 stateCa.root: missing field "root": the root certificate subscribers were asked to install`);
+    expect(err.message).toContain('stateCa.forgery: missing field "forgery"');
   });
 
   it('a duplicate step id', async () => {
@@ -234,3 +238,67 @@ describe('finding scenarios', () => {
     await expect(listScenarios(sub)).rejects.toThrow(/broken\.yaml:\d+:\d+ session\[0\]\.action\.kind/);
   });
 });
+
+describe('the state CA as data (scenarios/state-cas/)', () => {
+  const RU = `stateCa:
+  profile: qaznet-2019
+  id: ru-2022
+  label: Russia, March 2022
+  root:
+    subject:
+      - C: RU
+      - O: The Ministry of Digital Development and Communications
+      - CN: Russian Trusted Root CA
+  intermediate:
+    subject: [{ C: RU }, { CN: Russian Trusted Sub CA }]
+    validity: { notBefore: "2022-03-01", notAfter: "2027-03-01" }
+  forgery:
+    leafKey: { bits: 3072 }
+    copyExtensions: [subjectAltName, extendedKeyUsage]
+`;
+
+  it('overrides a preset field by field: what is not given stays the preset\'s', () => {
+    const s = parseScenario(edit('stateCa:\n  profile: qaznet-2019\n', RU), 'mini.yaml');
+    expect(s.stateCa).toMatchObject({ id: 'ru-2022', label: 'Russia, March 2022', preset: 'qaznet-2019', installFileStem: 'qazca' });
+    expect(s.stateCa.root.subject.map((r) => `${r.shortName}=${r.value}`)).toEqual(['C=RU', 'O=The Ministry of Digital Development and Communications', 'CN=Russian Trusted Root CA']);
+    // The key and validity of the root are the preset's; the intermediate's validity is replaced whole.
+    expect(s.stateCa.root).toMatchObject({ bits: 4096, validity: { notBefore: '2016-02-02T00:00:00Z', notAfter: '2046-02-02T00:00:00Z' } });
+    expect(s.stateCa.intermediate.validity).toEqual({ notBefore: '2022-03-01', notAfter: '2027-03-01' });
+    // The leaf key's size is new, its exponent the preset's (3).
+    expect(s.stateCa.forgery).toMatchObject({ keyBits: 3072, exponent: 3, keepExtensionOids: ['2.5.29.17', '2.5.29.37'] });
+  });
+
+  it('names the field of a bad override, its line and the choices', async () => {
+    const text = edit('stateCa:\n  profile: qaznet-2019\n', RU.replace('leafKey: { bits: 3072 }', 'leafKey: { bits: 5000 }'));
+    const { err, file } = await failureOf(text);
+    expect(err.message).toContain(`${file}:${lineOf(text, 'bits: 5000')}:`);
+    expect(err.message).toContain('stateCa.forgery.leafKey.bits');
+    expect(err.message).toContain('1024 | 2048 | 3072 | 4096');
+  });
+
+  it('suggests the field meant by a misspelt one inside an override', async () => {
+    const text = edit('stateCa:\n  profile: qaznet-2019\n', RU.replace('    subject:\n      - C: RU', '    subjct:\n      - C: RU'));
+    const { err } = await failureOf(text);
+    expect(err.message).toMatch(/stateCa\.root\.subjct: unknown field "subjct" \(did you mean "subject"\?\)/);
+  });
+
+  it('says which presets exist when given an unknown one', async () => {
+    const text = edit('  profile: qaznet-2019\n', '  profile: qaznet-2091\n');
+    const { err, file } = await failureOf(text);
+    expect(err.message).toContain(`${file}:${lineOf(text, 'qaznet-2091')}:`);
+    expect(err.message).toContain('there is no state CA preset "qaznet-2091" (did you mean "qaznet-2019"?); the presets are isca-2020, qaznet-2019, upstream-attacker');
+  });
+
+  it('refuses a validity that is both days and dates', async () => {
+    const text = edit('stateCa:\n  profile: qaznet-2019\n', RU.replace('validity: { notBefore: "2022-03-01", notAfter: "2027-03-01" }', 'validity: { days: 75, notBefore: "2022-03-01", notAfter: "2027-03-01" }'));
+    const { err } = await failureOf(text);
+    expect(err.message).toContain('stateCa.intermediate.validity: give either days, or notBefore and notAfter, not both');
+  });
+
+  it('loads every shipped preset, its id equal to its file name', () => {
+    const ids = stateCaPresetIds();
+    expect(ids).toEqual(['isca-2020', 'qaznet-2019', 'upstream-attacker']);
+    for (const id of ids) expect(loadStateCaPreset(id).id).toBe(id);
+  });
+});
+

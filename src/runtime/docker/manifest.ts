@@ -7,7 +7,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { INSTALL_PAGE_HOST, SITE_HOST_NUMBERS } from '../../../lab/topology.ts';
-import { STATE_CA_PROFILES } from '../../../lab/state-ca-profiles.ts';
 import { trustFactsOf, type TrustFacts } from '../../clients/trust-facts.ts';
 import { createLabPki, type LabPki } from '../../pki/lab-pki.ts';
 import type { Scenario } from '../../scenario/schema.ts';
@@ -31,7 +30,7 @@ export interface DockerLabState {
 }
 
 export async function createDockerLabState(scenario: Scenario, stateDir: string): Promise<DockerLabState> {
-  const profile = STATE_CA_PROFILES[scenario.stateCa.profile];
+  const profile = scenario.stateCa;
   const siteNames = Object.keys(SITE_HOST_NUMBERS).filter((n) => n !== INSTALL_PAGE_HOST);
   const pki = await createLabPki({ dir: stateDir, profile, nameConstrained: scenario.stateCa.nameConstraints, siteNames, keyPoolSize: 1 });
   const hstsSites = labSiteDefinitions({

@@ -6,7 +6,6 @@
  */
 import { join } from 'node:path';
 import { INSTALL_PAGE_HOST, LOCAL_BLOCKS, SITE_HOST_NUMBERS, clientAddress } from '../../../lab/topology.ts';
-import { STATE_CA_PROFILES } from '../../../lab/state-ca-profiles.ts';
 import type { LabClient } from '../../clients/lab-client.ts';
 import { trustFactsOf, type TrustFacts } from '../../clients/trust-facts.ts';
 import type { Endpoint } from '../../interceptor/events.ts';
@@ -63,7 +62,7 @@ export class LocalLab implements Lab {
     const stateDir = await createLabStateDir(scenario.name, opts.stateRoot, { keep: opts.keepState });
     const cleanup: Array<() => Promise<void> | void> = [];
     try {
-      const profile = STATE_CA_PROFILES[scenario.stateCa.profile];
+      const profile = scenario.stateCa;
       const pki0 = await createLabPki({
         dir: stateDir,
         profile,

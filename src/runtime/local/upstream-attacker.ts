@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { SITE_HOST_NUMBERS, INSTALL_PAGE_HOST, LOCAL_BLOCKS } from '../../../lab/topology.ts';
-import { UPSTREAM_ATTACKER } from '../../../lab/state-ca-profiles.ts';
+import { loadStateCaPreset } from '../../scenario/state-ca.ts';
 import type { Endpoint } from '../../interceptor/events.ts';
 import { Interceptor } from '../../interceptor/interceptor.ts';
 import { createLabPki } from '../../pki/lab-pki.ts';
@@ -17,7 +17,7 @@ export interface UpstreamAttacker {
  * upstream path to the sites it hijacks (the sloppy scenario; Durumeric et al. 2017).
  */
 export async function startUpstreamAttacker(impersonates: string[], sites: RunningHost[], stateDir: string, webRoot: string): Promise<UpstreamAttacker> {
-  const pki = await createLabPki({ dir: join(stateDir, 'upstream-attacker'), profile: UPSTREAM_ATTACKER, siteNames: [], keyPoolSize: 2 });
+  const pki = await createLabPki({ dir: join(stateDir, 'upstream-attacker'), profile: loadStateCaPreset('upstream-attacker'), siteNames: [], keyPoolSize: 2 });
   const interceptor = new Interceptor({
     pki,
     upstreamRoots: [webRoot],

@@ -11,9 +11,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { QAZNET_2019 } from '../../../lab/state-ca-profiles.ts';
+import { loadStateCaPreset } from '../../../src/scenario/state-ca.ts';
 import { Interceptor } from '../../../src/interceptor/interceptor.ts';
 import { createLabPki } from '../../../src/pki/lab-pki.ts';
+
+const QAZNET_2019 = loadStateCaPreset('qaznet-2019');
 
 const { values } = parseArgs({
   options: {

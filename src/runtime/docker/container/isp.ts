@@ -11,7 +11,6 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
-import { STATE_CA_PROFILES } from '../../../../lab/state-ca-profiles.ts';
 import { describeEvent } from '../../../interceptor/describe-event.ts';
 import { encodeExchange } from '../../../interceptor/exports/exchange.ts';
 import { Interceptor } from '../../../interceptor/interceptor.ts';
@@ -65,7 +64,7 @@ export async function runIsp(m: DockerLabManifest): Promise<void> {
   setUpRouter(m);
   await startLabDns(m.topology.isp.home, (name) => m.topology.sites.find((s) => s.name === name)?.address ?? null);
 
-  const profile = STATE_CA_PROFILES[m.scenario.stateCa.profile];
+  const profile = m.scenario.stateCa;
   const read = (p: string) => readFileSync(join(STATE_MOUNT, p), 'utf8');
   const issuer = authorityFromPem(profile.intermediate.subject, read('certs/state-intermediate.pem'), read('keys/stateIntermediate.key'));
   const forger = createForger({ issuer, profile });

@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TUNNEL_EXIT_HOST } from '../../../../lab/topology.ts';
-import { STATE_CA_PROFILES } from '../../../../lab/state-ca-profiles.ts';
 import { startSite } from '../../../sites/serve.ts';
 import { startTunnelExit } from '../../../sites/tunnel-exit.ts';
 import { labSiteDefinitions } from '../../lab-sites.ts';
@@ -30,7 +29,7 @@ export async function runSite(m: DockerLabManifest, name: string): Promise<void>
       stateRootPem: read('certs/state-root.pem').toString(),
       stateRootDer: read('certs/state-root.der'),
       webRootPem: m.roots.web,
-      profile: STATE_CA_PROFILES[m.scenario.stateCa.profile],
+      profile: m.scenario.stateCa,
       realEndpoint,
     }).find((d) => d.name === name);
     if (!def) throw new Error(`no site definition for ${name}`);
