@@ -54,6 +54,12 @@ program
 program.command('list').description('list the scenarios with one-line descriptions').action(lazy(() => import('./commands/list.ts'), 'listCommand'));
 
 program
+  .command('validate')
+  .description('check scenario files without starting anything: every problem with its file, line and field')
+  .argument('<files...>', 'scenario YAML files')
+  .action(lazy(() => import('./commands/validate.ts'), 'validateCommand'));
+
+program
   .command('up')
   .description('start a scenario\'s lab and keep it running for hands-on work (Ctrl-C stops it)')
   .argument('<scenario>', 'scenario name or path')

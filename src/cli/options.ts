@@ -1,4 +1,4 @@
-/** Every CLI option, declared once with its help, default and environment variable (style.md 6). */
+/** Every CLI option, declared once with its help, default and environment variable. */
 import { Option } from 'commander';
 
 export const OPTIONS = {

@@ -1,5 +1,5 @@
 /**
- * A client's refusal, as a closed set of causes (style.md 5) with the client's own words
+ * A client's refusal, as a closed set of causes with the client's own words
  * beside it. Codes are OpenSSL's verify results as Node names them (X509_V_ERR_* without
  * the prefix) and curl/openssl texts, so every kind of client maps to the same causes.
  */

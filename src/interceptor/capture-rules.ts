@@ -1,5 +1,5 @@
 /**
- * Turn what the interceptor read into the report's capture kinds (design.md: url, cookie,
+ * Turn what the interceptor read into the report's capture kinds (docs/architecture.md, "The report": url, cookie,
  * credential, header, body, ws-message). Pure functions: unit-tested without sockets.
  */
 import type { CaptureKind } from './events.ts';

@@ -213,7 +213,7 @@ export class Interceptor implements AsyncDisposable {
     flow.handshakeDone = true;
     this.record({ type: 'client-tls-ok', flow: flow.id, time: now(), protocol: end.protocol, cipher: end.cipher });
     end.tls.once('close', () => {
-      // Completed the handshake, then left without a request: how Node and pinned clients refuse (peers.md).
+      // Completed the handshake, then left without a request: how Node and pinned clients refuse.
       if (flow.requests === 0) this.clientFailure(flow, 'closed-after-handshake', 'the client completed the handshake and hung up without sending a request');
     });
     this.whenClosed(socket, flow);

@@ -5,7 +5,7 @@
  * request, forwards it to the original destination over pooled keep-alive connections, and
  * relays WebSockets; the reader (reader.ts) records what passed.
  *
- * What this adapter adds to the library (peers.md, and each bug found here):
+ * What this adapter adds to the library (each a bug found here or a known pitfall of the library):
  * - its listeners are closed as soon as it starts: nothing can reach it but the box's own
  *   hand-overs (a WebSocket upgrade sent straight to its port crashed it with a TypeError);
  * - every failure answers the client honestly: 502 or 504 with a lab page before a response

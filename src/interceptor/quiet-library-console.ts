@@ -1,6 +1,6 @@
 /**
  * http-mitm-proxy 1.1.0 prints to the global console (debug lines on every new host, every
- * socket error with its stack: peers.md, pitfall 8). The lab records those as events
+ * socket error with its stack: a known pitfall of the library). The lab records those as events
  * instead, so its console calls are dropped, and only its: a call is recognised by the
  * library's file in the stack. Our own console output is untouched.
  */

@@ -1,5 +1,5 @@
 /**
- * How long the box waits, declared once (style.md 6). Every wait on a socket the box does not
+ * How long the box waits, declared once. Every wait on a socket the box does not
  * control has a bound, so that a slow, silent or dripping peer costs at most its own
  * connection, never the box: nginx's client_header_timeout / proxy_read_timeout and Apache's
  * RequestReadTimeout make the same promises.

@@ -1,7 +1,7 @@
 /**
  * Certificate structure with node-forge, signatures with node's crypto (forge's own RSA
  * is pure JavaScript and blocks; node's is native). This file and its neighbours in
- * src/pki are the only importers of node-forge (style.md: the crypto library stays here).
+ * src/pki are the only importers of node-forge (the crypto library stays here).
  */
 import { sign, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';

@@ -1,7 +1,7 @@
 /**
  * Every key and certificate of one lab: the simulated public web PKI, the state CA, the
  * sites' certificates, and the forger. Keys are made fresh for each lab and written 0600
- * into the lab's own state folder (design.md, "Safety, always").
+ * into the lab's own state folder (README, "Safety").
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

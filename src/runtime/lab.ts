@@ -1,5 +1,5 @@
 /**
- * The one interface every runtime implements (design.md: local loopback and docker compose).
+ * The one interface every runtime implements (docs/architecture.md: local loopback and docker compose).
  * Scenarios, the CLI, the console and the tests see only this.
  */
 import type { StepRun } from '../clients/scripted-session.ts';

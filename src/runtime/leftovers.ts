@@ -3,7 +3,7 @@
  * runtime, its compose project. Each is held from the moment it is made and let go when it is
  * removed, so that a process exiting now (a second Ctrl-C, a library's own signal handler that
  * calls process.exit, an uncaught error) can still remove all of them, synchronously, from its
- * 'exit' handler (design.md, safety: keys never outlive their lab).
+ * 'exit' handler (README, "Safety": keys never outlive their lab).
  */
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { projectPath } from '../project-root.ts';
 import { ScenarioSchema, type Scenario } from './schema.ts';
-import { resolveStateCa } from './state-ca.ts';
+import { resolveStateCa, StateCaSchema } from './state-ca.ts';
 import { closest, ScenarioError, throwProblems, validateYaml, wholeFile, type ScenarioProblem } from './yaml-validation.ts';
 
 export { formatProblem, ScenarioError, type ScenarioErrorCode, type ScenarioProblem } from './yaml-validation.ts';
@@ -94,8 +94,12 @@ export function parseScenario(text: string, file: string): Scenario {
       message: `the name "${name}" must equal the file name without .yaml ("${stem}"); rename the file or change the name`,
     });
   }
-  if (problems.length > 0 || !v.data) throwProblems(v.shown, 'a valid scenario', problems);
-  const stateCa = resolveStateCa(v.data.stateCa, (v.raw as { stateCa?: unknown }).stateCa, v);
-  if ('problems' in stateCa) throwProblems(v.shown, 'a valid scenario', stateCa.problems);
+  // The state CA is resolved whenever its own part is well-formed, so that its problems are
+  // reported with the rest in one pass.
+  const rawStateCa = (v.raw as { stateCa?: unknown }).stateCa;
+  const spec = StateCaSchema.safeParse(rawStateCa);
+  const stateCa = spec.success ? resolveStateCa(spec.data, rawStateCa, v) : null;
+  if (stateCa && 'problems' in stateCa) problems.push(...stateCa.problems);
+  if (problems.length > 0 || !v.data || !stateCa || !('resolved' in stateCa)) throwProblems(v.shown, 'a valid scenario', problems);
   return { ...v.data, stateCa: stateCa.resolved };
 }

@@ -1,6 +1,6 @@
 /**
  * Join what each client saw with what the interceptor saw (on the client's TCP endpoint)
- * and name the outcome of every connection: exposed, refused or untouched (design.md).
+ * and name the outcome of every connection: exposed, refused or untouched.
  */
 import type { Attempt } from '../clients/http-client.ts';
 import { refusalCause } from '../clients/refusal.ts';

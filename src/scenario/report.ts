@@ -1,5 +1,5 @@
 /**
- * The report (design.md, "Report contract"): `results` and `captured` keep the contract's
+ * The report (docs/architecture.md, "The report"): `results` and `captured` keep the contract's
  * fields and meaning; everything else is extra.
  */
 import type { CaptureKind } from '../interceptor/events.ts';

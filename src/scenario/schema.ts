@@ -1,7 +1,7 @@
 /**
  * The scenario file format, declared once as a zod schema.
  *
- * A scenario is plain data (style.md, point 3): which state CA profile to mint, which
+ * A scenario is plain data: which state CA profile to mint, which
  * interception policy the ISP runs, which clients live through which session, and what the
  * report must show afterwards. The same definition drives the CLI, the console and the
  * containers, so the schema is strict: an unknown key is an error, never silently ignored,
@@ -9,7 +9,7 @@
  *
  * Every hostname must be a lab name (ending in .example or .test; RFC 2606 / RFC 6761
  * reserve both), so no scenario can point a client or the interceptor at a real site
- * (design.md, "Safety, always").
+ * (README, "Safety").
  */
 import { CLIENT_PROFILES } from '../../lab/client-profiles.ts';
 import { StateCaSchema, type StateCa } from './state-ca.ts';
@@ -38,11 +38,11 @@ export const TRUST_ANCHORS = ['web', 'state'] as const;
 
 export const ACTION_KINDS = ['browse', 'login', 'mail', 'chat', 'search'] as const;
 
-/** Report outcomes (design.md, "Report contract"). */
+/** Report outcomes (docs/architecture.md, "The report"). */
 export const OUTCOMES = ['exposed', 'refused', 'untouched'] as const;
 
 /**
- * Why a client refused a forged certificate: a closed set (style.md, point 5), each mapped
+ * Why a client refused a forged certificate: a closed set, each mapped
  * from the client's own error text by the clients/ module.
  * untrusted-issuer: no installed root (curl "unable to get local issuer certificate");
  * distrusted-root: the state root is blocked even though installed (Chromium ERR_CERT_REVOKED,
@@ -58,7 +58,7 @@ export const REFUSAL_CAUSES = [
   'other',
 ] as const;
 
-/** What the interceptor's capture log can record (design.md, "Report contract"). */
+/** What the interceptor's capture log can record (docs/architecture.md, "The report"). */
 export const CAPTURE_KINDS = ['url', 'cookie', 'credential', 'header', 'body', 'ws-message'] as const;
 /** Who can read traffic: the ISP box, or a second attacker beyond it (the sloppy scenario). */
 export const OBSERVERS = ['isp', 'upstream-attacker'] as const;

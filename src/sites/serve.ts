@@ -112,7 +112,7 @@ export async function startSite(def: SiteDefinition, opts: StartSiteOptions): Pr
 type AccessLogger = (entry: Omit<AccessLogEntry, 'site' | 'time'>) => void;
 
 export function assertLoopback(name: string, address: string): void {
-  // The whole lab stays on 127.0.0.0/8 (design.md, "Safety, always"). Inside the lab's own
+  // The whole lab stays on 127.0.0.0/8 (README, "Safety"). Inside the lab's own
   // image (docker runtime) a host listens on its container's addresses, which are on the lab's
   // internal networks only: nothing there routes off the lab.
   if (net.isIPv4(address) && address.startsWith('127.')) return;

@@ -13,7 +13,7 @@ import type { SiteTls } from './site.ts';
  * certificate for the site. Only the exit's own name is exposed to the box's policy.
  *
  * The exit tunnels only to lab hosts (`resolve`); anything else is refused, so nothing
- * leaves the lab (design.md, "Safety, always").
+ * leaves the lab (README, "Safety").
  */
 
 export interface TunnelEvent {

@@ -79,6 +79,23 @@ describe('tlslab run', () => {
     expect(r.stdout).toMatch(/^kz-2019\s+\S/m);
   });
 
+  it('validates scenario files without starting anything: ok for each good one, every problem of a bad one, exit 1', async () => {
+    const good = join(import.meta.dirname, '..', '..', 'scenarios', 'kz-2020.yaml');
+    const text = (await readFile(good, 'utf8')).replace('profile: isca-2020', 'profile: isca-2002').replace('policy: sni-targets', 'policy: sni-target');
+    await writeFile(join(dir, 'kz-2020.yaml'), text);
+    const line = (marker: string) => text.split('\n').findIndex((l) => l.includes(marker)) + 1;
+    const ok = await tlslab(['validate', good], dir);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('ok  ');
+    expect(ok.stdout).toContain('kz-2020, 2 clients, 4 steps, state CA "C=KZ, O=ISCA, CN=Information Security Certification Authority CA" (from isca-2020)');
+    const bad = await tlslab(['validate', good, 'kz-2020.yaml'], dir);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`kz-2020.yaml:${line('isca-2002')}:12 stateCa.profile: there is no state CA preset "isca-2002" (did you mean "isca-2020"?)`);
+    expect(bad.stdout).toContain(`kz-2020.yaml:${line('sni-target')}:`);
+    expect(bad.stdout).toContain('1 of 2 files not valid');
+    expect(readdirSync(dir).filter((f) => f.startsWith('.tlslab'))).toEqual([]);
+  });
+
   it('names the file, the line and the field of a broken scenario, and starts nothing', async () => {
     const text = (await readFile(join(import.meta.dirname, '..', '..', 'scenarios', 'kz-2019.yaml'), 'utf8')).replace(
       'policy: sni-targets',

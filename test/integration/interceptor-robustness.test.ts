@@ -1,6 +1,6 @@
 /**
  * Garbage on the interceptor's ports never stops it serving others (DEVELOPERS.md), and it
- * refuses destinations that are not lab hosts (design.md, safety).
+ * refuses destinations that are not lab hosts (README, "Safety").
  */
 import { mkdtemp } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';

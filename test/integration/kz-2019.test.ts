@@ -121,7 +121,7 @@ describe('kz-2019 on the local runtime', () => {
     expect(Date.parse(field('not before').original) - Date.parse(field('not before').forged)).toBe(6 * 3600_000);
   });
 
-  it('keeps the report contract of design.md', () => {
+  it('keeps the report contract of docs/architecture.md', () => {
     const json = JSON.parse(JSON.stringify(report));
     expect(json.scenario).toBe('kz-2019');
     expect(json.runtime).toBe('local');

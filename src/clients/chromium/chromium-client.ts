@@ -146,7 +146,7 @@ export class ChromiumClient implements LabClient {
       const recorder = await AttemptRecorder.attach(context, page);
       return new ChromiumClient(ctx, profile, context, page, recorder, crlSetLoadMs);
     } catch (err) {
-      // A half-failed start tears down what it started (style.md 8).
+      // A half-failed start tears down what it started.
       await context?.close().catch(() => undefined);
       throw err;
     } finally {

@@ -1,5 +1,5 @@
 /**
- * Knowing when Chromium has loaded the CRLSet, without a sleep (style.md 9).
+ * Knowing when Chromium has loaded the CRLSet, without a sleep.
  *
  * The component installer reads the CRLSet from the profile on a best-effort task that Chromium
  * runs only once the browser has been idle for a moment: measured with Chromium 156, a first

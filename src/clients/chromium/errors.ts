@@ -1,4 +1,4 @@
-/** Errors of the Chromium client: a stable code and a sentence a student understands (style.md 5). */
+/** Errors of the Chromium client: a stable code and a sentence a student understands. */
 
 export type ChromiumErrorCode = 'TLSLAB_CHROMIUM_MISSING' | 'TLSLAB_CHROMIUM_CRLSET_NOT_LOADED' | 'TLSLAB_CHROMIUM_LAUNCH';
 

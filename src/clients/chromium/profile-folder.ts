@@ -59,7 +59,7 @@ export async function addNssRoot(folder: ProfileFolder, root: NssRoot): Promise<
 /**
  * Chromium's resolver rules for one line into the ISP box: each lab name on 443 and 80 goes to
  * the endpoint the lab's DNS gives this client, and everything else fails to resolve (Chromium
- * calls home otherwise; design.md, "Safety, always"). Rules keep the port in both pattern and
+ * calls home otherwise; README, "Safety"). Rules keep the port in both pattern and
  * replacement, so the browser still asks for https://bank.example/ (Host header, SNI, HSTS and
  * cookies all say bank.example) while its socket goes to the box.
  */

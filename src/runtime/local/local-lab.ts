@@ -101,7 +101,7 @@ export class LocalLab implements Lab {
       }
       return new LocalLab(scenario, stateDir, pki0, internet, interceptor, lines, !!opts.keepState, attacker);
     } catch (err) {
-      // A half-failed start tears down what it started (style.md 8).
+      // A half-failed start tears down what it started.
       for (const undo of cleanup.reverse()) await undo();
       if (!opts.keepState) await removeLabStateDir(stateDir);
       throw err;
