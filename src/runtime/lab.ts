@@ -6,7 +6,9 @@ import type { StepRun } from '../clients/scripted-session.ts';
 import type { InterceptorEvent } from '../interceptor/events.ts';
 import type { Exchange } from '../interceptor/exports/exchange.ts';
 import type { CertificateSummary } from '../pki/inspect.ts';
+import type { HandTry } from '../scenario/hand-tries.ts';
 import type { Scenario, SessionStep } from '../scenario/schema.ts';
+import type { HandCommand } from './hand-command.ts';
 
 export type RuntimeName = 'local' | 'docker';
 
@@ -48,6 +50,8 @@ export interface Lab extends AsyncDisposable {
   readonly runtime: RuntimeName;
   readonly scenario: Scenario;
   describe(): LabDescription;
+  /** The tries as commands a person pastes in this runtime's world, with what each must show; tries it cannot run are left out. */
+  handCommands(tries: HandTry[]): HandCommand[];
   /** The client's name → the address the interceptor sees it connect from. */
   clientAddress(client: string): string;
   /** Run one step of the session as one of the scenario's clients, inside the lab. */

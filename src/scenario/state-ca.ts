@@ -31,10 +31,10 @@ const KEY_SIZES = [1024, 2048, 3072, 4096] as const;
 const Rdn = z
   .strictObject({
     C: z.string().length(2).optional().describe('Country, two letters'),
-    ST: z.string().min(1).optional(),
-    L: z.string().min(1).optional(),
+    ST: z.string().min(1).optional().describe('State or province'),
+    L: z.string().min(1).optional().describe('Locality (a city)'),
     O: z.string().min(1).optional().describe('Organisation'),
-    OU: z.string().min(1).optional(),
+    OU: z.string().min(1).optional().describe('Organisational unit'),
     CN: z.string().min(1).optional().describe('Common name'),
   })
   .refine((o) => Object.keys(o).length === 1, { message: 'one attribute per entry, in order, e.g. "- CN: Security Certificate"' });

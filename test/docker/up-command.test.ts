@@ -1,6 +1,9 @@
-/** `tlslab up --runtime docker` stays up until Ctrl-C, then takes every container down and deletes the keys. */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+/**
+ * `tlslab up --runtime docker` stays up until Ctrl-C, then takes every container down and deletes
+ * the keys; the commands it prints run on the subscribers' own machines and show what they say.
+ */
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +26,16 @@ describe.skipIf(dockerMissing !== null)('tlslab up --runtime docker', () => {
     expect(child.exitCode).toBeNull();
     const running = () => execFileSync('docker', ['ps', '-q', '--filter', `name=${project}_`], { encoding: 'utf8' }).trim();
     expect(running()).not.toBe('');
+    // Every printed command with an expectation, as a person pastes it.
+    const facts = JSON.parse(readFileSync(/The same facts as JSON: (\S+)/.exec(out)![1]!, 'utf8'));
+    const checked = facts.commands.filter((c: { expect?: unknown }) => c.expect);
+    expect(checked.length).toBeGreaterThanOrEqual(4);
+    for (const c of checked as Array<{ title: string; command: string; expect: { exit: number; prints: string } }>) {
+      const r = await new Promise<{ exit: unknown; stdout: string }>((resolve) =>
+        execFile('sh', ['-c', c.command], { timeout: 30_000 }, (err, stdout) => resolve({ exit: err ? (err as { code?: unknown }).code : 0, stdout })),
+      );
+      expect({ title: c.title, exit: r.exit, printed: r.stdout.includes(c.expect.prints) }, `${c.command}\n${r.stdout}`).toEqual({ title: c.title, exit: c.expect.exit, printed: true });
+    }
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(out).toContain('Stopped; its keys are deleted.');

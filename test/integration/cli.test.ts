@@ -84,6 +84,7 @@ describe('tlslab run', () => {
     const text = (await readFile(good, 'utf8')).replace('profile: isca-2020', 'profile: isca-2002').replace('policy: sni-targets', 'policy: sni-target');
     await writeFile(join(dir, 'kz-2020.yaml'), text);
     const line = (marker: string) => text.split('\n').findIndex((l) => l.includes(marker)) + 1;
+    const before = readdirSync(dir).filter((f) => f.startsWith('.tlslab'));
     const ok = await tlslab(['validate', good], dir);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('ok  ');
@@ -93,7 +94,7 @@ describe('tlslab run', () => {
     expect(bad.stdout).toContain(`kz-2020.yaml:${line('isca-2002')}:12 stateCa.profile: there is no state CA preset "isca-2002" (did you mean "isca-2020"?)`);
     expect(bad.stdout).toContain(`kz-2020.yaml:${line('sni-target')}:`);
     expect(bad.stdout).toContain('1 of 2 files not valid');
-    expect(readdirSync(dir).filter((f) => f.startsWith('.tlslab'))).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.startsWith('.tlslab'))).toEqual(before);
   });
 
   it('names the file, the line and the field of a broken scenario, and starts nothing', async () => {
@@ -187,17 +188,15 @@ describe('tlslab up, poked with the real curl and openssl', () => {
 
   it('openssl sees the forged chain for a targeted name and the original for news.example', async () => {
     const forged = await sh(command(/forged chain/));
-    expect(forged.out).toMatch(/s:CN\s?=\s?bank\.example\s+i:C\s?=\s?KZ, CN\s?=\s?Security Certificate/);
-    expect(forged.out).toContain('Verify return code: 0 (ok)');
+    expect(forged.out.trim()).toBe('issuer=C = KZ, CN = Security Certificate');
     const original = await sh(command(/untargeted site/));
-    expect(original.out).toMatch(/s:CN\s?=\s?news\.example\s+i:C\s?=\s?US, O\s?=\s?Lab Trust Services, CN\s?=\s?Lab TLS Issuing CA 1/);
-    expect(original.out).toContain('Verify return code: 0 (ok)');
+    expect(original.out.trim()).toBe('issuer=C = US, O = Lab Trust Services, CN = Lab TLS Issuing CA 1');
   });
 
   it('plain HTTP to a targeted name is answered with the install page', async () => {
     const r = await sh(command(/Plain HTTP/));
-    expect(r.out).toMatch(/^HTTP\/1\.1 302/);
-    expect(r.out).toMatch(/location: http:\/\/qca\.example\/\?from=/i);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^http:\/\/qca\.example\/\?from=http%3A%2F%2Fbank\.example%2F/);
   });
 
   it('stops cleanly on Ctrl-C and deletes its keys', async () => {

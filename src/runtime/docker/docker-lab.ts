@@ -13,7 +13,9 @@ import type { StepRun } from '../../clients/scripted-session.ts';
 import type { InterceptorEvent } from '../../interceptor/events.ts';
 import type { LabPki } from '../../pki/lab-pki.ts';
 import type { Scenario, SessionStep } from '../../scenario/schema.ts';
+import type { HandTry } from '../../scenario/hand-tries.ts';
 import { describeLabPki } from '../describe-pki.ts';
+import type { HandCommand } from '../hand-command.ts';
 import type { Lab, LabDescription, LabHost } from '../lab.ts';
 import { holdComposeProject, releaseComposeProject } from '../leftovers.ts';
 import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
@@ -22,6 +24,7 @@ import { composeYaml, STATE_MOUNT } from './compose-file.ts';
 import { ISP_RECORDS } from './container/isp.ts';
 import { READY_DIR } from './container/ready.ts';
 import { checkDocker, compose, DockerError, freeNets } from './engine.ts';
+import { dockerExtraCommands, dockerHandCommand } from './hand-commands.ts';
 import { IspRecords } from './isp-records.ts';
 import { createDockerLabState, type DockerLabManifest } from './manifest.ts';
 
@@ -130,6 +133,12 @@ export class DockerLab implements Lab {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  handCommands(tries: HandTry[]): HandCommand[] {
+    const d = this.describe();
+    const shellOn = tries.find((t) => t.as.trusts === 'web+state')?.as.client ?? tries[0]?.as.client ?? null;
+    return [...tries.flatMap((t) => dockerHandCommand(d, t) ?? []), ...dockerExtraCommands(d, shellOn)];
   }
 
   describe(): LabDescription {

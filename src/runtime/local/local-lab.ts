@@ -12,11 +12,14 @@ import type { Endpoint } from '../../interceptor/events.ts';
 import { Interceptor } from '../../interceptor/interceptor.ts';
 import { createLabPki, type LabPki } from '../../pki/lab-pki.ts';
 import type { Scenario, SessionStep } from '../../scenario/schema.ts';
+import type { HandTry } from '../../scenario/hand-tries.ts';
 import { describeLabPki } from '../describe-pki.ts';
+import type { HandCommand } from '../hand-command.ts';
 import type { Lab, LabDescription, LabHost } from '../lab.ts';
 import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
 import { policyOf } from '../scenario-policy.ts';
 import { startClient } from '../start-client.ts';
+import { localHandCommand } from './hand-commands.ts';
 import { startInternet, type Internet } from './internet.ts';
 import { startUpstreamAttacker, type UpstreamAttacker } from './upstream-attacker.ts';
 
@@ -106,6 +109,11 @@ export class LocalLab implements Lab {
       if (!opts.keepState) await removeLabStateDir(stateDir);
       throw err;
     }
+  }
+
+  handCommands(tries: HandTry[]): HandCommand[] {
+    const d = this.describe();
+    return tries.flatMap((t) => localHandCommand(d, t) ?? []);
   }
 
   describe(): LabDescription {
