@@ -66,7 +66,7 @@ export function narrateReport(report: Report, style: Style = plain): string {
       const read = report.captured.filter(
         (x) => x.step === step.id && x.client === c.client && (x.kind !== 'url' || x.value.includes('?') || x.value.includes(' http://')),
       );
-      for (const x of read.slice(0, 6)) line(`   ${' '.repeat(pad + 10)}${style.bad(`the state read ${x.kind}: ${clip(x.value, 70)}`)}`);
+      for (const x of read.slice(0, 6)) line(`   ${' '.repeat(pad + 10)}${style.bad(`${report.stateCa.operator} read ${x.kind}: ${clip(x.value, 70)}`)}`);
       if (read.length > 6) line(`   ${' '.repeat(pad + 10)}${style.bad(`… and ${read.length - 6} more`)}`);
     }
   });
@@ -95,7 +95,7 @@ export function narrateReport(report: Report, style: Style = plain): string {
 
   const secrets = report.captured.filter((c) => c.kind === 'credential' || c.kind === 'cookie' || c.kind === 'header');
   line();
-  line(style.bold(`What the state read: ${report.captured.length} items`) + style.dim(` (${countBy(report.captured.map((c) => c.kind))})`));
+  line(style.bold(`What ${report.stateCa.operator} read: ${report.captured.length} items`) + style.dim(` (${countBy(report.captured.map((c) => c.kind))})`));
   if (secrets.length) line(style.dim('   Credentials, cookies and tokens below; every item is in the JSON report (--json).'));
   for (const c of secrets.slice(0, 12)) line(`   ${c.client.padEnd(pad)}${c.site.padEnd(16)}${c.kind.padEnd(11)}${clip(c.value, 56)}`);
   if (secrets.length > 12) line(style.dim(`   … ${secrets.length - 12} more credentials, cookies and headers in the JSON report`));

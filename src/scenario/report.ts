@@ -73,6 +73,8 @@ export interface Report {
   durationMs: number;
   stateCa: {
     profile: string;
+    /** Who runs the CA and the box, as sentences name them: "the state", "the company". */
+    operator: string;
     root: CertificateSummary;
     intermediate: CertificateSummary;
     nameConstrained: boolean;

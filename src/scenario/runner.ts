@@ -120,6 +120,7 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
     durationMs: 0,
     stateCa: {
       profile: scenario.stateCa.id,
+      operator: scenario.stateCa.operator,
       root: description.stateRoot,
       intermediate: description.stateIntermediate,
       nameConstrained: description.nameConstrained,

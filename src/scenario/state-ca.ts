@@ -110,6 +110,7 @@ export const StateCaProfileSchema = z
   .strictObject({
     id: z.string().regex(STEM_RE, 'an id is lowercase letters, digits and dashes').describe('A short name, e.g. qaznet-2019'),
     label: z.string().min(1).describe('Who ran it and when, as reports name it'),
+    operator: z.string().min(1).default('the state').describe('Who runs the CA and the box, as the report names them in a sentence ("the state read …"): the state, the company'),
     root: AuthoritySchema.describe('The root certificate subscribers were asked to install'),
     intermediate: AuthoritySchema.describe('The CA under the root that signs the forged certificates'),
     installFileStem: z.string().regex(STEM_RE, 'a file stem is lowercase letters, digits and dashes').describe('The file name the install page offers the root under, e.g. qazca for qazca.cer'),
@@ -117,9 +118,10 @@ export const StateCaProfileSchema = z
     sources: z.array(z.string().min(1)).default([]).describe('Sentences the report cites for the choices, each with its source'),
   })
   .transform(
-    (p): StateCaProfile => ({
+    (p): StateCaProfile & { operator: string } => ({
       id: p.id,
       label: p.label,
+      operator: p.operator,
       root: { subject: p.root.subject, bits: p.root.key.bits, validity: p.root.validity },
       intermediate: { subject: p.intermediate.subject, bits: p.intermediate.key.bits, validity: p.intermediate.validity },
       installFileStem: p.installFileStem,
@@ -144,6 +146,7 @@ export const StateCaSchema = z
       .describe('Constrain the state CA to the lab names (.example, .test), so a leaked lab key cannot impersonate real sites'),
     id: z.string().optional().describe('A short name for this state CA (default: the preset\'s)'),
     label: z.string().optional().describe('Who ran it and when, as reports name it'),
+    operator: z.string().optional().describe('Who runs the CA and the box, as the report names them (default: the state)'),
     root: z.looseObject({}).optional().describe('The root: subject, key, validity (each overrides the preset\'s)'),
     intermediate: z.looseObject({}).optional().describe('The issuing CA: subject, key, validity'),
     installFileStem: z.string().optional().describe('The file name the install page offers the root under'),
@@ -155,7 +158,7 @@ export const StateCaSchema = z
 export type StateCaSpec = z.output<typeof StateCaSchema>;
 
 /** The state CA a scenario runs with: complete, plus how it is constrained and what it was built on. */
-export type StateCa = StateCaProfile & { nameConstraints: boolean; preset: string | null };
+export type StateCa = StateCaProfile & { operator: string; nameConstraints: boolean; preset: string | null };
 
 export function stateCaPresetsDir(): string {
   return projectPath('scenarios', 'state-cas');

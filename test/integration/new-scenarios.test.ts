@@ -1,0 +1,27 @@
+/**
+ * The scenarios shipped as data only (no TypeScript of their own): each runs end to end on the
+ * local runtime and meets every expectation its file writes, and the report speaks of whoever
+ * runs the box as the file says.
+ */
+import { describe, expect, it } from 'vitest';
+import { startLab } from '../../src/runtime/start-lab.ts';
+import { resolveScenario } from '../../src/scenario/loader.ts';
+import { narrateReport } from '../../src/scenario/narrate.ts';
+import { runScenario } from '../../src/scenario/runner.ts';
+
+describe.each([
+  ['ru-2022', 'C=RU, O=The Ministry of Digital Development and Communications, CN=Russian Trusted Root CA', 'the state read credential'],
+  ['corporate-inspection', 'C=US, O=Example Corp, OU=IT Security, CN=Example Corp TLS Inspection Root', 'the company read credential'],
+])('%s', (name, root, readLine) => {
+  it('meets every expectation its file writes, with its own state CA and its own operator', async () => {
+    const lab = await startLab(await resolveScenario(name));
+    try {
+      const report = await runScenario(lab);
+      expect(report.expectations.filter((x) => !x.met)).toEqual([]);
+      expect(report.stateCa.root.subject).toBe(root);
+      expect(narrateReport(report)).toContain(readLine);
+    } finally {
+      await lab.stop();
+    }
+  });
+});
