@@ -362,6 +362,16 @@ export const ScenarioSchema = z
         if (host && !LAB_HOSTS.includes(host)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'defences', key], message: unknownHost(host) });
       }
     });
+    // A target that names no lab host would never trigger: the box would look fine, and read nothing.
+    (s.interceptor.targets ?? []).forEach((target, i) => {
+      const matches = target.startsWith('*.') ? LAB_HOSTS.some((h) => h.endsWith(target.slice(1))) : LAB_HOSTS.includes(target);
+      if (!matches) {
+        const message = target.startsWith('*.')
+          ? `"${target}" covers no host of the lab; the lab's hosts are ${LAB_HOSTS.join(', ')}`
+          : unknownHost(target);
+        ctx.addIssue({ code: 'custom', path: ['interceptor', 'targets', i], message });
+      }
+    });
     s.attacker?.impersonates.forEach((host, i) => {
       if (!LAB_HOSTS.includes(host)) ctx.addIssue({ code: 'custom', path: ['attacker', 'impersonates', i], message: unknownHost(host) });
     });

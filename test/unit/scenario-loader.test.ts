@@ -23,7 +23,7 @@ stateCa:
   profile: qaznet-2019
 interceptor:
   policy: sni-targets
-  targets: [bank.example, "*.social.test"]
+  targets: [bank.example, "*.outside.invalid"]
 clients:
   - name: no-cert
     trusts: [web]
@@ -87,7 +87,7 @@ describe('loading a valid scenario', () => {
     expect(s.stateCa.forgery).toEqual({ keyBits: 2048, exponent: 3, validityShiftHours: -6, serialRandomBits: 33, keepExtensionOids: ['2.5.29.17'] });
     expect(s.interceptor).toEqual({
       policy: 'sni-targets',
-      targets: ['bank.example', '*.social.test'],
+      targets: ['bank.example', '*.outside.invalid'],
       plainHttp: 'install-page-for-targets',
       upstreamCheck: true,
       validatesUpstream: true,
@@ -99,7 +99,7 @@ describe('loading a valid scenario', () => {
   });
 
   it('defaults expect to an empty list and sni-targets may have no targets', () => {
-    const text = VALID.replace(/^expect:[\s\S]*$/m, '').replace('targets: [bank.example, "*.social.test"]', 'targets: []');
+    const text = VALID.replace(/^expect:[\s\S]*$/m, '').replace('targets: [bank.example, "*.outside.invalid"]', 'targets: []');
     const s = parseScenario(text, 'mini.yaml');
     expect(s.expect).toEqual([]);
     expect(s.interceptor.targets).toEqual([]);
@@ -132,7 +132,7 @@ describe('loading a valid scenario', () => {
     expect(explainStep({ kind: 'chat', site: 'social.example', messages: ['hi', 'meet at 6'] })).toBe('send 2 chat messages on social.example');
     const i = parseScenario(VALID, 'mini.yaml').interceptor;
     expect(explainInterceptor(i)).toMatch(
-      /^re-sign TLS for 2 targeted names \(bank\.example, \*\.social\.test\); pass everything else through untouched; send plain-HTTP visitors of targeted names to the install page/,
+      /^re-sign TLS for 2 targeted names \(bank\.example, \*\.outside\.invalid\); pass everything else through untouched; send plain-HTTP visitors of targeted names to the install page/,
     );
   });
 });
@@ -197,6 +197,15 @@ describe('a broken scenario names the file, the line and the field', () => {
     expect(err.code).toBe('TLSLAB_SCENARIO_YAML');
     expect(err.message).toContain(`${file}:${lineOf(text, '"Read the news')}:`);
     expect(err.message).toContain('YAML syntax error');
+  });
+
+  it('a target that no lab host answers, or a wildcard that covers none', async () => {
+    const text = edit('targets: [bank.example, "*.outside.invalid"]', 'targets: [bnak.example, "*.nowhere.test"]');
+    const { err, file } = await failureOf(text);
+    const line = lineOf(text, 'bnak.example');
+    expect(err.message).toContain(`${file}:${line}:`);
+    expect(err.message).toContain('interceptor.targets[0]: no host of the lab is named "bnak.example"');
+    expect(err.message).toContain('interceptor.targets[1]: "*.nowhere.test" covers no host of the lab');
   });
 
   it('a name that differs from the file name', async () => {
