@@ -240,13 +240,14 @@ describe.skipIf(missing !== null)('Chromium through the kz-2019 ISP box', () => 
 
   it('a name outside the lab does not resolve, and the box sees nothing of it', async () => {
     const chromium = await launch('chromium-outside', 'no-cert', { trusts: ['web'], distrust: false });
-    // Not a lab URL: the schema would refuse it, so the step is built by hand.
-    const { result: run, events } = await readDuring('no-cert', () => chromium.runStep(step('outside', { kind: 'browse', url: 'https://www.google.com/' })));
+    // Not a lab host (and a name that resolves nowhere, RFC 6761, should the lab's guard fail): the
+    // schema would refuse it, so the step is built by hand.
+    const { result: run, events } = await readDuring('no-cert', () => chromium.runStep(step('outside', { kind: 'browse', url: 'https://nowhere.invalid/' })));
 
     expect(run.attempts).toEqual([
-      expect.objectContaining({ url: 'https://www.google.com/', status: null, error: expect.objectContaining({ code: 'net::ERR_NAME_NOT_RESOLVED' }) }),
+      expect.objectContaining({ url: 'https://nowhere.invalid/', status: null, error: expect.objectContaining({ code: 'net::ERR_NAME_NOT_RESOLVED' }) }),
     ]);
-    expect(run.summary).toBe('could not open https://www.google.com/: net::ERR_NAME_NOT_RESOLVED "This site can’t be reached"');
+    expect(run.summary).toBe('could not open https://nowhere.invalid/: net::ERR_NAME_NOT_RESOLVED "This site can’t be reached"');
     // No connection reached the box (earlier tests' idle connections may still be closing).
     expect(events.filter((e) => e.type === 'connection')).toEqual([]);
   });

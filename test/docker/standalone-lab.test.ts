@@ -72,9 +72,11 @@ describe.skipIf(dockerMissing !== null)('docker/compose.yaml, up with testcontai
   });
 
   it('nothing leaves the lab: no name outside it resolves, and no address outside it answers', async () => {
-    const dns = await exec('no-cert', ['curl', '-sS', '--max-time', '5', 'https://www.google.com/']);
+    // Never a real address: a name outside the lab's (resolvable nowhere, RFC 6761) and a
+    // documentation address (TEST-NET-1, RFC 5737), which no network routes.
+    const dns = await exec('no-cert', ['curl', '-sS', '--max-time', '5', 'https://nowhere.example.net.invalid/']);
     expect(dns.exitCode).toBe(6); // could not resolve
-    const ip = await exec('no-cert', ['curl', '-sS', '--max-time', '3', 'http://1.1.1.1/']);
+    const ip = await exec('no-cert', ['curl', '-sS', '--max-time', '3', 'http://192.0.2.1/']);
     expect(ip.exitCode).not.toBe(0);
   });
 });

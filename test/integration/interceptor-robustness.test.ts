@@ -3,7 +3,7 @@
  * refuses destinations that are not lab hosts (README, "Safety").
  */
 import { mkdtemp } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -152,20 +152,32 @@ describe('the ISP box and destinations outside the lab', () => {
       pki,
       policy: { mode: 'intercept-all', targets: [], plainHttp: 'pass', upstreamCheck: true, validatesUpstream: true, installPageHost: 'qca.example' },
     });
+    // A server outside the lab, on a loopback address the lab does not use: if the guard ever
+    // regressed, the box would connect here, never to a real address.
+    let reached = 0;
+    const outside = createNetServer((s) => {
+      reached++;
+      s.destroy();
+    });
+    await new Promise<void>((r) => outside.listen(0, '127.66.0.1', r));
+    const outsideAt = { address: '127.66.0.1', port: (outside.address() as AddressInfo).port };
     try {
       const at = await interceptor.listen({
         address: '127.0.0.1',
         port: 0,
         protocol: 'tls',
-        // As if the client had dialled a public address: the box must not reach out.
-        originalDestination: () => ({ destination: { address: '93.184.215.14', port: 443 }, name: null }),
+        // As if the client had dialled a destination that is not a lab host: the box must not reach out.
+        originalDestination: () => ({ destination: outsideAt, name: null }),
       });
       const s = await open(at.address, at.port);
+      s.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5]));
       expect(await closed(s)).toBe(true);
       const event = interceptor.events.find((e) => e.type === 'connection');
       expect(event).toMatchObject({ decision: 'refused', reason: 'the destination is not a lab host: nothing leaves the lab' });
+      expect(reached).toBe(0);
     } finally {
       await interceptor.close();
+      await new Promise((r) => outside.close(r));
       pki.close();
     }
   });

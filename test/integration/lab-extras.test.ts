@@ -286,7 +286,8 @@ describe('vpn.example (tunnel exit)', () => {
   });
 
   it('refuses with 403 to tunnel anywhere the lab does not know', async () => {
-    for (const target of ['www.google.com:443', 'bank.example:8443']) {
+    // Names that resolve nowhere (RFC 6761) or ports the lab does not serve: never a real address.
+    for (const target of ['nowhere.invalid:443', 'bank.example:8443']) {
       const reply = await connectThroughExit(target);
       expect(reply.status).toBe(403);
       expect(reply.text).toContain(`vpn.example does not tunnel to ${target}`);
