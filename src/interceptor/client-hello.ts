@@ -35,7 +35,8 @@ export async function peekClientHello(socket: Socket, timeoutMs: number): Promis
   try {
     const hello = await Promise.race([readTlsClientHello(socket), timeout]);
     const sni = getExtensionData(hello, 'server_name')?.serverName ?? null;
-    return { sni: typeof sni === 'string' ? sni.toLowerCase() : null, ja4: safeJa4(hello), head: drain(socket) };
+    // As sent: names are matched without case where it matters (policy.ts, RFC 6066 3 and RFC 4343), and recorded as the client wrote them.
+    return { sni: typeof sni === 'string' ? sni : null, ja4: safeJa4(hello), head: drain(socket) };
   } catch (err) {
     if (err instanceof NonTlsError) throw new NotTlsError(drain(socket), err.message);
     // A TLS record we could not parse (e.g. a ClientHello split over records): no SNI, bytes intact.
