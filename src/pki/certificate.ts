@@ -32,6 +32,11 @@ export interface CertificateSpec {
 /** A name kept exactly as another certificate spelled it (string types included). */
 export interface RawName {
   raw: forge.pki.CertificateField[];
+  /**
+   * The name's DER as it was: written into the new certificate byte for byte, so that a
+   * multi-valued RDN (O=…+CN=…) stays one RDN (forge's attribute list would split it).
+   */
+  der?: Buffer;
 }
 
 export interface SignedCertificate {
@@ -52,15 +57,19 @@ export function buildCertificate(spec: CertificateSpec, issuerKey: KeyObject): S
       isRaw(e) ? { id: e.oid, critical: e.critical, value: e.valueDer.toString('binary') } : e,
     ),
   );
-  return signTbs(cert, issuerKey);
+  return signTbs(cert, issuerKey, 'raw' in spec.subject ? spec.subject.der : undefined);
 }
 
+/** Where forge puts the subject in the TBSCertificate it builds: after version, serial, signature, issuer, validity. */
+const TBS_SUBJECT = 5;
+
 /** Sign with sha256WithRSAEncryption using node's native RSA. */
-function signTbs(cert: forge.pki.Certificate, issuerKey: KeyObject): SignedCertificate {
+function signTbs(cert: forge.pki.Certificate, issuerKey: KeyObject, subjectDer?: Buffer): SignedCertificate {
   const oid = pki.oids.sha256WithRSAEncryption;
   cert.signatureOid = oid;
   cert.siginfo.algorithmOid = oid;
   const tbs = (pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  if (subjectDer) (tbs.value as forge.asn1.Asn1[])[TBS_SUBJECT] = asn1.fromDer(subjectDer.toString('binary'));
   (cert as unknown as { tbsCertificate: forge.asn1.Asn1 }).tbsCertificate = tbs;
   const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
   cert.signature = sign('sha256', tbsDer, issuerKey).toString('binary');
@@ -90,9 +99,17 @@ export interface ParsedForCopy {
 }
 
 export function parseForCopy(der: Buffer): ParsedForCopy {
-  const cert = pki.certificateFromAsn1(asn1.fromDer(der.toString('binary')));
+  const parsed = asn1.fromDer(der.toString('binary'));
+  const tbs = (parsed.value as forge.asn1.Asn1[])[0]!.value as forge.asn1.Asn1[];
+  // TBSCertificate: [0] version (optional), serial, signature, issuer, validity, subject, SPKI, ...
+  const first = tbs[0]!.tagClass === asn1.Class.CONTEXT_SPECIFIC ? 1 : 0;
+  const subjectDer = Buffer.from(asn1.toDer(tbs[first + 4]!).getBytes(), 'binary');
+  // forge reads RSA keys only; forging never copies the key, so an ECDSA or Ed25519 original
+  // (as Google's and Facebook's were) is read with a stand-in RSA key in its place.
+  tbs[first + 5] = pki.publicKeyToAsn1(standInRsaKey());
+  const cert = pki.certificateFromAsn1(parsed);
   return {
-    subject: { raw: cert.subject.attributes },
+    subject: { raw: cert.subject.attributes, der: subjectDer },
     serialHex: cert.serialNumber,
     notBefore: cert.validity.notBefore,
     notAfter: cert.validity.notAfter,
@@ -123,4 +140,11 @@ function positiveSerial(hex: string): string {
   let h = hex.toLowerCase().replace(/^0+(?=..)/, '');
   if (h.length % 2) h = '0' + h;
   return parseInt(h.slice(0, 2), 16) >= 0x80 ? '00' + h : h;
+}
+
+let standIn: forge.pki.rsa.PublicKey | null = null;
+/** Any RSA public key will do: it only fills the place of the original's key while reading. */
+function standInRsaKey(): forge.pki.rsa.PublicKey {
+  standIn ??= pki.setRsaPublicKey(new forge.jsbn.BigInteger('c7'.repeat(64), 16), new forge.jsbn.BigInteger('10001', 16));
+  return standIn;
 }

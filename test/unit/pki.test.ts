@@ -85,6 +85,36 @@ describe('lab PKI', () => {
     expect(describeCertificate(pki.stateRoot.cert.der).permittedDns).toEqual(['example', 'test']);
   });
 
+  describe('forging from originals that are not RSA, with names forge would re-spell', () => {
+    const run = promisify(execFile);
+    // As openssl prints a name, RFC 2253 style: the judge is not our own parser.
+    const subjectOf = async (der: Buffer) => {
+      const file = join(dir, `cert-${createHash('sha256').update(der).digest('hex').slice(0, 8)}.der`);
+      await writeFile(file, der);
+      return (await run('openssl', ['x509', '-inform', 'DER', '-in', file, '-noout', '-subject', '-nameopt', 'RFC2253'])).stdout.trim();
+    };
+    const original = async (newkey: string[], subj: string) => {
+      const stem = join(dir, `orig-${newkey.join('-').replace(/[^a-z0-9]/gi, '')}`);
+      await run('openssl', ['req', '-x509', ...newkey, '-nodes', '-days', '30', '-multivalue-rdn', '-subj', subj, '-addext', 'subjectAltName=DNS:ecdsa.example', '-keyout', `${stem}.key`, '-out', `${stem}.pem`]);
+      return pemToDer((await import('node:fs')).readFileSync(`${stem}.pem`, 'utf8'));
+    };
+
+    it.each([
+      ['ECDSA P-256', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']],
+      ['Ed25519', ['-newkey', 'ed25519']],
+    ])('forges a %s original: names copied exactly (a multi-valued RDN stays one), the key the profile\'s RSA', async (_kind, newkey) => {
+      const real = await original(newkey, '/C=KZ/O=Example Org+CN=ecdsa.example');
+      const key = await generateRsaKey(2048, 3);
+      const leaf = forgeLeaf({ realCertDer: real, issuer: pki.stateIntermediate, key, rules: QAZNET_2019.forgery, entropy: fixedEntropy('2026-11-22T00:00:00Z', 0x11) });
+      expect(await subjectOf(leaf.cert.der)).toBe(await subjectOf(real));
+      expect(await subjectOf(leaf.cert.der)).toBe('subject=CN=ecdsa.example+O=Example Org,C=KZ');
+      const forged = new X509Certificate(leaf.cert.der);
+      expect(forged.subjectAltName).toBe('DNS:ecdsa.example');
+      expect(forged.publicKey.asymmetricKeyType).toBe('rsa');
+      expect(forged.checkIssued(new X509Certificate(pki.stateIntermediate.cert.der))).toBe(true);
+    });
+  });
+
   describe('forging a leaf as the 2019 device did', () => {
     let real: Buffer;
     let forged: ReturnType<typeof describeCertificate>;
