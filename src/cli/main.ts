@@ -51,6 +51,14 @@ program
   .option('--json', 'print both certificates and the diff as JSON')
   .action(lazy(() => import('./commands/cert-diff.ts'), 'certDiffCommand'));
 
+program
+  .command('detect')
+  .description("find the ISP box's targets from outside, as the researchers did: the same ClientHello with a control SNI and with each name")
+  .addOption(OPTIONS.scenario())
+  .addOption(OPTIONS.stateDir())
+  .option('--json', 'print every probe and the score as JSON')
+  .action(lazy(() => import('./commands/detect.ts'), 'detectCommand'));
+
 program.command('list').description('list the scenarios with one-line descriptions').action(lazy(() => import('./commands/list.ts'), 'listCommand'));
 
 program
