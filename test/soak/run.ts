@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect as tlsConnect } from 'node:tls';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: process.env.SOAK_SECONDS ?? '1200' }, 'rss-mb': { type: 'string', default: '350' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: process.env.SOAK_SECONDS ?? '1200' }, 'rss-mb': { type: 'string', default: '400' } } });
 const SECONDS = Number(values.seconds);
 const RSS_LIMIT_MB = Number(values['rss-mb']);
 const FD_SLACK = 10;
