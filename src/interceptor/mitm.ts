@@ -248,6 +248,12 @@ export class MitmEngine {
     }
 
     dropHopByHop(ctx.proxyToServerRequestOptions!.headers);
+    // The request goes on with its headers as the client wrote them (names, case, order): the
+    // device did not modify what it relayed (Raman et al.). Only what HTTP makes hop-by-hop
+    // goes (RFC 9110 7.6.1), and a Host the box knows is added when the client sent none.
+    const passed = passedHeaders(req.rawHeaders, /^proxy-/i);
+    if (!req.rawHeaders.some((_, i) => i % 2 === 0 && /^host$/i.test(req.rawHeaders[i]!))) passed.unshift('Host', req.headers.host!);
+    (ctx.proxyToServerRequestOptions as { headers: unknown }).headers = passed;
     const servername = ctx.isSSL ? (req.socket as TLSSocket).servername || host : null;
     Object.assign(ctx.proxyToServerRequestOptions!, {
       host: flow.destination.address,
@@ -285,6 +291,13 @@ export class MitmEngine {
     read.response(up.statusCode ?? 0, up.statusMessage ?? '', up.rawHeaders, up.headers);
     // What the box forwards: the connection to the client is the box's own to keep or close.
     dropHopByHop(up.headers);
+    // The answer's headers as the origin wrote them (the library would lower-case and
+    // re-order them, and drop some): a header diff must not reveal the box.
+    const passed = passedHeaders(up.rawHeaders);
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: ServerResponse, status: number) {
+      return (writeHead as (s: number, m: string, h: string[]) => ServerResponse).call(this, status, up.statusMessage ?? '', passed);
+    } as typeof res.writeHead;
     this.watchUpstream(p, this.opts.timeouts.upstreamIdleMs);
     // The stream is paused by the proxy: listening does not start it, so the client still gets every byte.
     up.on('data', (chunk: Buffer) => {
@@ -396,6 +409,27 @@ function dropHopByHop(headers: Record<string, unknown>): void {
   for (const name of ['connection', 'keep-alive', 'proxy-connection', ...named]) {
     if (name !== 'transfer-encoding' && name !== 'upgrade') delete headers[name];
   }
+}
+
+/**
+ * A message's raw headers (name, value, name, value…) without the hop-by-hop ones: Connection,
+ * Keep-Alive, Proxy-Connection and whatever Connection names (RFC 9110 7.6.1), and any name
+ * `drop` matches. Transfer-Encoding and Upgrade stay: they describe the message itself here.
+ */
+function passedHeaders(raw: string[], drop?: RegExp): string[] {
+  const named = new Set(['connection', 'keep-alive', 'proxy-connection']);
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() === 'connection') for (const n of raw[i + 1]!.split(',')) named.add(n.trim().toLowerCase());
+  }
+  named.delete('transfer-encoding');
+  named.delete('upgrade');
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (named.has(name.toLowerCase()) || drop?.test(name)) continue;
+    out.push(name, raw[i + 1]!);
+  }
+  return out;
 }
 
 function hostName(header: string | undefined): string | null {

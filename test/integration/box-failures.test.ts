@@ -321,3 +321,33 @@ describe('the box keeps connections alive and bounded', () => {
     await expect.poll(async () => (await openFds()) - baseline, { timeout: 10_000, interval: 250 }).toBeLessThanOrEqual(8);
   });
 });
+
+describe('the box relays headers as they were written', () => {
+  let h: BoxHarness;
+  beforeAll(async () => {
+    h = await startBoxHarness();
+  });
+  afterAll(() => h?.close());
+
+  it('keeps header names, case and order both ways; only hop-by-hop headers are the box\'s own', async () => {
+    let seen: string[] = [];
+    h.origin.handle = (req, res) => {
+      seen = req.rawHeaders;
+      res.writeHead(200, ['X-Custom-Thing', 'a', 'content-type', 'text/plain', 'X-Second', 'b', 'Content-Length', '2']);
+      res.end('ok');
+    };
+    const raw = await new Promise<string>((resolve, reject) => {
+      const s = tlsConnect({ host: h.bank.address, port: h.bank.port, servername: 'bank.example', ca: h.installed });
+      s.once('secureConnect', () => s.write('GET /x HTTP/1.1\r\nHost: bank.example\r\nX-Client-Header: 1\r\nUser-Agent: Test/1\r\naccept: */*\r\nConnection: close\r\n\r\n'));
+      let out = '';
+      s.on('data', (c) => (out += c));
+      s.on('end', () => resolve(out));
+      s.on('error', reject);
+    });
+    const hopByHop = /^(connection|keep-alive|date)$/i;
+    const names = raw.split('\r\n\r\n')[0]!.split('\r\n').slice(1).map((l) => l.slice(0, l.indexOf(':')));
+    expect(names.filter((n) => !hopByHop.test(n))).toEqual(['X-Custom-Thing', 'content-type', 'X-Second', 'Content-Length']);
+    const sent = seen.filter((_, i) => i % 2 === 0);
+    expect(sent.filter((n) => !hopByHop.test(n))).toEqual(['Host', 'X-Client-Header', 'User-Agent', 'accept']);
+  });
+});
