@@ -83,8 +83,9 @@ export function handTries(scenario: Scenario, d: LabDescription): HandTry[] {
       expect: { exit: 0, prints: `CN = ${webIssuer}` },
     });
   }
-  const plain = d.hosts.find((h) => h.role === 'site' && h.routes?.http && h.name !== policy.installPageHost && (target ? h.name === target : true)) ??
-    d.hosts.find((h) => h.role === 'site' && h.routes?.http && h.name !== policy.installPageHost);
+  // Plain HTTP to the target when it has a port 80, else to the first site that does.
+  const plainSites = d.hosts.filter((h) => h.role === 'site' && h.routes?.http && h.name !== policy.installPageHost);
+  const plain = plainSites.find((h) => h.name === target) ?? plainSites[0];
   if (plain) {
     const redirected = decideHttp(policy, plain.name).action === 'install-page';
     tries.push({
