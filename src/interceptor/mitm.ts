@@ -247,7 +247,6 @@ export class MitmEngine {
       }
     }
 
-    dropHopByHop(ctx.proxyToServerRequestOptions!.headers);
     // The request goes on with its headers as the client wrote them (names, case, order): the
     // device did not modify what it relayed (Raman et al.). Only what HTTP makes hop-by-hop
     // goes (RFC 9110 7.6.1), and a Host the box knows is added when the client sent none.
@@ -289,10 +288,9 @@ export class MitmEngine {
     }
     const read = p.read;
     read.response(up.statusCode ?? 0, up.statusMessage ?? '', up.rawHeaders, up.headers);
-    // What the box forwards: the connection to the client is the box's own to keep or close.
-    dropHopByHop(up.headers);
     // The answer's headers as the origin wrote them (the library would lower-case and
-    // re-order them, and drop some): a header diff must not reveal the box.
+    // re-order them, and drop some): a header diff must not reveal the box. The connection
+    // to the client is the box's own to keep or close.
     const passed = passedHeaders(up.rawHeaders);
     const writeHead = res.writeHead;
     res.writeHead = function (this: ServerResponse, status: number) {
@@ -397,24 +395,11 @@ function webSocketOf(ctx: IWebSocketContext): ReadWebSocket | undefined {
 }
 
 /**
- * Headers that belong to one connection, not to the message (RFC 9110 7.6.1): a proxy removes
- * Connection and every field it names. The client's `Connection: close` then ends the client's
- * connection, not the box's pooled one to the origin.
- */
-function dropHopByHop(headers: Record<string, unknown>): void {
-  const named = String(headers.connection ?? '')
-    .split(',')
-    .map((h) => h.trim().toLowerCase())
-    .filter(Boolean);
-  for (const name of ['connection', 'keep-alive', 'proxy-connection', ...named]) {
-    if (name !== 'transfer-encoding' && name !== 'upgrade') delete headers[name];
-  }
-}
-
-/**
  * A message's raw headers (name, value, name, value…) without the hop-by-hop ones: Connection,
  * Keep-Alive, Proxy-Connection and whatever Connection names (RFC 9110 7.6.1), and any name
  * `drop` matches. Transfer-Encoding and Upgrade stay: they describe the message itself here.
+ * So a client's `Connection: close` ends the client's connection, not the box's pooled one to
+ * the origin.
  */
 function passedHeaders(raw: string[], drop?: RegExp): string[] {
   const named = new Set(['connection', 'keep-alive', 'proxy-connection']);
