@@ -12,25 +12,8 @@ export const LOCAL_BLOCKS = {
   hijack: '127.80.3',
 } as const;
 
-/** Last octet of each site's address, on the internet block and on the ISP's route block. */
-export const SITE_HOST_NUMBERS: Record<string, number> = {
-  'qca.example': 9,
-  'bank.example': 10,
-  'social.example': 11,
-  'mail.example': 12,
-  'search.example': 13,
-  'news.example': 14,
-  // A CDN edge serving several customers' names (what makes domain fronting work).
-  'cdn.example': 15,
-  // A VPN exit beyond the ISP (the tunnel defence).
-  'vpn.example': 16,
-  // Stands for a real-world site outside the lab's names (.invalid, RFC 2606).
-  'www.outside.invalid': 17,
-};
-
-export const TUNNEL_EXIT_HOST = 'vpn.example';
-
-export const INSTALL_PAGE_HOST = 'qca.example';
+// Each host's last octet comes from the scenario's list of sites, in order (src/scenario/sites.ts,
+// hostNumbers): 9 for the first, 10 for the next, the same on every block.
 
 export function clientAddress(index: number): string {
   return `${LOCAL_BLOCKS.home}.${10 + index}`;

@@ -1,21 +1,13 @@
 /**
- * The lab's users. The same credentials work on the bank, mail and social sites, as
- * people reuse passwords; scripted clients log in with these and scenarios look for
- * them in what the interceptor captured.
+ * The lab's users come from the scenario (src/scenario/sites.ts): the same credentials work on
+ * the bank, mail and social sites, as people reuse passwords; scripted clients log in with them
+ * and scenarios look for them in what the interceptor captured.
  */
-export interface LabAccount {
-  username: string;
-  password: string;
-  /** Name shown on pages and in the chat. */
-  displayName: string;
-}
+import type { Account } from '../../src/scenario/sites.ts';
 
-export const LAB_ACCOUNTS: readonly LabAccount[] = Object.freeze([
-  { username: 'alice', password: 'Almaty-2019!', displayName: 'Alice Zhaksylykova' },
-  { username: 'bob', password: 'Steppe#Wolf7', displayName: 'Bob Serikbayev' },
-]);
+export type LabAccount = Account;
 
 /** The account these credentials open, or undefined. */
-export function checkCredentials(username: string, password: string): LabAccount | undefined {
-  return LAB_ACCOUNTS.find((account) => account.username === username && account.password === password);
+export function checkCredentials(accounts: readonly LabAccount[], username: string, password: string): LabAccount | undefined {
+  return accounts.find((account) => account.username === username && account.password === password);
 }

@@ -1,68 +1,49 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SiteDefinition } from '../../src/sites/site.ts';
+import type { Branding, LabSite, Transaction } from '../../src/scenario/sites.ts';
 import { checkCredentials, type LabAccount } from './accounts.ts';
 import { html, page, type SafeHtml } from './html.ts';
 import { asyncHandler, notFound, parseCookies, readForm, redirect, route, sendHtml } from './http.ts';
 import { SessionStore } from './sessions.ts';
 
 /**
- * bank.example: the most valuable target. A password form over HTTPS and a session
- * cookie afterwards; with a forged certificate the interceptor reads both.
+ * The bank kind (bank.example): the most valuable target. A password form over HTTPS and a
+ * session cookie afterwards; with a forged certificate the interceptor reads both. Its name,
+ * currency and each person's statement come from the scenario (src/scenario/sites.ts).
  */
-
-interface Transaction {
-  date: string;
-  description: string;
-  /** Tiyn (1/100 tenge), negative for debits: integers, so no rounding. */
-  amountTiyn: number;
-}
-
-interface BankAccount {
-  /** KZ IBAN: 20 characters, bank code 998 (unassigned), valid ISO 13616 check digits. */
-  iban: string;
-  balanceTiyn: number;
-  transactions: Transaction[];
-}
-
-const ACCOUNTS: Record<string, BankAccount> = {
-  alice: {
-    iban: 'KZ93998KZT2019004417',
-    balanceTiyn: 125_430_050,
-    transactions: [
-      { date: '2019-07-16', description: 'Salary, Astana Digital LLP', amountTiyn: 42_000_000 },
-      { date: '2019-07-15', description: 'Supermarket, Almaty, Abay Ave', amountTiyn: -1_874_500 },
-      { date: '2019-07-14', description: 'Transfer to Bob Serikbayev', amountTiyn: -2_500_000 },
-      { date: '2019-07-12', description: 'Home internet, monthly plan', amountTiyn: -699_000 },
-      { date: '2019-07-10', description: 'Almaty Metro card top-up', amountTiyn: -200_000 },
-    ],
-  },
-  bob: {
-    iban: 'KZ62998KZT2019011862',
-    balanceTiyn: 8_742_000,
-    transactions: [
-      { date: '2019-07-14', description: 'Transfer from Alice Zhaksylykova', amountTiyn: 2_500_000 },
-      { date: '2019-07-13', description: 'Air Astana, ALA–NQZ', amountTiyn: -3_150_000 },
-      { date: '2019-07-11', description: 'Mobile top-up', amountTiyn: -150_000 },
-      { date: '2019-07-09', description: 'Pharmacy, Nur-Sultan', amountTiyn: -412_500 },
-    ],
-  },
-};
 
 const NBSP = '\u00a0';
 
-/** "1 254 300,50 ₸", the way Kazakh banks print tenge. */
-export function formatKzt(tiyn: number): string {
-  const sign = tiyn < 0 ? '−' : '';
-  const abs = Math.abs(tiyn);
-  const whole = Math.floor(abs / 100)
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, NBSP);
-  const fraction = (abs % 100).toString().padStart(2, '0');
-  return `${sign}${whole},${fraction}${NBSP}₸`;
+/** Amounts as the bank's locale writes them, e.g. kk-KZ: "1 254 300,50 ₸" (Intl, so any currency). */
+export function moneyFormat(branding: Branding): (amount: number) => string {
+  const format = new Intl.NumberFormat(branding.locale ?? branding.language, { style: 'currency', currency: branding.currency ?? 'KZT' });
+  // A true minus sign, as bank statements print it.
+  return (amount) => format.format(amount).replace('-', '−');
 }
 
-function formatIban(iban: string): string {
-  return iban.replace(/(.{4})(?!$)/g, `$1${NBSP}`);
+function formatAccountNumber(number: string): string {
+  return /^[A-Z]{2}\d{2}[A-Z0-9]{8,}$/.test(number) ? number.replace(/(.{4})(?!$)/g, `$1${NBSP}`) : number;
+}
+
+interface Statement {
+  accountNumber: string;
+  balance: number;
+  transactions: Transaction[];
+}
+
+/** What the scenario says of this person's account, or a plain one made up for them. */
+function statementOf(user: LabAccount, index: number, everyone: readonly LabAccount[]): Statement {
+  const other = everyone.find((a) => a.username !== user.username);
+  return {
+    accountNumber: user.accountNumber ?? `0000 0000 ${String(1001 + index).padStart(4, '0')}`,
+    balance: user.balance ?? 1000,
+    transactions: user.transactions ?? [
+      { date: '2019-07-16', description: 'Salary', amount: 1500 },
+      { date: '2019-07-15', description: 'Supermarket', amount: -84.2 },
+      ...(other ? [{ date: '2019-07-14', description: `Transfer to ${other.displayName}`, amount: -100 }] : []),
+      { date: '2019-07-12', description: 'Home internet, monthly plan', amount: -30 },
+    ],
+  };
 }
 
 const CSS = `
@@ -79,25 +60,31 @@ button.primary{background:#00869f;width:100%}
 .credit{color:#137333}
 `;
 
-function layout(title: string, main: SafeHtml, user?: LabAccount): SafeHtml {
-  const nav = user
-    ? html`<nav>${user.displayName} · <form method="post" action="/logout"><button type="submit">Log out</button></form></nav>`
-    : html`<nav>Support: 7111</nav>`;
-  return page({
-    title: `${title} · Qazaq Bank`,
-    css: CSS,
-    header: html`<header><div class="logo">Q</div><div class="brand">Qazaq Bank</div>${nav}</header>`,
-    main,
-    footer: 'Qazaq Bank is a simulated bank in tls-interception-lab. Never enter real credentials here.',
-  });
-}
+/** The bank's pages, in its own name and currency. */
+function bankPages(site: LabSite) {
+  const { name, tagline, language } = site.branding;
+  const money = moneyFormat(site.branding);
 
-function loginPage(error?: string, username = ''): SafeHtml {
-  return layout(
-    'Log in',
-    html`<div class="card login">
+  function layout(title: string, main: SafeHtml, user?: LabAccount): SafeHtml {
+    const nav = user
+      ? html`<nav>${user.displayName} · <form method="post" action="/logout"><button type="submit">Log out</button></form></nav>`
+      : html`<nav>${tagline}</nav>`;
+    return page({
+      title: `${title} · ${name}`,
+      lang: language,
+      css: CSS,
+      header: html`<header><div class="logo">${[...name][0] ?? 'B'}</div><div class="brand">${name}</div>${nav}</header>`,
+      main,
+      footer: `${name} is a simulated bank in tls-interception-lab. Never enter real credentials here.`,
+    });
+  }
+
+  function loginPage(error?: string, username = ''): SafeHtml {
+    return layout(
+      'Log in',
+      html`<div class="card login">
 <h1>Online banking</h1>
-<p class="muted">Log in with your Qazaq Bank username and password.</p>
+<p class="muted">Log in with your ${name} username and password.</p>
 ${error ? html`<div class="error" role="alert">${error}</div>` : ''}
 <form method="post" action="/login">
 <label for="username">Username</label>
@@ -107,37 +94,41 @@ ${error ? html`<div class="error" role="alert">${error}</div>` : ''}
 <button class="primary" type="submit">Log in</button>
 </form>
 </div>`,
-  );
-}
+    );
+  }
 
-function accountPage(user: LabAccount, account: BankAccount): SafeHtml {
-  const rows = account.transactions.map(
-    (t) =>
-      html`<tr><td>${t.date}</td><td>${t.description}</td><td class="amount${t.amountTiyn > 0 ? ' credit' : ''}">${formatKzt(t.amountTiyn)}</td></tr>`,
-  );
-  return layout(
-    'My account',
-    html`<div class="card">
+  function accountPage(user: LabAccount, account: Statement): SafeHtml {
+    const rows = account.transactions.map(
+      (t) => html`<tr><td>${t.date}</td><td>${t.description}</td><td class="amount${t.amount > 0 ? ' credit' : ''}">${money(t.amount)}</td></tr>`,
+    );
+    return layout(
+      'My account',
+      html`<div class="card">
 <p class="muted">Current account of ${user.displayName}</p>
-<p>Account number (IBAN): <strong id="iban">${formatIban(account.iban)}</strong></p>
+<p>Account number: <strong id="iban">${formatAccountNumber(account.accountNumber)}</strong></p>
 <p class="muted">Available balance</p>
-<div class="balance" id="balance">${formatKzt(account.balanceTiyn)}</div>
+<div class="balance" id="balance">${money(account.balance)}</div>
 </div>
 <div class="card">
 <h2>Recent transactions</h2>
 <table><thead><tr><th>Date</th><th>Description</th><th class="amount">Amount</th></tr></thead>
 <tbody>${rows}</tbody></table>
 </div>`,
-    user,
-  );
+      user,
+    );
+  }
+
+  return { loginPage, accountPage };
 }
 
 const SESSION_COOKIE = 'session';
 
 /** A fresh bank with its own sessions. */
-export function bankSite(): SiteDefinition {
+export function bankSite(site: LabSite): SiteDefinition {
   const sessions = new SessionStore<LabAccount>();
   const currentUser = (req: IncomingMessage) => sessions.lookup(parseCookies(req.headers.cookie).get(SESSION_COOKIE));
+  const { loginPage, accountPage } = bankPages(site);
+  const statements = new Map(site.accounts.map((a, i) => [a.username, statementOf(a, i, site.accounts)]));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { method, url } = route(req);
@@ -147,7 +138,7 @@ export function bankSite(): SiteDefinition {
     if (key === 'POST /login') {
       const form = await readForm(req);
       const username = form.get('username') ?? '';
-      const user = checkCredentials(username, form.get('password') ?? '');
+      const user = checkCredentials(site.accounts, username, form.get('password') ?? '');
       if (!user) return sendHtml(res, 401, loginPage('Incorrect username or password.', username));
       const token = sessions.create(user);
       return redirect(res, '/account', {
@@ -156,7 +147,7 @@ export function bankSite(): SiteDefinition {
     }
     if (key === 'GET /account') {
       const user = currentUser(req);
-      const account = user && ACCOUNTS[user.username];
+      const account = user && statements.get(user.username);
       if (!user || !account) return redirect(res, '/login');
       return sendHtml(res, 200, accountPage(user, account), { 'Cache-Control': 'no-store' });
     }
@@ -170,9 +161,9 @@ export function bankSite(): SiteDefinition {
   }
 
   return {
-    name: 'bank.example',
-    title: 'Qazaq Bank: online banking with a password login and a session cookie',
-    hsts: true,
+    name: site.host,
+    title: `${site.branding.name}: online banking with a password login and a session cookie`,
+    hsts: site.hsts,
     https: true,
     handle: asyncHandler(handle),
   };

@@ -6,7 +6,7 @@ import { html, page } from './html.ts';
 import { sendHtml, sendText } from './http.ts';
 
 /**
- * cdn.example: the edge of a content delivery network that serves many customers'
+ * The cdn kind (cdn.example): the edge of a content delivery network that serves many customers'
  * names from one address and one certificate. That is what makes domain fronting
  * work (Fifield et al., "Blocking-resistant communication through domain fronting",
  * PETS 2015): the ClientHello's SNI, the only name an on-path box like the 2019 device
@@ -19,16 +19,17 @@ import { sendHtml, sendText } from './http.ts';
  */
 
 export interface CdnOptions {
+  /** The edge's own name, e.g. cdn.example: the SNI a fronting client sends. */
+  name: string;
   /** Where a customer's origin listens, or null when the CDN does not serve that name. */
   origins(host: string): { address: string; port: number } | null;
   /** PEM roots that origin certificates must chain to. */
   originRoots: string[];
+  hsts?: boolean;
 }
 
-const CDN_NAME = 'cdn.example';
-
 /** What the edge adds to every message it forwards (RFC 9110 section 7.6.3). */
-const VIA = `1.1 ${CDN_NAME}`;
+const viaOf = (edge: string) => `1.1 ${edge}`;
 
 /**
  * Headers that describe one connection, not the message, so a proxy must not forward
@@ -67,18 +68,18 @@ function connectionScoped(connectionHeader: string | string[] | undefined): Set<
 }
 
 /** Request headers for the origin: end-to-end ones (Host kept) plus Via. */
-function forwardRequestHeaders(headers: IncomingHttpHeaders, drop: Set<string> = new Set()): OutgoingHttpHeaders {
+function forwardRequestHeaders(headers: IncomingHttpHeaders, edge: string, drop: Set<string> = new Set()): OutgoingHttpHeaders {
   const scoped = connectionScoped(headers.connection);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined && !scoped.has(name) && !drop.has(name) && name !== 'via') out[name] = value;
   }
-  out.via = headers.via ? `${headers.via}, ${VIA}` : VIA;
+  out.via = headers.via ? `${headers.via}, ${viaOf(edge)}` : viaOf(edge);
   return out;
 }
 
 /** Response headers for the client, as a flat raw list so repeated ones (Set-Cookie) and their case survive. */
-function forwardResponseHeaders(upstream: IncomingMessage): string[] {
+function forwardResponseHeaders(upstream: IncomingMessage, edge: string): string[] {
   const scoped = connectionScoped(upstream.headers.connection);
   const out: string[] = [];
   const via: string[] = [];
@@ -89,38 +90,38 @@ function forwardResponseHeaders(upstream: IncomingMessage): string[] {
     if (lower === 'via') via.push(value);
     else if (!scoped.has(lower)) out.push(name, value);
   }
-  out.push('Via', [...via, VIA].join(', '));
+  out.push('Via', [...via, viaOf(edge)].join(', '));
   return out;
 }
 
-function landingPage() {
+function landingPage(edge: string) {
   return page({
-    title: 'cdn.example edge',
-    header: html`<header style="background:#f38020;color:#fff;padding:14px 24px;font-weight:700">cdn.example</header>`,
+    title: `${edge} edge`,
+    header: html`<header style="background:#f38020;color:#fff;padding:14px 24px;font-weight:700">${edge}</header>`,
     main: html`<div class="card">
-<h1>cdn.example edge server</h1>
+<h1>${edge} edge server</h1>
 <p>This edge serves many customers' sites from one address. Which site you get is chosen by the Host header of your request, not by the name your TLS connection was opened for.</p>
 <p class="muted">Ask for a customer's site by sending its name in the Host header.</p>
 </div>`,
-    footer: 'cdn.example is a simulated content delivery network in tls-interception-lab.',
+    footer: `${edge} is a simulated content delivery network in tls-interception-lab.`,
   });
 }
 
-function proxy(req: IncomingMessage, res: ServerResponse, host: string, origin: { address: string; port: number }, roots: string[]): void {
+function proxy(req: IncomingMessage, res: ServerResponse, host: string, origin: { address: string; port: number }, opts: CdnOptions): void {
   const upstream = https.request({
     host: origin.address,
     port: origin.port,
     // The origin is checked for `host`, as the customer's certificate names it.
     servername: host,
-    ca: roots,
+    ca: opts.originRoots,
     method: req.method,
     path: req.url,
-    headers: forwardRequestHeaders(req.headers),
+    headers: forwardRequestHeaders(req.headers, opts.name),
     agent: false,
   });
 
   upstream.once('response', (upstreamRes) => {
-    res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, forwardResponseHeaders(upstreamRes));
+    res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, forwardResponseHeaders(upstreamRes, opts.name));
     upstreamRes.pipe(res);
     upstreamRes.once('error', () => res.destroy());
   });
@@ -129,7 +130,7 @@ function proxy(req: IncomingMessage, res: ServerResponse, host: string, origin: 
       res.destroy();
       return;
     }
-    sendText(res, 502, `Bad Gateway: ${CDN_NAME} could not get ${host}${req.url ?? '/'} from its origin: ${err.message}.\n`);
+    sendText(res, 502, `Bad Gateway: ${opts.name} could not get ${host}${req.url ?? '/'} from its origin: ${err.message}.\n`);
   });
   // The client went away before the whole answer was sent: stop asking the origin.
   res.once('close', () => {
@@ -160,7 +161,7 @@ function closeWith(ws: WebSocket, code: number, reason: Buffer | string): void {
 function relayWebSockets(wss: WebSocketServer, opts: CdnOptions): void {
   wss.shouldHandle = (req) => {
     const host = hostOf(req);
-    return host !== CDN_NAME && opts.origins(host) !== null;
+    return host !== opts.name && opts.origins(host) !== null;
   };
   wss.on('connection', (client: WebSocket, req: IncomingMessage) => {
     const host = hostOf(req);
@@ -176,7 +177,7 @@ function relayWebSockets(wss: WebSocketServer, opts: CdnOptions): void {
     const options: WebSocket.ClientOptions & { servername: string } = {
       servername: host,
       ca: opts.originRoots,
-      headers: { ...(forwardRequestHeaders(req.headers, WEBSOCKET_HANDSHAKE) as Record<string, string>), host },
+      headers: { ...(forwardRequestHeaders(req.headers, opts.name, WEBSOCKET_HANDSHAKE) as Record<string, string>), host },
       perMessageDeflate: false,
     };
     const upstream = new WebSocket(`wss://${origin.address}:${origin.port}${req.url ?? '/'}`, protocols, options);
@@ -206,23 +207,23 @@ function relayWebSockets(wss: WebSocketServer, opts: CdnOptions): void {
 export function cdnSite(opts: CdnOptions): SiteDefinition {
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const host = hostOf(req);
-    if (host === CDN_NAME) {
+    if (host === opts.name) {
       req.resume();
-      return sendHtml(res, 200, landingPage());
+      return sendHtml(res, 200, landingPage(opts.name));
     }
     const origin = opts.origins(host);
     if (!origin) {
       req.resume();
       // 421: this server is not the one for that name (RFC 9110 section 15.5.20).
-      return sendText(res, 421, `Misdirected Request: ${CDN_NAME} serves no site named "${host}".\n`);
+      return sendText(res, 421, `Misdirected Request: ${opts.name} serves no site named "${host}".\n`);
     }
-    proxy(req, res, host, origin, opts.originRoots);
+    proxy(req, res, host, origin, opts);
   }
 
   return {
-    name: CDN_NAME,
-    title: 'cdn.example: a CDN edge serving many names, which makes domain fronting possible',
-    hsts: false,
+    name: opts.name,
+    title: `${opts.name}: a CDN edge serving many names, which makes domain fronting possible`,
+    hsts: opts.hsts ?? false,
     https: true,
     handle,
     websocket: (wss) => relayWebSockets(wss, opts),

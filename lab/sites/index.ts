@@ -1,3 +1,4 @@
+import type { LabSite } from '../../src/scenario/sites.ts';
 import type { SiteDefinition } from '../../src/sites/site.ts';
 import { bankSite } from './bank.ts';
 import { cdnSite, type CdnOptions } from './cdn.ts';
@@ -8,12 +9,40 @@ import { outsideSite } from './outside.ts';
 import { searchSite } from './search.ts';
 import { socialSite } from './social.ts';
 
-export { LAB_ACCOUNTS, type LabAccount } from './accounts.ts';
-export { bankSite, installPageSite, mailSite, newsSite, searchSite, socialSite, type InstallPageOptions };
-/** Not in labSites(): the runtime starts them, because the CDN needs its origins' addresses. */
-export { cdnSite, outsideSite, type CdnOptions };
+export { checkCredentials, type LabAccount } from './accounts.ts';
+export { bankSite, cdnSite, installPageSite, mailSite, newsSite, outsideSite, searchSite, socialSite, type CdnOptions, type InstallPageOptions };
 
-/** Every simulated site, freshly made (each call gets its own sessions). */
-export function labSites(opts: InstallPageOptions): SiteDefinition[] {
-  return [bankSite(), socialSite(), mailSite(), searchSite(), newsSite(), installPageSite(opts)];
+/** What some kinds need from the running lab: the state root for the install page, the origins for the CDN. */
+export interface SiteContext {
+  install: InstallPageOptions;
+  cdn: Omit<CdnOptions, 'name' | 'hsts'>;
+}
+
+/**
+ * The site program of each host of the lab, freshly made (each call gets its own sessions). The
+ * vpn kind is no web site: the runtimes start the tunnel exit (src/sites/tunnel-exit.ts) for it.
+ */
+export function siteDefinitions(world: readonly LabSite[], ctx: SiteContext): SiteDefinition[] {
+  return world.flatMap((site): SiteDefinition[] => {
+    switch (site.kind) {
+      case 'bank':
+        return [bankSite(site)];
+      case 'social':
+        return [socialSite(site)];
+      case 'mail':
+        return [mailSite(site)];
+      case 'search':
+        return [searchSite(site, world)];
+      case 'news':
+        return [newsSite(site)];
+      case 'cdn':
+        return [cdnSite({ ...ctx.cdn, name: site.host, hsts: site.hsts })];
+      case 'install-page':
+        return [installPageSite(site, ctx.install)];
+      case 'outside':
+        return [outsideSite(site)];
+      case 'vpn':
+        return [];
+    }
+  });
 }

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LabSite } from '../../src/scenario/sites.ts';
 import type { SiteDefinition } from '../../src/sites/site.ts';
 import { html, page } from './html.ts';
 import { notFound, route, sendFile, sendHtml } from './http.ts';
 
 /**
- * qca.example: the state's "install the national security certificate" page, modelled
+ * The install-page kind (qca.example): the state's "install the national security certificate" page, modelled
  * on qca.kz in July 2019, where Kazakh ISPs redirected plain-HTTP traffic. It is plain
  * HTTP only, as the original was, so the root it hands out cannot be checked by the
  * user against anything.
@@ -32,12 +33,13 @@ header .sub{font-size:14px;opacity:.8}
 ol li{margin:6px 0}
 `;
 
-function installPage(opts: InstallPageOptions, triedToReach: string | null) {
+function installPage(site: LabSite, opts: InstallPageOptions, triedToReach: string | null) {
   const stem = opts.fileStem;
   return page({
     title: `${opts.authorityName}: national security certificate`,
+    lang: site.branding.language,
     css: CSS,
-    header: html`<header><div class="authority">${opts.authorityName}</div><div class="sub">National security certificate</div></header>`,
+    header: html`<header><div class="authority">${opts.authorityName}</div><div class="sub">${site.branding.tagline}</div></header>`,
     main: html`<div class="card">
 <h1>Install the national security certificate</h1>
 ${triedToReach ? html`<p class="notice">You tried to reach <span class="tried" id="tried">${triedToReach}</span>. Access to this resource requires the national security certificate.</p>` : ''}
@@ -71,7 +73,7 @@ function assertFileStem(stem: string): void {
   }
 }
 
-export function installPageSite(opts: InstallPageOptions): SiteDefinition {
+export function installPageSite(site: LabSite, opts: InstallPageOptions): SiteDefinition {
   assertFileStem(opts.fileStem);
   // RFC 2585 section 4.1 registers application/pkix-cert for DER certificates;
   // .der gets the older type Windows and Android still recognise for CA certificates.
@@ -84,15 +86,15 @@ export function installPageSite(opts: InstallPageOptions): SiteDefinition {
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const { method, url } = route(req);
     if (method !== 'GET') return notFound(res);
-    if (url.pathname === '/') return sendHtml(res, 200, installPage(opts, url.searchParams.get('from')), { 'Cache-Control': 'no-store' });
+    if (url.pathname === '/') return sendHtml(res, 200, installPage(site, opts, url.searchParams.get('from')), { 'Cache-Control': 'no-store' });
     const file = downloads.get(url.pathname);
     if (file) return sendFile(res, file.type, url.pathname.slice(1), file.body);
     notFound(res);
   }
 
   return {
-    name: 'qca.example',
-    title: `qca.example: ${opts.authorityName}'s page asking users to install the state root`,
+    name: site.host,
+    title: `${site.host}: ${opts.authorityName}'s page asking users to install the state root`,
     hsts: false,
     https: false,
     handle,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LabSite } from '../../src/scenario/sites.ts';
 import type { SiteDefinition } from '../../src/sites/site.ts';
 import { checkCredentials, type LabAccount } from './accounts.ts';
 import { html, page } from './html.ts';
@@ -6,7 +7,7 @@ import { asyncHandler, HttpError, notFound, readJson, route, sendHtml, sendJson 
 import { SessionStore } from './sessions.ts';
 
 /**
- * mail.example: a webmail single-page app over a JSON API with a bearer token. It
+ * The mail kind (mail.example): a webmail single-page app over a JSON API with a bearer token. It
  * shows that interception exposes API traffic and tokens, not just pages and cookies.
  */
 
@@ -17,55 +18,6 @@ interface MailSummary {
   preview: string;
   date: string;
 }
-
-const INBOXES: Record<string, MailSummary[]> = {
-  alice: [
-    {
-      id: 'm-1042',
-      from: 'Qazaq Bank <no-reply@bank.example>',
-      subject: 'Your one-time code: 482913',
-      preview: 'Do not share this code with anyone. It confirms a transfer of 25 000 ₸ to Bob Serikbayev.',
-      date: '2019-07-14T09:12:00+06:00',
-    },
-    {
-      id: 'm-1039',
-      from: 'Bob Serikbayev <bob@mail.example>',
-      subject: 'Saturday: observer training',
-      preview: 'Dauren says we meet at 10:00 at the library on Dostyk. Bring your ID card, they register us as independent observers.',
-      date: '2019-07-13T21:47:00+06:00',
-    },
-    {
-      id: 'm-1031',
-      from: 'Astana Digital HR <hr@astana-digital.example>',
-      subject: 'Payslip for July 2019',
-      preview: 'Dear Alice, your payslip for July is attached. Net salary: 420 000 ₸. Password for the PDF: your date of birth.',
-      date: '2019-07-12T11:05:00+06:00',
-    },
-  ],
-  bob: [
-    {
-      id: 'm-2210',
-      from: 'Alice Zhaksylykova <alice@mail.example>',
-      subject: 'Re: the certificate page',
-      preview: 'Do not install it! That certificate lets them read everything you send. Use the VPN I set up for you.',
-      date: '2019-07-18T08:30:00+06:00',
-    },
-    {
-      id: 'm-2204',
-      from: 'Qazaq Bank <no-reply@bank.example>',
-      subject: 'Transfer received: 25 000 ₸',
-      preview: 'Alice Zhaksylykova sent you 25 000,00 ₸ to account KZ62 998K ZT20 1901 1862.',
-      date: '2019-07-14T09:13:00+06:00',
-    },
-    {
-      id: 'm-2198',
-      from: 'Air Astana <booking@airastana.example>',
-      subject: 'Your e-ticket ALA – NQZ, 20 July',
-      preview: 'Booking reference K7QX2M. Passenger: SERIKBAYEV/BOB. Passport number on file ends in 4471.',
-      date: '2019-07-13T16:20:00+06:00',
-    },
-  ],
-};
 
 const CSS = `
 header{background:#c2410c;color:#fff;padding:12px 24px;font-size:22px;font-weight:800}
@@ -105,11 +57,25 @@ loginForm.addEventListener('submit', async (e) => {
 });
 `;
 
-function shellPage() {
+/** Each account's inbox as the API returns it; someone the scenario gave no mail gets a welcome. */
+function inboxOf(site: LabSite, user: LabAccount): MailSummary[] {
+  const mail = user.inbox ?? [
+    {
+      from: `${site.branding.name} <welcome@${site.host}>`,
+      subject: `Welcome, ${user.displayName}`,
+      preview: `Your mailbox ${user.username}@${site.host} is ready.`,
+      date: '2019-07-01T09:00:00Z',
+    },
+  ];
+  return mail.map((m, i) => ({ id: `m-${user.username}-${i + 1}`, ...m }));
+}
+
+function shellPage(site: LabSite) {
   return page({
-    title: 'Mail · mail.example',
+    title: `Mail · ${site.host}`,
+    lang: site.branding.language,
     css: CSS,
-    header: html`<header>mail<span>secure webmail</span></header>`,
+    header: html`<header>${site.branding.name}<span>${site.branding.tagline}</span></header>`,
     main: html`<div class="card" style="max-width:420px;margin:40px auto">
 <h1>Sign in to mail</h1>
 <form id="login">
@@ -119,14 +85,14 @@ function shellPage() {
 <button class="primary" type="submit">Sign in</button>
 </form></div>
 <div class="card" id="inbox"><h2>Inbox</h2><div id="messages"></div></div>`,
-    footer: 'mail.example is a simulated webmail service in tls-interception-lab.',
+    footer: `${site.host} is a simulated webmail service in tls-interception-lab.`,
     script: SHELL_SCRIPT,
   });
 }
 
 /** RFC 6750 section 3: a bearer-protected resource answers 401 with WWW-Authenticate. */
-function unauthorized(res: ServerResponse, error: string): void {
-  sendJson(res, 401, { error }, { 'WWW-Authenticate': 'Bearer realm="mail.example"' });
+function unauthorized(res: ServerResponse, realm: string, error: string): void {
+  sendJson(res, 401, { error }, { 'WWW-Authenticate': `Bearer realm="${realm}"` });
 }
 
 function credentialsFrom(body: unknown): { username: string; password: string } | undefined {
@@ -136,13 +102,13 @@ function credentialsFrom(body: unknown): { username: string; password: string } 
 }
 
 /** A fresh mail service with its own tokens. */
-export function mailSite(): SiteDefinition {
+export function mailSite(site: LabSite): SiteDefinition {
   const tokens = new SessionStore<LabAccount>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { method, url } = route(req);
     const key = `${method} ${url.pathname}`;
-    if (key === 'GET /') return sendHtml(res, 200, shellPage());
+    if (key === 'GET /') return sendHtml(res, 200, shellPage(site));
     if (key === 'POST /api/login') {
       let body: unknown;
       try {
@@ -153,23 +119,23 @@ export function mailSite(): SiteDefinition {
       }
       const credentials = credentialsFrom(body);
       if (!credentials) return sendJson(res, 400, { error: 'Expected {"username": "...", "password": "..."}' });
-      const user = checkCredentials(credentials.username, credentials.password);
-      if (!user) return unauthorized(res, 'Incorrect username or password');
+      const user = checkCredentials(site.accounts, credentials.username, credentials.password);
+      if (!user) return unauthorized(res, site.host, 'Incorrect username or password');
       return sendJson(res, 200, { token: tokens.create(user) }, { 'Cache-Control': 'no-store' });
     }
     if (key === 'GET /api/inbox') {
       const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
       const user = tokens.lookup(match?.[1]);
-      if (!user) return unauthorized(res, 'A valid bearer token is required');
-      return sendJson(res, 200, INBOXES[user.username] ?? [], { 'Cache-Control': 'no-store' });
+      if (!user) return unauthorized(res, site.host, 'A valid bearer token is required');
+      return sendJson(res, 200, inboxOf(site, user), { 'Cache-Control': 'no-store' });
     }
     notFound(res);
   }
 
   return {
-    name: 'mail.example',
-    title: 'mail.example: webmail over a JSON API with a bearer token',
-    hsts: true,
+    name: site.host,
+    title: `${site.host}: webmail over a JSON API with a bearer token`,
+    hsts: site.hsts,
     https: true,
     handle: asyncHandler(handle),
   };

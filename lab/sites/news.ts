@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LabSite } from '../../src/scenario/sites.ts';
 import type { SiteDefinition } from '../../src/sites/site.ts';
 import { html, page, type SafeHtml } from './html.ts';
 import { notFound, route, sendHtml } from './http.ts';
 
 /**
- * news.example: a site the state does not target. Its traffic passes the interceptor
+ * The news kind (news.example): a site the state does not target. Its traffic passes the interceptor
  * untouched, which shows that in 2019 interception was selective by server name.
  */
 
@@ -67,25 +68,28 @@ article h1,.headline a{font-family:Georgia,"Times New Roman",serif}
 article p{font-size:18px;line-height:1.7}
 `;
 
-function layout(title: string, main: SafeHtml): SafeHtml {
+function layout(site: LabSite, title: string, main: SafeHtml): SafeHtml {
+  const { name, tagline, language } = site.branding;
   return page({
-    title: `${title} · The Steppe Times`,
+    title: `${title} · ${name}`,
+    lang: language,
     css: CSS,
-    header: html`<header><a class="masthead" href="/">The Steppe Times</a><div class="date">Independent news from Kazakhstan</div></header>`,
+    header: html`<header><a class="masthead" href="/">${name}</a><div class="date">${tagline}</div></header>`,
     main,
-    footer: 'news.example is a simulated news site in tls-interception-lab.',
+    footer: `${site.host} is a simulated news site in tls-interception-lab.`,
   });
 }
 
-function headlinesPage(): SafeHtml {
+function headlinesPage(site: LabSite): SafeHtml {
   const items = ARTICLES.map(
     (a, i) => html`<div class="headline"><a href="/article/${i + 1}">${a.headline}</a><p class="standfirst">${a.standfirst}</p><span class="muted">${a.date}</span></div>`,
   );
-  return layout('Headlines', html`<h2>Latest</h2>${items}`);
+  return layout(site, 'Headlines', html`<h2>Latest</h2>${items}`);
 }
 
-function articlePage(article: Article): SafeHtml {
+function articlePage(site: LabSite, article: Article): SafeHtml {
   return layout(
+    site,
     article.headline,
     html`<article><h1>${article.headline}</h1><p class="standfirst">${article.standfirst}</p><p class="muted">${article.date}</p>${article.body.map(
       (p) => html`<p>${p}</p>`,
@@ -93,22 +97,24 @@ function articlePage(article: Article): SafeHtml {
   );
 }
 
-function handle(req: IncomingMessage, res: ServerResponse): void {
+function handlerFor(site: LabSite) {
+  return function handle(req: IncomingMessage, res: ServerResponse): void {
   const { method, url } = route(req);
   if (method !== 'GET') return notFound(res);
-  if (url.pathname === '/') return sendHtml(res, 200, headlinesPage());
+  if (url.pathname === '/') return sendHtml(res, 200, headlinesPage(site));
   const match = /^\/article\/(\d+)$/.exec(url.pathname);
   const article = match ? ARTICLES[Number(match[1]) - 1] : undefined;
-  if (article) return sendHtml(res, 200, articlePage(article));
+  if (article) return sendHtml(res, 200, articlePage(site, article));
   notFound(res);
+  };
 }
 
-export function newsSite(): SiteDefinition {
+export function newsSite(site: LabSite): SiteDefinition {
   return {
-    name: 'news.example',
-    title: 'news.example: a news site the state does not target',
-    hsts: false,
+    name: site.host,
+    title: `${site.host}: ${site.branding.name}, a news site`,
+    hsts: site.hsts,
     https: true,
-    handle,
+    handle: handlerFor(site),
   };
 }

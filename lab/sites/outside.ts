@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LabSite } from '../../src/scenario/sites.ts';
 import type { SiteDefinition } from '../../src/sites/site.ts';
 import { html, page, type SafeHtml } from './html.ts';
 import { asyncHandler, notFound, readForm, route, sendHtml } from './http.ts';
@@ -26,18 +27,20 @@ header{background:#3c4043;color:#fff;padding:14px 24px;font-weight:700}
 button.primary{background:#1a73e8;width:100%}
 `;
 
-function layout(title: string, main: SafeHtml): SafeHtml {
+function layout(site: LabSite, title: string, main: SafeHtml): SafeHtml {
   return page({
-    title: `${title} · Outside`,
+    title: `${title} · ${site.branding.name}`,
+    lang: site.branding.language,
     css: CSS,
-    header: html`<header>Outside</header>`,
+    header: html`<header>${site.branding.name}</header>`,
     main,
-    footer: 'www.outside.invalid stands for a real site beyond the lab; it is simulated in tls-interception-lab.',
+    footer: `${site.host} stands for a real site beyond the lab; it is simulated in tls-interception-lab.`,
   });
 }
 
-function loginPage(error?: string): SafeHtml {
+function loginPage(site: LabSite, error?: string): SafeHtml {
   return layout(
+    site,
     'Sign in',
     html`<div class="card login">
 <h1>Sign in</h1>
@@ -53,25 +56,24 @@ ${error ? html`<div class="error" role="alert">${error}</div>` : ''}
   );
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const { method, url } = route(req);
-  const key = `${method} ${url.pathname}`;
-  if (key === 'GET /') return sendHtml(res, 200, loginPage());
-  if (key === 'POST /login') {
-    const form = await readForm(req);
-    const username = form.get('username') ?? '';
-    // Any non-empty pair is accepted: the point is what an interceptor could read on the way.
-    if (!username || !form.get('password')) return sendHtml(res, 400, loginPage('Enter a username and a password.'));
-    return sendHtml(res, 200, layout('Welcome', html`<div class="card"><h1>Welcome, ${username}</h1></div>`));
+export function outsideSite(site: LabSite): SiteDefinition {
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { method, url } = route(req);
+    const key = `${method} ${url.pathname}`;
+    if (key === 'GET /') return sendHtml(res, 200, loginPage(site));
+    if (key === 'POST /login') {
+      const form = await readForm(req);
+      const username = form.get('username') ?? '';
+      // Any non-empty pair is accepted: the point is what an interceptor could read on the way.
+      if (!username || !form.get('password')) return sendHtml(res, 400, loginPage(site, 'Enter a username and a password.'));
+      return sendHtml(res, 200, layout(site, 'Welcome', html`<div class="card"><h1>Welcome, ${username}</h1></div>`));
+    }
+    notFound(res);
   }
-  notFound(res);
-}
-
-export function outsideSite(): SiteDefinition {
   return {
-    name: 'www.outside.invalid',
-    title: 'www.outside.invalid: a site beyond the lab, which a name-constrained state CA cannot vouch for',
-    hsts: false,
+    name: site.host,
+    title: `${site.host}: a site beyond the lab, which a name-constrained state CA cannot vouch for`,
+    hsts: site.hsts,
     https: true,
     handle: asyncHandler(handle),
   };

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LabSite } from '../../src/scenario/sites.ts';
 import type { SiteDefinition } from '../../src/sites/site.ts';
 import { html, page, type SafeHtml } from './html.ts';
 import { notFound, redirect, route, sendHtml } from './http.ts';
@@ -32,35 +33,41 @@ function searchBox(query = ''): SafeHtml {
 <button type="submit">Search</button></form>`;
 }
 
-const logo = html`<a class="logo" href="/">find<b>.</b></a>`;
+/** The engine's name as its logo: a final dot in bold ("find." shows as find<b>.</b>). */
+function logoOf(name: string): SafeHtml {
+  return name.endsWith('.') ? html`<a class="logo" href="/">${name.slice(0, -1)}<b>.</b></a>` : html`<a class="logo" href="/">${name}</a>`;
+}
 
-function homePage(): SafeHtml {
+function homePage(site: LabSite): SafeHtml {
   return page({
-    title: 'find. Search',
+    title: `${site.branding.name} Search`,
+    lang: site.branding.language,
     css: CSS,
     header: html``,
-    main: html`<div class="home">${logo}${searchBox()}</div>`,
+    main: html`<div class="home">${logoOf(site.branding.name)}${searchBox()}</div>`,
   });
 }
 
-/** Made-up but plausible results that link only to lab sites. */
-function resultsFor(query: string): Array<{ title: string; url: string; snippet: string }> {
+/** Made-up but plausible results that link only to the lab's own news and social sites. */
+function resultsFor(query: string, world: readonly LabSite[]): Array<{ title: string; url: string; snippet: string }> {
+  const news = world.find((s) => s.kind === 'news');
+  const social = world.find((s) => s.kind === 'social');
   return [
-    {
+    ...(news ? [{
       title: `${query}: latest news and analysis`,
-      url: 'https://news.example/',
-      snippet: `Everything published about ${query} today, with background and commentary from our correspondents in Almaty and Nur-Sultan.`,
-    },
-    {
+      url: `https://${news.host}/`,
+      snippet: `Everything ${news.branding.name} published about ${query} today, with background and commentary from our correspondents.`,
+    }] : []),
+    ...(social ? [{
       title: `What people are saying about ${query}`,
-      url: 'https://social.example/',
+      url: `https://${social.host}/`,
       snippet: `Posts, photos and discussion about ${query} from people near you.`,
-    },
-    {
+    }] : []),
+    ...(news ? [{
       title: `${query}: definition, history and facts`,
-      url: 'https://news.example/article/2',
+      url: `https://${news.host}/article/2`,
       snippet: `A short explainer: where ${query} comes from, why it matters and what happens next.`,
-    },
+    }] : []),
   ];
 }
 
@@ -71,35 +78,36 @@ function resultCount(query: string): string {
   return (10_000 + (hash % 9_000_000)).toLocaleString('en-US').replace(/,/g, '\u00a0');
 }
 
-function resultsPage(query: string): SafeHtml {
-  const results = resultsFor(query).map(
+function resultsPage(site: LabSite, world: readonly LabSite[], query: string): SafeHtml {
+  const results = resultsFor(query, world).map(
     (r) => html`<div class="result"><div class="url">${r.url}</div><a class="title" href="${r.url}">${r.title}</a><p>${r.snippet}</p></div>`,
   );
   return page({
-    title: `${query} - find. Search`,
+    title: `${query} - ${site.branding.name} Search`,
+    lang: site.branding.language,
     css: CSS,
-    header: html`<header>${logo}${searchBox(query)}</header>`,
+    header: html`<header>${logoOf(site.branding.name)}${searchBox(query)}</header>`,
     main: html`<p class="stats">About ${resultCount(query)} results for <strong id="query">${query}</strong></p>${results}`,
   });
 }
 
-function handle(req: IncomingMessage, res: ServerResponse): void {
-  const { method, url } = route(req);
-  if (method !== 'GET') return notFound(res);
-  if (url.pathname === '/') return sendHtml(res, 200, homePage());
-  if (url.pathname === '/search') {
-    const query = (url.searchParams.get('q') ?? '').trim();
-    if (!query) return redirect(res, '/');
-    return sendHtml(res, 200, resultsPage(query));
+/** A search engine named as the scenario says; `world` is every host of the lab (the results link to some). */
+export function searchSite(site: LabSite, world: readonly LabSite[]): SiteDefinition {
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const { method, url } = route(req);
+    if (method !== 'GET') return notFound(res);
+    if (url.pathname === '/') return sendHtml(res, 200, homePage(site));
+    if (url.pathname === '/search') {
+      const query = (url.searchParams.get('q') ?? '').trim();
+      if (!query) return redirect(res, '/');
+      return sendHtml(res, 200, resultsPage(site, world, query));
+    }
+    notFound(res);
   }
-  notFound(res);
-}
-
-export function searchSite(): SiteDefinition {
   return {
-    name: 'search.example',
-    title: 'search.example: a search engine whose queries sit in the URL (no HSTS)',
-    hsts: false,
+    name: site.host,
+    title: `${site.host}: a search engine whose queries sit in the URL${site.hsts ? '' : ' (no HSTS)'}`,
+    hsts: site.hsts,
     https: true,
     handle,
   };

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
+import type { LabSite } from '../../src/scenario/sites.ts';
 import type { SiteDefinition } from '../../src/sites/site.ts';
 import { checkCredentials, type LabAccount } from './accounts.ts';
 import { html, page, type SafeHtml } from './html.ts';
@@ -7,12 +8,11 @@ import { asyncHandler, notFound, parseCookies, readForm, redirect, route, sendHt
 import { SessionStore } from './sessions.ts';
 
 /**
- * social.example: a feed and a WebSocket chat. The 2019 interception targeted social
+ * The social kind (social.example): a feed and a WebSocket chat. The 2019 interception targeted social
  * networks first (Facebook, VK, Twitter...); the chat shows that an intercepted TLS
  * connection exposes WebSocket frames as readily as HTTP requests.
  */
 
-const NAME = 'social.example';
 const SID_COOKIE = 'sid';
 /** Longest chat message kept; longer ones are cut, as chat services do. */
 const MAX_CHAT_TEXT = 2000;
@@ -70,15 +70,16 @@ button.primary{background:#2563eb}
 #say button{margin-top:8px}
 `;
 
-function layout(title: string, visitor: Visitor, main: SafeHtml, script?: string): SafeHtml {
+function layout(site: LabSite, title: string, visitor: Visitor, main: SafeHtml, script?: string): SafeHtml {
   return page({
-    title: `${title} · social.example`,
+    title: `${title} · ${site.host}`,
+    lang: site.branding.language,
     css: CSS,
-    header: html`<header><div class="brand">social</div><nav><a href="/">Feed</a><a href="/chat">Chat</a></nav><div class="who">${
+    header: html`<header><div class="brand">${site.branding.name}</div><nav><a href="/">Feed</a><a href="/chat">Chat</a></nav><div class="who">${
       visitor.user ? `Signed in as @${visitor.user.username}` : 'Browsing as guest'
     }</div></header>`,
     main,
-    footer: 'social.example is a simulated social network in tls-interception-lab.',
+    footer: `${site.host} is a simulated social network in tls-interception-lab.`,
     script,
   });
 }
@@ -93,12 +94,12 @@ ${error ? html`<div class="error" role="alert">${error}</div>` : ''}
 </form></div>`;
 }
 
-function feedPage(visitor: Visitor, error?: string): SafeHtml {
+function feedPage(site: LabSite, visitor: Visitor, error?: string): SafeHtml {
   const posts = POSTS.map(
     (p) => html`<article class="card post"><div class="author">${p.author} <span class="meta">@${p.handle} · ${p.time}</span></div>
 <p>${p.text}</p><div class="likes">♥ ${p.likes}</div></article>`,
   );
-  return layout('Feed', visitor, html`${visitor.user ? '' : signInCard(error)}${posts}`);
+  return layout(site, 'Feed', visitor, html`${visitor.user ? '' : signInCard(error)}${posts}`);
 }
 
 /** Runs in the browser: connects to the chat on the page's own origin. */
@@ -124,8 +125,9 @@ form.addEventListener('submit', (e) => {
 });
 `;
 
-function chatPage(visitor: Visitor): SafeHtml {
+function chatPage(site: LabSite, visitor: Visitor): SafeHtml {
   return layout(
+    site,
     'Chat',
     visitor,
     html`<div class="card"><h1>Chat</h1><p class="muted" id="status">Connecting…</p>
@@ -151,7 +153,7 @@ function chatText(data: RawData): string | undefined {
 }
 
 /** A fresh social network with its own sessions and chat room. */
-export function socialSite(): SiteDefinition {
+export function socialSite(site: LabSite): SiteDefinition {
   const visitors = new SessionStore<Visitor>();
   const sidOf = (req: IncomingMessage) => parseCookies(req.headers.cookie).get(SID_COOKIE);
   const sidCookie = (sid: string) => `${SID_COOKIE}=${sid}; Path=/; HttpOnly; Secure; SameSite=Lax`;
@@ -169,12 +171,12 @@ export function socialSite(): SiteDefinition {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { method, url } = route(req);
     const key = `${method} ${url.pathname}`;
-    if (key === 'GET /') return sendHtml(res, 200, feedPage(visitorOf(req, res)));
-    if (key === 'GET /chat') return sendHtml(res, 200, chatPage(visitorOf(req, res)));
+    if (key === 'GET /') return sendHtml(res, 200, feedPage(site, visitorOf(req, res)));
+    if (key === 'GET /chat') return sendHtml(res, 200, chatPage(site, visitorOf(req, res)));
     if (key === 'POST /login') {
       const form = await readForm(req);
-      const user = checkCredentials(form.get('username') ?? '', form.get('password') ?? '');
-      if (!user) return sendHtml(res, 401, feedPage(visitorOf(req, res), 'Incorrect username or password.'));
+      const user = checkCredentials(site.accounts, form.get('username') ?? '', form.get('password') ?? '');
+      if (!user) return sendHtml(res, 401, feedPage(site, visitorOf(req, res), 'Incorrect username or password.'));
       // A new sid on login, so a sid handed out before login cannot be fixed onto the account.
       visitors.end(sidOf(req));
       return redirect(res, '/', { 'Set-Cookie': sidCookie(visitors.create({ user })) });
@@ -190,7 +192,7 @@ export function socialSite(): SiteDefinition {
     };
     wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
       const from = visitors.lookup(sidOf(req))?.user?.username ?? 'guest';
-      ws.send(JSON.stringify({ from: NAME, text: 'Welcome to the chat', at: new Date().toISOString() }));
+      ws.send(JSON.stringify({ from: site.host, text: 'Welcome to the chat', at: new Date().toISOString() }));
       ws.on('message', (data, isBinary) => {
         const text = isBinary ? undefined : chatText(data);
         if (text !== undefined) broadcast({ from, text, at: new Date().toISOString() });
@@ -199,9 +201,9 @@ export function socialSite(): SiteDefinition {
   }
 
   return {
-    name: NAME,
-    title: 'social.example: a feed, a session cookie and a WebSocket chat',
-    hsts: true,
+    name: site.host,
+    title: `${site.host}: a feed, a session cookie and a WebSocket chat`,
+    hsts: site.hsts,
     https: true,
     handle: asyncHandler(handle),
     websocket: chat,

@@ -7,6 +7,8 @@ import type { Endpoint } from '../interceptor/events.ts';
 export interface ClientNetwork {
   /** null when the name does not resolve in the lab. */
   resolve(name: string, scheme: 'https' | 'http'): Endpoint | null;
+  /** Every name the lab's DNS answers (the scenario's hosts); a browser is told where each one goes. */
+  names: readonly string[];
   /** The client's own address, so the interceptor sees who it is. */
   localAddress?: string;
 }

@@ -14,7 +14,8 @@ export interface InterceptPolicySpec {
   /** Verify the real server on the box's own upstream connections (false: a sloppy product). */
   validatesUpstream: boolean;
   /** The install page's host, never redirected to itself. */
-  installPageHost: string;
+  /** The state's install page, or null when the lab has none (then plain HTTP is only read). */
+  installPageHost: string | null;
 }
 
 export interface Decision<A extends string> {
@@ -68,6 +69,7 @@ export function decideOnUpstream(
 
 export function decideHttp(spec: InterceptPolicySpec, host: string | null): Decision<'install-page' | 'pass'> {
   const name = host ? normaliseHost(host.replace(/:\d+$/, '')) : null;
+  if (spec.installPageHost === null) return { action: 'pass', reason: `plain HTTP to ${name}: read and passed on (there is no install page)` };
   if (name === spec.installPageHost) return { action: 'pass', reason: 'the install page itself' };
   if (spec.plainHttp === 'install-page-for-all' || (spec.plainHttp === 'install-page-for-targets' && isTargeted(spec, name))) {
     return { action: 'install-page', reason: `plain HTTP to ${name}: sent to the install page` };
@@ -89,7 +91,7 @@ export function plainHttpAnswer(spec: InterceptPolicySpec, host: string, url: st
 
 export function explainPolicy(spec: InterceptPolicySpec): string {
   const http =
-    spec.plainHttp === 'pass'
+    spec.plainHttp === 'pass' || spec.installPageHost === null
       ? 'plain HTTP is read and passed on'
       : `plain-HTTP visitors${spec.plainHttp === 'install-page-for-targets' ? ' of targeted names' : ''} are sent to http://${spec.installPageHost}/`;
   switch (spec.mode) {

@@ -1,6 +1,6 @@
-import { INSTALL_PAGE_HOST } from '../../lab/topology.ts';
 import type { InterceptPolicySpec } from '../interceptor/policy.ts';
 import type { Scenario } from '../scenario/schema.ts';
+import { installPageHost } from '../scenario/sites.ts';
 
 /** The ISP box's policy as the scenario states it (both runtimes). */
 export function policyOf(scenario: Scenario): InterceptPolicySpec {
@@ -10,7 +10,7 @@ export function policyOf(scenario: Scenario): InterceptPolicySpec {
     plainHttp: scenario.interceptor.plainHttp,
     upstreamCheck: scenario.interceptor.upstreamCheck,
     validatesUpstream: scenario.interceptor.validatesUpstream,
-    installPageHost: INSTALL_PAGE_HOST,
+    installPageHost: installPageHost(scenario.sites) ?? null,
   };
 }
 

@@ -5,7 +5,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BLOCKLISTS } from '../../lab/browser-blocklists.ts';
-import { SITE_HOST_NUMBERS } from '../../lab/topology.ts';
 import { ChromiumClient, type ChromiumProfile } from '../clients/chromium/chromium-client.ts';
 import { curlFetcher } from '../clients/curl-fetcher.ts';
 import type { ClientContext, LabClient } from '../clients/lab-client.ts';
@@ -22,7 +21,7 @@ export async function startClient(spec: ClientSpec, ctx: ClientContext, facts: T
   await writeFile(caBundleFile, trust.join(''));
   const fetcher =
     spec.program === 'curl'
-      ? curlFetcher({ network: ctx.network, hosts: Object.keys(SITE_HOST_NUMBERS), caBundleFile, workDir: ctx.workDir })
+      ? curlFetcher({ network: ctx.network, hosts: [...ctx.network.names], caBundleFile, workDir: ctx.workDir })
       : spec.program === 'openssl'
         ? opensslFetcher({ network: ctx.network, caBundleFile })
         : undefined;

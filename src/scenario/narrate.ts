@@ -86,7 +86,9 @@ export function narrateReport(report: Report, style: Style = plain): string {
     line(`   ${client.padEnd(pad)}${cells.join('')}`);
   }
 
-  const shown = report.forged.find((f) => f.sni === 'bank.example') ?? report.forged[0];
+  // The bank's forgery when there is one: the site everyone understands is worth stealing from.
+  const banks = new Set(report.sites.filter((s) => s.kind === 'bank').map((s) => s.host));
+  const shown = report.forged.find((f) => banks.has(f.sni)) ?? report.forged[0];
   if (shown) {
     line();
     line(style.bold(`The forged certificate next to the real one (${shown.sni})`));

@@ -81,6 +81,8 @@ export interface Report {
     note: string;
   };
   interceptor: { policy: string; explain: string };
+  /** The lab's hosts as the scenario declared them: name, kind and what the site calls itself. */
+  sites: Array<{ host: string; kind: string; name: string }>;
   /** MITMEngine-style grade of the box's upstream ClientHello; null when it never went upstream. */
   upstreamGrade: { grade: 'A' | 'B' | 'C' | 'F'; version: string; reasons: string[] } | null;
   steps: ReportStep[];

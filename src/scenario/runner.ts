@@ -129,6 +129,7 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
         : 'The state CA is NOT name-constrained: like the real one, it can vouch for any name on the web.',
     },
     interceptor: { policy: scenario.interceptor.policy, explain: explainInterceptor(scenario.interceptor) },
+    sites: scenario.sites.map((s) => ({ host: s.host, kind: s.kind, name: s.branding.name })),
     upstreamGrade: upstreamGradeOf(events),
     steps,
     results,

@@ -11,13 +11,22 @@
  * reserve both), so no scenario can point a client or the interceptor at a real site
  * (README, "Safety").
  */
-import { CLIENT_PROFILES } from '../../lab/client-profiles.ts';
-import { StateCaSchema, type StateCa } from './state-ca.ts';
-import { SITE_HOST_NUMBERS } from '../../lab/topology.ts';
-
-/** Every host the lab runs. */
-const LAB_HOSTS = Object.keys(SITE_HOST_NUMBERS);
 import { z } from 'zod';
+import { CLIENT_PROFILES } from '../../lab/client-profiles.ts';
+import {
+  AccountSchema,
+  DEFAULT_ACCOUNTS,
+  DEFAULT_SITES,
+  SiteSpecSchema,
+  installPageHost,
+  resolveSites,
+  serviceOfHost,
+  siteListProblems,
+  type LabSite,
+  type SiteKind,
+} from './sites.ts';
+import { StateCaSchema, type StateCa } from './state-ca.ts';
+import { closest } from './yaml-validation.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Closed sets. Exported as arrays so the CLI, the report and error messages name the same values.
@@ -330,6 +339,16 @@ export const ScenarioSchema = z
     summary: z.string().min(1).describe('One line shown by `tlslab list`'),
     period: z.string().min(1).optional().describe('When the real event happened, e.g. "17 July – 7 August 2019"'),
     stateCa: StateCaSchema,
+    sites: z
+      .array(SiteSpecSchema)
+      .min(1)
+      .optional()
+      .describe('The hosts of the lab, in order (their addresses follow it); when absent, the Kazakh world of 2019: ' + DEFAULT_SITES.map((x) => `${x.host} (${x.kind})`).join(', ')),
+    accounts: z
+      .array(AccountSchema)
+      .min(1)
+      .optional()
+      .describe(`The people with logins on the bank, mail and social sites (a site may list its own); when absent, ${DEFAULT_ACCOUNTS.map((a) => `${a.username} / ${a.password}`).join(' and ')}`),
     interceptor: InterceptorSchema,
     clients: z.array(ClientSpecSchema).min(1).describe('The subscribers; each lives the whole session'),
     session: z.array(SessionStepSchema).min(1).describe('The steps every client takes, in order'),
@@ -345,35 +364,74 @@ export const ScenarioSchema = z
   .superRefine((s, ctx) => {
     reportDuplicates(s.clients, (c) => c.name, ['clients'], 'client name', ctx, 'name');
     reportDuplicates(s.session, (st) => st.id, ['session'], 'step id', ctx, 'id');
+    for (const p of siteListProblems(s.sites ?? [])) ctx.addIssue({ code: 'custom', path: ['sites', ...p.path], message: p.message });
+    const world = resolveSites(s.sites ?? DEFAULT_SITES, s.accounts ?? DEFAULT_ACCOUNTS);
+    const hosts = world.map((w) => w.host);
+    const kindOf = new Map(world.map((w) => [w.host, w.kind]));
     const clients = s.clients.map((c) => c.name);
     const visited = new Set(s.session.map((st) => siteOf(st.action)));
     // A misspelt host (serch.example) is a valid lab name that no lab host answers: every
     // client would be "refused" and a student would read a defence that never happened.
-    const unknownHost = (host: string) => `no host of the lab is named "${host}"; the lab's hosts are ${LAB_HOSTS.join(', ')}`;
+    const unknownHost = (host: string) => `no host of the lab is named "${host}"${didYouMean(host, hosts)}; the lab's hosts are ${hosts.join(', ')}`;
+    const kindProblem = (host: string, wanted: readonly SiteKind[], what: string) => {
+      const kind = kindOf.get(host);
+      if (kind === undefined) return unknownHost(host);
+      if (wanted.includes(kind)) return undefined;
+      const fitting = world.filter((w) => wanted.includes(w.kind)).map((w) => w.host);
+      return `${host} is a ${kind} site, and ${what} needs a ${wanted.join(' or ')} site${fitting.length ? ` (${fitting.join(', ')})` : '; sites declares none'}`;
+    };
     s.session.forEach((st, i) => {
       const host = siteOf(st.action);
-      if (!LAB_HOSTS.includes(host)) {
-        ctx.addIssue({ code: 'custom', path: ['session', i, 'action', st.action.kind === 'browse' ? 'url' : 'site'], message: unknownHost(host) });
+      const path = ['session', i, 'action', st.action.kind === 'browse' ? 'url' : 'site'];
+      const problem = st.action.kind === 'browse' ? (kindOf.has(host) ? undefined : unknownHost(host)) : kindProblem(host, STEP_SITE_KINDS[st.action.kind], `a ${st.action.kind} step`);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', path, message: problem });
+        return;
+      }
+      // Credentials no account has get a 401: the lesson would be about a typo, not about interception.
+      // (The outside site takes any pair: it stands for a site the lab knows nothing of.)
+      if ((st.action.kind === 'login' || st.action.kind === 'mail') && kindOf.get(host) !== 'outside') {
+        const { username, password } = st.action;
+        const accounts = world.find((w) => w.host === host)!.accounts;
+        const account = accounts.find((a) => a.username === username);
+        if (!account) {
+          ctx.addIssue({ code: 'custom', path: ['session', i, 'action', 'username'], message: `${host} has no account "${username}"${didYouMean(username, accounts.map((a) => a.username))}; its accounts are ${accounts.map((a) => a.username).join(', ')} (declare people under accounts)` });
+        } else if (account.password !== password) {
+          ctx.addIssue({ code: 'custom', path: ['session', i, 'action', 'password'], message: `that is not ${username}'s password on ${host}; the account says "${account.password}"` });
+        }
       }
     });
+    const reserved = new Set(['isp', 'pki', 'hostnet-fix', ...world.map((w) => serviceOfHost(w.host))]);
     s.clients.forEach((c, i) => {
-      for (const key of ['frontDomain', 'tunnel'] as const) {
+      // The docker lab runs each client as a service of that name, beside one per host.
+      if (reserved.has(c.name)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'name'], message: `"${c.name}" is also the name of a host's container in the docker lab; rename the client` });
+      const checks = [
+        ['frontDomain', ['cdn'], 'domain fronting'],
+        ['tunnel', ['vpn'], 'a tunnel'],
+      ] as const;
+      for (const [key, kinds, what] of checks) {
         const host = c.defences?.[key];
-        if (host && !LAB_HOSTS.includes(host)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'defences', key], message: unknownHost(host) });
+        const problem = host && kindProblem(host, kinds, what);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['clients', i, 'defences', key], message: problem });
+      }
+      for (const host of Object.keys(c.defences?.pins ?? {})) {
+        if (!kindOf.has(host)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'defences', 'pins', host], message: unknownHost(host) });
       }
     });
     // A target that names no lab host would never trigger: the box would look fine, and read nothing.
     (s.interceptor.targets ?? []).forEach((target, i) => {
-      const matches = target.startsWith('*.') ? LAB_HOSTS.some((h) => h.endsWith(target.slice(1))) : LAB_HOSTS.includes(target);
+      const matches = target.startsWith('*.') ? hosts.some((h) => h.endsWith(target.slice(1))) : hosts.includes(target);
       if (!matches) {
-        const message = target.startsWith('*.')
-          ? `"${target}" covers no host of the lab; the lab's hosts are ${LAB_HOSTS.join(', ')}`
-          : unknownHost(target);
+        const message = target.startsWith('*.') ? `"${target}" covers no host of the lab; the lab's hosts are ${hosts.join(', ')}` : unknownHost(target);
         ctx.addIssue({ code: 'custom', path: ['interceptor', 'targets', i], message });
       }
     });
+    const redirects = s.interceptor.plainHttp === 'install-page-for-all' || (s.interceptor.plainHttp === 'install-page-for-targets' && s.interceptor.policy !== 'none');
+    if (redirects && !installPageHost(world)) {
+      ctx.addIssue({ code: 'custom', path: ['interceptor', 'plainHttp'], message: `plainHttp: ${s.interceptor.plainHttp} sends visitors to the install page, and sites declares none; add one (kind: install-page) or set plainHttp: pass` });
+    }
     s.attacker?.impersonates.forEach((host, i) => {
-      if (!LAB_HOSTS.includes(host)) ctx.addIssue({ code: 'custom', path: ['attacker', 'impersonates', i], message: unknownHost(host) });
+      if (!kindOf.has(host)) ctx.addIssue({ code: 'custom', path: ['attacker', 'impersonates', i], message: unknownHost(host) });
     });
     s.expect.forEach((e, i) => {
       if (!clients.includes(e.client)) {
@@ -390,6 +448,12 @@ export const ScenarioSchema = z
         if (!ids.includes(id)) ctx.addIssue({ code: 'custom', path: ['matrix', 'steps', i], message: `no session step has the id "${id}"; the steps are ${ids.join(', ')}` });
       });
       const profiles = CLIENT_PROFILES.map((c) => c.name);
+      // The standard cast pins, fronts and tunnels to the default world's names.
+      const needed = [...new Set(CLIENT_PROFILES.flatMap((c) => [...Object.keys(c.defences?.pins ?? {}), c.defences?.frontDomain, c.defences?.tunnel]).filter((h): h is string => !!h))];
+      const missing = needed.filter((h) => !kindOf.has(h));
+      if (missing.length) {
+        ctx.addIssue({ code: 'custom', path: ['matrix'], message: `the matrix's client profiles use ${missing.join(', ')}, which sites does not declare; declare them or drop matrix` });
+      }
       const matrixSites = new Set(s.session.filter((st) => s.matrix!.steps.includes(st.id)).map((st) => siteOf(st.action)));
       s.matrix.expect.forEach((e, i) => {
         if (!profiles.includes(e.client)) {
@@ -401,7 +465,25 @@ export const ScenarioSchema = z
       });
     }
   })
+  .transform(({ sites, accounts, ...rest }) => {
+    const people = accounts ?? DEFAULT_ACCOUNTS;
+    return { ...rest, accounts: people, sites: resolveSites(sites ?? DEFAULT_SITES, people) as LabSite[] };
+  })
   .describe('A tls-interception-lab scenario');
+
+/** Which kinds of site each step can be done on. */
+const STEP_SITE_KINDS: Record<Exclude<ActionKind, 'browse'>, readonly SiteKind[]> = {
+  login: ['bank', 'social', 'outside'],
+  mail: ['mail'],
+  chat: ['social'],
+  search: ['search'],
+};
+
+/** ` (did you mean "x"?)` for a near miss, else nothing. */
+function didYouMean(word: string, candidates: readonly string[]): string {
+  const near = closest(word, candidates);
+  return near ? ` (did you mean "${near}"?)` : '';
+}
 
 // ---------------------------------------------------------------------------------------------
 // Types.

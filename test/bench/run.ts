@@ -76,7 +76,7 @@ async function firstVersusCached(): Promise<{ first: number[]; cached: number[];
       const d = lab.describe();
       const trust = [await readFile(d.trust.webRoot, 'utf8'), await readFile(d.trust.stateRoot, 'utf8')];
       const routes = new Map(d.hosts.filter((h) => h.routes).map((h) => [h.name, h.routes!]));
-      const transport = directTransport({ resolve: (n: string, s: 'https' | 'http') => routes.get(n)?.[s] ?? null }, trust);
+      const transport = directTransport({ resolve: (n: string, s: 'https' | 'http') => routes.get(n)?.[s] ?? null, names: [...routes.keys()] }, trust);
       const url = new URL('https://mail.example/');
       // Let the key pool fill as it does while a teacher talks; then the first request is cold
       // for everything else: the device's upstream look, the forging, the proxy for that host.

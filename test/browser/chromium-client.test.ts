@@ -37,7 +37,7 @@ describe('the Chromium client without a browser', () => {
   it('says how to install Chromium when it is missing', async () => {
     const ctx: ClientContext = {
       name: 'nobody',
-      network: { resolve: () => null },
+      network: { resolve: () => null, names: [] },
       roots: { web: '', state: '' },
       workDir: '/nonexistent',
     };
@@ -64,6 +64,7 @@ describe('the Chromium client without a browser', () => {
     const network = {
       resolve: (n: string, s: 'https' | 'http') =>
         n === 'bank.example' ? { address: '127.80.1.10', port: s === 'https' ? 40123 : 40124 } : n === 'qca.example' && s === 'http' ? { address: '127.80.1.9', port: 40200 } : null,
+      names: [],
     };
     expect(hostResolverRules(network, ['bank.example', 'qca.example', 'news.example'])).toBe(
       'MAP bank.example:443 127.80.1.10:40123, MAP bank.example:80 127.80.1.10:40124, MAP qca.example:80 127.80.1.9:40200, MAP * ~NOTFOUND',
@@ -98,7 +99,7 @@ describe.skipIf(missing !== null)('Chromium through the kz-2019 ISP box', () => 
     if (!lines) throw new Error(`no line ${line} in ${d.scenario}`);
     const ctx: ClientContext = {
       name,
-      network: { resolve: (n, s) => lines[n]?.[s] ?? null },
+      network: { resolve: (n, s) => lines[n]?.[s] ?? null, names: Object.keys(lines) },
       roots: { web: readFileSync(d.trust.webRoot, 'utf8'), state: readFileSync(d.trust.stateRoot, 'utf8') },
       workDir: join(artifacts, name),
     };

@@ -1,5 +1,6 @@
 /** docker/compose.yaml is the generator's output, and compose itself accepts it. */
 import { execFileSync } from 'node:child_process';
+import { defaultWorld } from '../../src/scenario/sites.ts';
 import { describe, expect, it } from 'vitest';
 import { resolveScenario } from '../../src/scenario/loader.ts';
 import { composeFile } from '../../src/runtime/docker/compose-file.ts';
@@ -22,7 +23,7 @@ describe('docker/compose.yaml', () => {
 describe('the generated topology', () => {
   it('keeps every lab network internal, away from the host, and routes clients through the ISP', async () => {
     const scenario = await resolveScenario('kz-2019');
-    const topology = dockerTopology(scenario.clients, { home: '10.89.6', internet: '10.89.7' });
+    const topology = dockerTopology(scenario.sites, scenario.clients, { home: '10.89.6', internet: '10.89.7' });
     const file = composeFile(topology, { mode: 'runtime', stateDir: '/tmp/x' }) as {
       services: Record<string, { dns?: string[]; networks?: Record<string, unknown>; init?: boolean; cap_add?: string[] }>;
       networks: Record<string, { internal: boolean; driver_opts: Record<string, string> }>;
@@ -44,6 +45,6 @@ describe('the generated topology', () => {
   });
 
   it('refuses a client named like a lab host', () => {
-    expect(() => dockerTopology([{ name: 'bank', trusts: ['web'], program: 'scripted' } as never])).toThrow(/client name "bank" is also a host/);
+    expect(() => dockerTopology(defaultWorld(), [{ name: 'bank', trusts: ['web'], program: 'scripted' } as never])).toThrow(/client name "bank" is also a host/);
   });
 });

@@ -9,7 +9,8 @@ import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { LAB_ACCOUNTS, bankSite, cdnSite, outsideSite, socialSite } from '../../lab/sites/index.ts';
+import { bankSite, cdnSite, outsideSite, socialSite } from '../../lab/sites/index.ts';
+import { DEFAULT_ACCOUNTS as LAB_ACCOUNTS, defaultSite } from '../../src/scenario/sites.ts';
 import { startSite } from '../../src/sites/serve.ts';
 import type { AccessLogEntry, RunningSite, SiteDefinition } from '../../src/sites/site.ts';
 import { startTunnelExit, type RunningTunnelExit, type TunnelEvent } from '../../src/sites/tunnel-exit.ts';
@@ -82,8 +83,8 @@ beforeAll(async () => {
   for (const name of ['bank.example', 'social.example', 'cdn.example', 'vpn.example', 'www.outside.invalid']) {
     certs.set(name, await selfSigned(workDir, name));
   }
-  bank = await start(bankSite(), '127.80.12.10');
-  social = await start(socialSite(), '127.80.12.11');
+  bank = await start(bankSite(defaultSite('bank')), '127.80.12.10');
+  social = await start(socialSite(defaultSite('social')), '127.80.12.11');
   for (const origin of [bank, social]) origin.onAccess((entry) => originLog.push(entry));
 
   const origins: Record<string, { address: string; port: number }> = {
@@ -96,12 +97,13 @@ beforeAll(async () => {
   };
   cdn = await start(
     cdnSite({
+      name: 'cdn.example',
       origins: (host) => origins[host] ?? null,
       originRoots: [cert('bank.example').certPem, cert('social.example').certPem],
     }),
     '127.80.12.20',
   );
-  outside = await start(outsideSite(), '127.80.12.30');
+  outside = await start(outsideSite(defaultSite('outside')), '127.80.12.30');
 
   exit = await startTunnelExit({
     name: 'vpn.example',

@@ -10,16 +10,18 @@ import { narrateReport } from '../../src/scenario/narrate.ts';
 import { runScenario } from '../../src/scenario/runner.ts';
 
 describe.each([
-  ['ru-2022', 'C=RU, O=The Ministry of Digital Development and Communications, CN=Russian Trusted Root CA', 'the state read credential'],
-  ['corporate-inspection', 'C=US, O=Example Corp, OU=IT Security, CN=Example Corp TLS Inspection Root', 'the company read credential'],
-])('%s', (name, root, readLine) => {
-  it('meets every expectation its file writes, with its own state CA and its own operator', async () => {
+  ['ru-2022', 'C=RU, O=The Ministry of Digital Development and Communications, CN=Russian Trusted Root CA', 'the state read credential', 'logged in as ivan: 200 "My account · Sever Bank"'],
+  ['corporate-inspection', 'C=US, O=Example Corp, OU=IT Security, CN=Example Corp TLS Inspection Root', 'the company read credential', 'logged in as jordan: 200 "My account · First Example Bank"'],
+])('%s', (name, root, readLine, bankLogin) => {
+  it('meets every expectation its file writes, with its own state CA, operator, sites and people', async () => {
     const lab = await startLab(await resolveScenario(name));
     try {
       const report = await runScenario(lab);
       expect(report.expectations.filter((x) => !x.met)).toEqual([]);
       expect(report.stateCa.root.subject).toBe(root);
-      expect(narrateReport(report)).toContain(readLine);
+      const narration = narrateReport(report);
+      expect(narration).toContain(readLine);
+      expect(narration).toContain(bankLogin);
     } finally {
       await lab.stop();
     }

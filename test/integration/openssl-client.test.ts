@@ -39,7 +39,7 @@ describe('openssl s_client as a lab client', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const fetcher = (ca: string) => opensslFetcher({ network: { resolve: () => ({ address: '127.0.0.1', port }) }, caBundleFile: ca });
+  const fetcher = (ca: string) => opensslFetcher({ network: { resolve: () => ({ address: '127.0.0.1', port }), names: [] }, caBundleFile: ca });
 
   it('reads a chunked UTF-8 body whole, with every header as Node parses it', async () => {
     const { attempt, response } = await fetcher(join(dir, 'cert.pem'))(new URL('https://upstream.example/'), {});

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { LAB_ACCOUNTS, bankSite, labSites, socialSite } from '../../lab/sites/index.ts';
+import { bankSite, siteDefinitions, socialSite } from '../../lab/sites/index.ts';
+import { DEFAULT_ACCOUNTS as LAB_ACCOUNTS, defaultSite, defaultWorld } from '../../src/scenario/sites.ts';
 import { SiteError, startSite } from '../../src/sites/serve.ts';
 import type { AccessLogEntry, RunningSite, SiteDefinition, SiteTls } from '../../src/sites/site.ts';
 
@@ -163,11 +164,10 @@ function socketCounts(): number {
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), 'tlslab-sites-'));
   stateRoot = await selfSigned(workDir, 'Qaznet Trust Network', ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign']);
-  const definitions = labSites({
-    rootPem: stateRoot.certPem,
-    rootDer: new X509Certificate(stateRoot.certPem).raw,
-    fileStem: 'qazca',
-    authorityName: 'Qaznet Trust Network',
+  const world = defaultWorld().filter((s) => s.kind !== 'cdn' && s.kind !== 'outside');
+  const definitions = siteDefinitions(world, {
+    install: { rootPem: stateRoot.certPem, rootDer: new X509Certificate(stateRoot.certPem).raw, fileStem: 'qazca', authorityName: 'Qaznet Trust Network' },
+    cdn: { origins: () => null, originRoots: [] },
   });
   await Promise.all(
     definitions.map(async (def, i) => {
@@ -458,13 +458,13 @@ describe('access log', () => {
 
 describe('startSite', () => {
   it('refuses to listen outside 127.0.0.0/8', async () => {
-    await expect(startSite(bankSite(), { address: '0.0.0.0', tls: { certChainPem: '', keyPem: '' } })).rejects.toMatchObject({
+    await expect(startSite(bankSite(defaultSite('bank')), { address: '0.0.0.0', tls: { certChainPem: '', keyPem: '' } })).rejects.toMatchObject({
       code: 'SITE_ERR_NOT_LOOPBACK',
     });
   });
 
   it('refuses an HTTPS site without a certificate', async () => {
-    const error = await startSite(bankSite(), { address: '127.0.0.1' }).catch((e: unknown) => e);
+    const error = await startSite(bankSite(defaultSite('bank')), { address: '127.0.0.1' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SiteError);
     expect(error).toMatchObject({ code: 'SITE_ERR_TLS_MISSING' });
   });
@@ -504,7 +504,7 @@ describe('startSite', () => {
   it('close() ends keep-alive, WebSocket and half-open connections and frees the ports', async () => {
     const baseline = socketCounts();
     const cert = await selfSigned(workDir, 'closing.social.example', ['subjectAltName=DNS:social.example']);
-    const running = await startSite(socialSite(), { address: '127.80.9.60', tls: { certChainPem: cert.certPem, keyPem: cert.keyPem } });
+    const running = await startSite(socialSite(defaultSite('social')), { address: '127.80.9.60', tls: { certChainPem: cert.certPem, keyPem: cert.keyPem } });
     const closed: Array<Promise<void>> = [];
     const closedEvent = (emitter: { once(event: 'close', cb: () => void): unknown }) =>
       closed.push(new Promise<void>((resolve) => void emitter.once('close', () => resolve())));

@@ -32,7 +32,7 @@ clients:
     trusts: [web, state]
 session:
   - id: bank-login
-    action: { kind: login, site: bank.example, username: alice, password: "pw" }
+    action: { kind: login, site: bank.example, username: alice, password: "Almaty-2019!" }
   - id: news
     title: Read the news
     narrative: Nothing is intercepted here.

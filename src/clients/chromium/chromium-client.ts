@@ -13,8 +13,8 @@ import { constants } from 'node:fs';
 import { access, mkdir, rm } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { bankSite, mailSite, newsSite, searchSite, socialSite } from '../../../lab/sites/index.ts';
-import { SITE_HOST_NUMBERS } from '../../../lab/topology.ts';
+import { hstsHosts } from '../../runtime/lab-sites.ts';
+import { DEFAULT_ACCOUNTS, DEFAULT_SITES, resolveSites } from '../../scenario/sites.ts';
 import type { SessionStep, StepAction } from '../../scenario/schema.ts';
 import type { Attempt } from '../http-client.ts';
 import type { ClientContext, LabClient } from '../lab-client.ts';
@@ -56,7 +56,7 @@ export interface ChromiumProfile {
    * visited any of them, whose warnings can all be clicked through.
    */
   hstsPreload?: string[];
-  /** Names the lab's DNS answers for this line. Default: every host of lab/topology.ts. */
+  /** Names the lab's DNS answers for this line. Default: every name of the client's network. */
   names?: string[];
   /** Default CHROMIUM_PATH. */
   executablePath?: string;
@@ -122,7 +122,7 @@ export class ChromiumClient implements LabClient {
         });
         before.push(probe.hostRule());
       }
-      const rules = hostResolverRules(ctx.network, profile.names ?? Object.keys(SITE_HOST_NUMBERS), before);
+      const rules = hostResolverRules(ctx.network, profile.names ?? ctx.network.names, before);
       context = await chromium
         .launchPersistentContext(folder.userDataDir, {
           executablePath,
@@ -348,9 +348,9 @@ export function chromiumArgs(rules: string, distrust: boolean): string[] {
   ];
 }
 
-/** The lab's sites that send Strict-Transport-Security (lab/sites), which the browser knows. */
+/** The default world's sites that send Strict-Transport-Security, which the browser knows. */
 export function hstsSitesOfLab(): string[] {
-  return [bankSite(), socialSite(), mailSite(), searchSite(), newsSite()].filter((s) => s.https && s.hsts).map((s) => s.name);
+  return hstsHosts(resolveSites(DEFAULT_SITES, DEFAULT_ACCOUNTS));
 }
 
 function failureSummary(url: string, page: ErrorPage, issuer: string | null): string {

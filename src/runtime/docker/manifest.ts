@@ -6,11 +6,11 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { INSTALL_PAGE_HOST, SITE_HOST_NUMBERS } from '../../../lab/topology.ts';
 import { trustFactsOf, type TrustFacts } from '../../clients/trust-facts.ts';
 import { createLabPki, type LabPki } from '../../pki/lab-pki.ts';
 import type { Scenario } from '../../scenario/schema.ts';
-import { labSiteDefinitions } from '../lab-sites.ts';
+import { httpsHosts } from '../../scenario/sites.ts';
+import { hstsHosts } from '../lab-sites.ts';
 import { dockerTopology, type DockerTopology, type LabNets } from './topology.ts';
 
 export const MANIFEST_FILE = 'docker-lab.json';
@@ -31,23 +31,14 @@ export interface DockerLabState {
 
 export async function createDockerLabState(scenario: Scenario, stateDir: string): Promise<DockerLabState> {
   const profile = scenario.stateCa;
-  const siteNames = Object.keys(SITE_HOST_NUMBERS).filter((n) => n !== INSTALL_PAGE_HOST);
+  const siteNames = httpsHosts(scenario.sites);
   const pki = await createLabPki({ dir: stateDir, profile, nameConstrained: scenario.stateCa.nameConstraints, siteNames, keyPoolSize: 1 });
-  const hstsSites = labSiteDefinitions({
-    stateRootPem: pki.stateRoot.cert.pem,
-    stateRootDer: pki.stateRoot.cert.der,
-    webRootPem: pki.webRoot.cert.pem,
-    profile,
-    realEndpoint: () => null,
-  })
-    .filter((d) => d.hsts)
-    .map((d) => d.name);
-  const facts = trustFactsOf(pki, siteNames, hstsSites);
+  const facts = trustFactsOf(pki, siteNames, hstsHosts(scenario.sites));
   const roots = { web: pki.webRoot.cert.pem, state: pki.stateRoot.cert.pem };
   return {
     pki,
     async writeManifest(nets) {
-      const manifest: DockerLabManifest = { version: 1, scenario, topology: dockerTopology(scenario.clients, nets), facts, roots };
+      const manifest: DockerLabManifest = { version: 1, scenario, topology: dockerTopology(scenario.sites, scenario.clients, nets), facts, roots };
       await writeFile(join(stateDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2), { mode: 0o644 });
       return manifest;
     },

@@ -27,7 +27,7 @@ const HEADER = [
 
 export async function standaloneComposeYaml(): Promise<string> {
   const scenario = await resolveScenario('kz-2019');
-  const topology = dockerTopology(scenario.clients, {
+  const topology = dockerTopology(scenario.sites, scenario.clients, {
     home: `\${TLSLAB_HOME_NET:-${DEFAULT_NETS.home}}`,
     internet: `\${TLSLAB_INTERNET_NET:-${DEFAULT_NETS.internet}}`,
   });

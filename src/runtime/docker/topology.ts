@@ -9,8 +9,8 @@
  * site's address gets its own pair of ports on the box (`redirect`), so a listener's port IS the
  * site the client dialled, whatever SNI it sent (see docs/docker.md, "Original destination").
  */
-import { INSTALL_PAGE_HOST, SITE_HOST_NUMBERS, TUNNEL_EXIT_HOST } from '../../../lab/topology.ts';
 import type { ClientSpec } from '../../scenario/schema.ts';
+import { hostNumbers, serviceOfHost, type LabSite } from '../../scenario/sites.ts';
 
 /** Every lab network lives in this /16; the host's forwarding rule names it (hostnet-fix.sh). */
 export const LAB_SUPERNET = '10.89.0.0/16';
@@ -24,6 +24,7 @@ export const ISP_HOST_NUMBER = 2;
 
 export interface DockerSite {
   name: string;
+  kind: LabSite['kind'];
   /** Compose service name (the host name's first label: bank, social, …, outside). */
   service: string;
   address: string;
@@ -48,19 +49,22 @@ export interface DockerTopology {
   clients: DockerClient[];
 }
 
-export function serviceOfSite(host: string): string {
-  return host.replace(/^www\./, '').split('.')[0];
-}
+export const serviceOfSite = serviceOfHost;
 
-export function dockerTopology(clients: ClientSpec[], nets: LabNets = DEFAULT_NETS): DockerTopology {
-  const sites = Object.entries(SITE_HOST_NUMBERS).map(([name, n]) => ({
-    name,
-    service: serviceOfSite(name),
-    address: `${nets.internet}.${n}`,
-    https: name !== INSTALL_PAGE_HOST,
-    http: name !== TUNNEL_EXIT_HOST,
-    redirect: { https: 8000 + n, http: 9000 + n },
-  }));
+export function dockerTopology(world: readonly LabSite[], clients: ClientSpec[], nets: LabNets = DEFAULT_NETS): DockerTopology {
+  const numbers = hostNumbers(world);
+  const sites = world.map(({ host: name, kind }) => {
+    const n = numbers.get(name)!;
+    return {
+      name,
+      kind,
+      service: serviceOfHost(name),
+      address: `${nets.internet}.${n}`,
+      https: kind !== 'install-page',
+      http: kind !== 'vpn',
+      redirect: { https: 8000 + n, http: 9000 + n },
+    };
+  });
   const taken = new Set(['isp', 'hostnet-fix', 'pki', ...sites.map((s) => s.service)]);
   return {
     nets,

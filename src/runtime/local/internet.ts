@@ -2,10 +2,11 @@
  * The "internet" side of the local lab: every site on its own loopback address, the CDN edge
  * in front of them, the stand-in for a site outside the lab's names, and the tunnel exit.
  */
-import { LOCAL_BLOCKS, SITE_HOST_NUMBERS, TUNNEL_EXIT_HOST } from '../../../lab/topology.ts';
+import { LOCAL_BLOCKS } from '../../../lab/topology.ts';
 import type { Endpoint } from '../../interceptor/events.ts';
 import type { LabPki } from '../../pki/lab-pki.ts';
 import type { StateCaProfile } from '../../pki/profiles.ts';
+import { hostNumbers, tunnelExitHost, type LabSite } from '../../scenario/sites.ts';
 import { startSite } from '../../sites/serve.ts';
 import { startTunnelExit } from '../../sites/tunnel-exit.ts';
 import { labSiteDefinitions } from '../lab-sites.ts';
@@ -28,7 +29,8 @@ export interface Internet {
   close(): Promise<void>;
 }
 
-export async function startInternet(pki: LabPki, profile: StateCaProfile): Promise<Internet> {
+export async function startInternet(world: readonly LabSite[], pki: LabPki, profile: StateCaProfile): Promise<Internet> {
+  const numbers = hostNumbers(world);
   const sites: RunningHost[] = [];
   const close = async () => {
     await Promise.all(sites.map((s) => s.close()));
@@ -40,6 +42,7 @@ export async function startInternet(pki: LabPki, profile: StateCaProfile): Promi
       return s && p ? { address: s.address, port: p } : null;
     };
     const definitions = labSiteDefinitions({
+      world,
       stateRootPem: pki.stateRoot.cert.pem,
       stateRootDer: pki.stateRoot.cert.der,
       webRootPem: pki.webRoot.cert.pem,
@@ -48,18 +51,21 @@ export async function startInternet(pki: LabPki, profile: StateCaProfile): Promi
     });
     for (const def of definitions) {
       const site = await startSite(def, {
-        address: `${LOCAL_BLOCKS.internet}.${SITE_HOST_NUMBERS[def.name]}`,
+        address: `${LOCAL_BLOCKS.internet}.${numbers.get(def.name)}`,
         tls: def.https ? pki.site(def.name) : undefined,
       });
       sites.push(site);
     }
-    const exit = await startTunnelExit({
-      name: TUNNEL_EXIT_HOST,
-      address: `${LOCAL_BLOCKS.internet}.${SITE_HOST_NUMBERS[TUNNEL_EXIT_HOST]}`,
-      tls: pki.site(TUNNEL_EXIT_HOST),
-      resolve: realEndpoint,
-    });
-    sites.push({ name: exit.name, address: exit.address, httpsPort: exit.port, close: () => exit.close() });
+    const exitHost = tunnelExitHost(world);
+    if (exitHost) {
+      const exit = await startTunnelExit({
+        name: exitHost,
+        address: `${LOCAL_BLOCKS.internet}.${numbers.get(exitHost)}`,
+        tls: pki.site(exitHost),
+        resolve: realEndpoint,
+      });
+      sites.push({ name: exit.name, address: exit.address, httpsPort: exit.port, close: () => exit.close() });
+    }
     const hstsSites = definitions.filter((d) => d.hsts).map((d) => d.name);
     return { hosts: sites, hstsSites, realEndpoint, close };
   } catch (err) {

@@ -5,7 +5,7 @@
  * destination from the address the connection arrived on, as a TPROXY box does.
  */
 import { join } from 'node:path';
-import { INSTALL_PAGE_HOST, LOCAL_BLOCKS, SITE_HOST_NUMBERS, clientAddress } from '../../../lab/topology.ts';
+import { LOCAL_BLOCKS, clientAddress } from '../../../lab/topology.ts';
 import type { LabClient } from '../../clients/lab-client.ts';
 import { trustFactsOf, type TrustFacts } from '../../clients/trust-facts.ts';
 import type { Endpoint } from '../../interceptor/events.ts';
@@ -13,6 +13,7 @@ import { Interceptor } from '../../interceptor/interceptor.ts';
 import { createLabPki, type LabPki } from '../../pki/lab-pki.ts';
 import type { Scenario, SessionStep } from '../../scenario/schema.ts';
 import type { HandTry } from '../../scenario/hand-tries.ts';
+import { hostNumbers, httpsHosts, installPageHost } from '../../scenario/sites.ts';
 import { describeLabPki } from '../describe-pki.ts';
 import type { HandCommand } from '../hand-command.ts';
 import type { Lab, LabDescription, LabHost } from '../lab.ts';
@@ -57,8 +58,7 @@ export class LocalLab implements Lab {
     private readonly keepState: boolean,
     private readonly attacker: UpstreamAttacker | null,
   ) {
-    const siteNames = Object.keys(SITE_HOST_NUMBERS).filter((n) => n !== INSTALL_PAGE_HOST);
-    this.facts = trustFactsOf(pki, siteNames, internet.hstsSites);
+    this.facts = trustFactsOf(pki, httpsHosts(scenario.sites), internet.hstsSites);
   }
 
   static async start(scenario: Scenario, opts: LocalLabOptions = {}): Promise<LocalLab> {
@@ -70,15 +70,16 @@ export class LocalLab implements Lab {
         dir: stateDir,
         profile,
         nameConstrained: scenario.stateCa.nameConstraints,
-        siteNames: Object.keys(SITE_HOST_NUMBERS).filter((n) => n !== INSTALL_PAGE_HOST),
+        siteNames: httpsHosts(scenario.sites),
       });
       cleanup.push(() => pki0.close());
-      const internet = await startInternet(pki0, profile);
+      const internet = await startInternet(scenario.sites, pki0, profile);
+      const numbers = hostNumbers(scenario.sites);
       cleanup.push(() => internet.close());
       const sites = internet.hosts;
       const interceptor = new Interceptor({ pki: pki0, policy: policyOf(scenario), recordsDir: join(stateDir, 'isp') });
       cleanup.push(() => interceptor.close());
-      const attacker = scenario.attacker ? await startUpstreamAttacker(scenario.attacker.impersonates, sites, stateDir, pki0.webRoot.cert.pem) : null;
+      const attacker = scenario.attacker ? await startUpstreamAttacker(scenario, sites, stateDir, pki0.webRoot.cert.pem) : null;
       if (attacker) cleanup.push(() => attacker.close());
       // Every subscriber has its own line into the box (its own set of ports on the route to
       // each site), so the box knows whose connection it is, whatever the client program.
@@ -86,7 +87,7 @@ export class LocalLab implements Lab {
       for (const line of [...scenario.clients.map((c) => c.name), BY_HAND]) {
         const routes = new Map<string, Route>();
         for (const site of sites) {
-          const address = `${LOCAL_BLOCKS.isp}.${SITE_HOST_NUMBERS[site.name]}`;
+          const address = `${LOCAL_BLOCKS.isp}.${numbers.get(site.name)}`;
           const route: Route = { name: site.name };
           const original = (port: number) => () => ({ destination: { address: site.address, port }, name: site.name, line });
           // Beyond the ISP, a hijacked site's traffic goes to the attacker instead.
@@ -130,7 +131,7 @@ export class LocalLab implements Lab {
         address: s.address,
         routes: this.lines.get(BY_HAND)!.get(s.name),
         ports: { https: s.httpsPort, http: s.httpPort },
-        description: s.name === INSTALL_PAGE_HOST ? 'The state\'s "install the certificate" page (plain HTTP)' : 'Simulated site',
+        description: s.name === installPageHost(this.scenario.sites) ? 'The state\'s "install the certificate" page (plain HTTP)' : 'Simulated site',
       })),
       ...this.scenario.clients.map((c, i) => ({
         name: c.name,
@@ -170,6 +171,7 @@ export class LocalLab implements Lab {
         network: {
           localAddress: this.clientAddress(name),
           resolve: (host, scheme) => this.lines.get(name)?.get(host)?.[scheme] ?? null,
+          names: this.scenario.sites.map((s) => s.host),
         },
         roots: { web: this.pki.webRoot.cert.pem, state: this.pki.stateRoot.cert.pem },
         workDir: join(this.stateDir, 'clients', name),

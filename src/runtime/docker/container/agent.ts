@@ -36,6 +36,7 @@ export async function runAgent(m: DockerLabManifest, name: string): Promise<void
             const site = m.topology.sites.find((s) => s.name === host);
             return site?.[scheme] ? { address: site.address, port: scheme === 'https' ? 443 : 80 } : null;
           },
+          names: m.topology.sites.map((s) => s.name),
         },
         roots: m.roots,
         workDir: join(STATE_MOUNT, 'clients', name),

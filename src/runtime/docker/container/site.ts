@@ -1,7 +1,6 @@
 /** One site's container: the same site code as the local runtime, on ports 443 and 80. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TUNNEL_EXIT_HOST } from '../../../../lab/topology.ts';
 import { startSite } from '../../../sites/serve.ts';
 import { startTunnelExit } from '../../../sites/tunnel-exit.ts';
 import { labSiteDefinitions } from '../../lab-sites.ts';
@@ -20,12 +19,13 @@ export async function runSite(m: DockerLabManifest, name: string): Promise<void>
   };
   const tls = me.https ? { certChainPem: read(`certs/${name}.chain.pem`).toString(), keyPem: read(`keys/${name}.key`).toString() } : undefined;
   let close: () => Promise<void>;
-  if (name === TUNNEL_EXIT_HOST) {
+  if (me.kind === 'vpn') {
     const exit = await startTunnelExit({ name, address: '0.0.0.0', port: 443, tls: tls!, resolve: realEndpoint });
     exit.onTunnel((e) => console.log(JSON.stringify({ event: 'tunnel', ...e })));
     close = () => exit.close();
   } else {
     const def = labSiteDefinitions({
+      world: m.scenario.sites,
       stateRootPem: read('certs/state-root.pem').toString(),
       stateRootDer: read('certs/state-root.der'),
       webRootPem: m.roots.web,
