@@ -4,19 +4,28 @@ import { defaultWorld } from '../../src/scenario/sites.ts';
 import { describe, expect, it } from 'vitest';
 import { resolveScenario } from '../../src/scenario/loader.ts';
 import { composeFile } from '../../src/runtime/docker/compose-file.ts';
-import { STANDALONE_COMPOSE_FILE, standaloneComposeIsCurrent } from '../../src/runtime/docker/standalone-compose.ts';
-import { dockerTopology } from '../../src/runtime/docker/topology.ts';
+import { STANDALONE_COMPOSE_FILE, standaloneComposeFiles, staleStandaloneComposeFiles } from '../../src/runtime/docker/standalone-compose.ts';
+import { dockerTopology, serviceOfSite } from '../../src/runtime/docker/topology.ts';
+import { projectPath } from '../../src/project-root.ts';
 import { dockerMissing, onCi } from './docker-available.ts';
 
-describe('docker/compose.yaml', () => {
-  it('is what `npm run docker:compose` writes (regenerate it after changing the topology)', async () => {
-    expect(await standaloneComposeIsCurrent()).toBe(true);
+describe('the standalone compose files, one per shipped scenario', () => {
+  it('are what `npm run docker:compose` writes (regenerate them after changing a scenario or the topology)', async () => {
+    expect(await staleStandaloneComposeFiles()).toEqual([]);
   });
 
-  it.skipIf(dockerMissing !== null && !onCi)('passes `docker-compose config`', () => {
+  it.skipIf(dockerMissing !== null && !onCi)('each passes `docker-compose config`, with its own scenario\'s hosts and subscribers', async () => {
+    for (const [file] of await standaloneComposeFiles()) {
+      const scenario = await resolveScenario(file === 'docker/compose.yaml' ? 'kz-2019' : file.replace(/^docker\/compose\/|\.yaml$/g, ''));
+      const out = execFileSync('docker-compose', ['-f', projectPath(file), 'config', '--services'], { encoding: 'utf8' });
+      const services = out.trim().split('\n').sort();
+      const expected = ['hostnet-fix', 'pki', 'isp', ...scenario.sites.map((x) => serviceOfSite(x.host)), ...scenario.clients.map((c) => c.name)].sort();
+      expect(services, file).toEqual(expected);
+    }
     const out = execFileSync('docker-compose', ['-f', STANDALONE_COMPOSE_FILE, 'config'], { encoding: 'utf8' });
     expect(out).toContain('internal: true');
     expect(out).toContain('ipv4_address: 10.89.0.2');
+    expect(out).toContain('TLSLAB_SCENARIO: kz-2019');
   });
 });
 

@@ -30,7 +30,7 @@ describe.skipIf(dockerMissing !== null)('docker/compose.yaml, up with testcontai
     let compose = new DockerComposeEnvironment(dirname(STANDALONE_COMPOSE_FILE), 'compose.yaml')
       .withClientOptions({ executable: { standalone: true } })
       .withProjectName(project)
-      .withEnvironment({ TLSLAB_HOME_NET: NETS.home, TLSLAB_INTERNET_NET: NETS.internet, TLSLAB_SCENARIO: 'kz-2019' })
+      .withEnvironment({ TLSLAB_HOME_NET: NETS.home, TLSLAB_INTERNET_NET: NETS.internet })
       .withStartupTimeout(120_000);
     for (const service of ['isp', 'bank', 'news', 'installed-cert', 'no-cert']) compose = compose.withWaitStrategy(name(service), ready);
     env = await compose.up();

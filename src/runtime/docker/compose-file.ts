@@ -2,9 +2,9 @@
  * The compose file of a docker lab, generated from its topology. Two flavours:
  * - `runtime`: what `tlslab run|up --runtime docker` starts: the lab's state folder (keys made
  *   by tlslab on the host, 0600) bind-mounted into every container;
- * - `standalone`: docker/compose.yaml, for `docker-compose -f docker/compose.yaml up` with
- *   nothing else installed: a one-shot `pki` service makes the keys into a named volume, the
- *   scenario comes from TLSLAB_SCENARIO and the networks from TLSLAB_HOME_NET/TLSLAB_INTERNET_NET.
+ * - `standalone`: docker/compose.yaml and docker/compose/<scenario>.yaml, for `docker-compose up`
+ *   with nothing else installed: a one-shot `pki` service makes the keys of the file's own
+ *   scenario into a named volume; the networks come from TLSLAB_HOME_NET/TLSLAB_INTERNET_NET.
  * Compose file format 2.4: compose v1 (docker-compose 1.29) reads it, and so does compose v2.
  */
 import { stringify } from 'yaml';
@@ -19,8 +19,10 @@ export interface ComposeOptions {
   mode: 'runtime' | 'standalone';
   /** runtime: the host folder to bind-mount. */
   stateDir?: string;
-  /** runtime: the scenario's name (informative; the manifest in the state folder rules). */
+  /** The scenario's name: standalone, the one the pki service makes keys for; runtime, informative. */
   scenario?: string;
+  /** standalone: the project root, relative to the compose file (where docker/Dockerfile is). */
+  buildContext?: string;
 }
 
 type Service = Record<string, unknown>;
@@ -30,7 +32,7 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
   const volume = standalone ? `state:${STATE_MOUNT}` : `${opts.stateDir}:${STATE_MOUNT}`;
   const image: Service = { image: `${LAB_IMAGE}:latest` };
   // One service builds the image (every other one starts after it, so none tries to pull it).
-  const build: Service = standalone ? { build: { context: '..', dockerfile: 'docker/Dockerfile' } } : {};
+  const build: Service = standalone ? { build: { context: opts.buildContext ?? '..', dockerfile: 'docker/Dockerfile' } } : {};
   const after: Record<string, { condition: string }> = { 'hostnet-fix': { condition: 'service_completed_successfully' } };
   if (standalone) after.pki = { condition: 'service_completed_successfully' };
   const host = (extra: Service): Service => ({
@@ -62,7 +64,8 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
       network_mode: 'none',
       environment: {
         TLSLAB_IN_CONTAINER: '1',
-        TLSLAB_SCENARIO: '${TLSLAB_SCENARIO:-kz-2019}',
+        // Fixed: the file's containers are this scenario's hosts and subscribers.
+        TLSLAB_SCENARIO: opts.scenario ?? 'kz-2019',
         TLSLAB_HOME_NET: topology.nets.home,
         TLSLAB_INTERNET_NET: topology.nets.internet,
       },

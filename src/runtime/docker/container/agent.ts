@@ -14,6 +14,7 @@ import type { LabClient } from '../../../clients/lab-client.ts';
 import type { SessionStep } from '../../../scenario/schema.ts';
 import { startClient } from '../../start-client.ts';
 import { STATE_MOUNT } from '../compose-file.ts';
+import { NotInThisLab } from './not-in-this-lab.ts';
 import type { DockerLabManifest } from '../manifest.ts';
 
 export const AGENT_PREFIX = '@tlslab-agent ';
@@ -21,7 +22,7 @@ export const AGENT_PREFIX = '@tlslab-agent ';
 export async function runAgent(m: DockerLabManifest, name: string): Promise<void> {
   const spec = m.scenario.clients.find((c) => c.name === name);
   const me = m.topology.clients.find((c) => c.name === name);
-  if (!spec || !me) throw new Error(`${name} is not a client of this lab`);
+  if (!spec || !me) throw new NotInThisLab(m, 'client', name);
   const reply = (r: object) => process.stdout.write(AGENT_PREFIX + JSON.stringify(r) + '\n');
   let client: Promise<LabClient> | undefined;
   const start = () =>

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { DockerLabManifest } from '../manifest.ts';
+import { NotInThisLab } from './not-in-this-lab.ts';
 import { markReady } from './ready.ts';
 
 /** Debian's CA bundle, read by curl and openssl (and most programs) by default. */
@@ -13,7 +14,7 @@ const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 export async function runClient(m: DockerLabManifest, name: string): Promise<void> {
   const me = m.topology.clients.find((c) => c.name === name);
-  if (!me) throw new Error(`${name} is not a client of this lab`);
+  if (!me) throw new NotInThisLab(m, 'client', name);
   execFileSync('ip', ['route', 'replace', 'default', 'via', m.topology.isp.home]);
   writeFileSync(SYSTEM_BUNDLE, me.trusts.map((t) => (t === 'web' ? m.roots.web : m.roots.state)).join(''));
   await markReady(me.service);

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANIFEST_FILE, readManifest, type DockerLabManifest } from '../manifest.ts';
 import { STATE_MOUNT } from '../compose-file.ts';
+import { NotInThisLab } from './not-in-this-lab.ts';
 
 const [role, name] = process.argv.slice(2);
 
@@ -45,6 +46,8 @@ try {
       process.exitCode = 2;
   }
 } catch (err) {
-  console.error(`tlslab ${role}${name ? ` ${name}` : ''}: ${(err as Error).stack ?? err}`);
+  // A container of another scenario's lab is a usage mistake: one sentence, no stack.
+  const text = err instanceof NotInThisLab ? err.message : ((err as Error).stack ?? String(err));
+  console.error(`tlslab ${role}${name ? ` ${name}` : ''}: ${text}`);
   process.exit(1);
 }

@@ -1,17 +1,26 @@
-/** docker/compose.yaml's one-shot `pki` service: a fresh lab PKI into the state volume. */
+/** A standalone compose file's one-shot `pki` service: a fresh lab PKI into the state volume. */
 import { existsSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveScenario } from '../../../scenario/loader.ts';
 import { STATE_MOUNT } from '../compose-file.ts';
-import { createDockerLabState, MANIFEST_FILE } from '../manifest.ts';
+import { createDockerLabState, MANIFEST_FILE, readManifest } from '../manifest.ts';
 import { DEFAULT_NETS } from '../topology.ts';
 
 export async function runPki(): Promise<void> {
+  const wanted = process.env.TLSLAB_SCENARIO ?? 'kz-2019';
   if (existsSync(join(STATE_MOUNT, MANIFEST_FILE))) {
-    console.log(JSON.stringify({ event: 'pki', kept: STATE_MOUNT }));
-    return;
+    const kept = await readManifest(STATE_MOUNT);
+    if (kept.scenario.name === wanted) {
+      console.log(JSON.stringify({ event: 'pki', kept: STATE_MOUNT, scenario: wanted }));
+      return;
+    }
+    // The volume holds another scenario's lab (compose files in one folder share a project):
+    // its keys go, and this scenario's are made, so no container serves the other lab's world.
+    for (const entry of await readdir(STATE_MOUNT)) await rm(join(STATE_MOUNT, entry), { recursive: true, force: true });
+    console.log(JSON.stringify({ event: 'pki', replaced: kept.scenario.name, scenario: wanted }));
   }
-  const scenario = await resolveScenario(process.env.TLSLAB_SCENARIO ?? 'kz-2019');
+  const scenario = await resolveScenario(wanted);
   const nets = { home: process.env.TLSLAB_HOME_NET ?? DEFAULT_NETS.home, internet: process.env.TLSLAB_INTERNET_NET ?? DEFAULT_NETS.internet };
   const state = await createDockerLabState(scenario, STATE_MOUNT);
   await state.writeManifest(nets);

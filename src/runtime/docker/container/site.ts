@@ -6,11 +6,12 @@ import { startTunnelExit } from '../../../sites/tunnel-exit.ts';
 import { labSiteDefinitions } from '../../lab-sites.ts';
 import { STATE_MOUNT } from '../compose-file.ts';
 import type { DockerLabManifest } from '../manifest.ts';
+import { NotInThisLab } from './not-in-this-lab.ts';
 import { markReady } from './ready.ts';
 
 export async function runSite(m: DockerLabManifest, name: string): Promise<void> {
   const me = m.topology.sites.find((s) => s.name === name);
-  if (!me) throw new Error(`${name} is not a site of this lab`);
+  if (!me) throw new NotInThisLab(m, 'site', name);
   const read = (p: string) => readFileSync(join(STATE_MOUNT, p));
   // Beyond the ISP, sites reach each other directly (the CDN edge's origins, the tunnel's targets).
   const realEndpoint = (host: string, port: number) => {
