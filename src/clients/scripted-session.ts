@@ -3,6 +3,7 @@
  * chats and searches like a person would, with its own trust store and cookie jar, and
  * stops a step at the first connection it refuses.
  */
+import { decodeHTML } from 'entities';
 import { CookieJar } from 'tough-cookie';
 import WebSocket from 'ws';
 import type { SessionStep, StepAction } from '../scenario/schema.ts';
@@ -227,9 +228,10 @@ function failure(r: HttpResult): string {
   return `refused ${r.attempt.url}: ${r.attempt.error?.message ?? 'no response'}`;
 }
 
+/** The page's title as a browser's tab shows it: character references decoded (People&#39;s → People's). */
 function title(html: string): string {
   const m = /<title>([^<]*)<\/title>/i.exec(html);
-  return m ? ` "${m[1].trim()}"` : '';
+  return m ? ` "${decodeHTML(m[1]!.trim())}"` : '';
 }
 
 function safeJson(text: string): any {
