@@ -168,7 +168,7 @@ export class ScriptedClient implements LabClient {
     } catch (err) {
       const e = err as TlsRefusal;
       attempt.error = { code: e.code, message: e.message };
-      return `refused ${url}: ${e.message}`;
+      return failureText(url, attempt.error);
     }
     const cookie = await this.jar.getCookieString(`https://${site}/chat`);
     const received: string[] = [];
@@ -225,7 +225,20 @@ export class ScriptedClient implements LabClient {
 }
 
 function failure(r: HttpResult): string {
-  return `refused ${r.attempt.url}: ${r.attempt.error?.message ?? 'no response'}`;
+  return r.attempt.error ? failureText(r.attempt.url, r.attempt.error) : `refused ${r.attempt.url}: no response`;
+}
+
+/** Failures of the connection itself, before any certificate: said as a person would (a reset is how a box blocks). */
+const CONNECTION_FAILURES: Record<string, string> = {
+  ECONNRESET: 'the connection was reset',
+  ECONNREFUSED: 'the connection was refused',
+  ETIMEDOUT: 'the connection timed out',
+  EPIPE: 'the connection was closed',
+};
+
+function failureText(url: string, error: { code: string; message: string }): string {
+  const what = CONNECTION_FAILURES[error.code];
+  return what ? `could not open ${url}: ${what} (${error.message})` : `refused ${url}: ${error.message}`;
 }
 
 /** The page's title as a browser's tab shows it: character references decoded (People&#39;s → People's). */

@@ -18,8 +18,10 @@ const yellow = (s: string) => `\x1b[33m${s}\x1b[0m`;
 const dim = (s: string) => `\x1b[2m${s}\x1b[0m`;
 const bold = (s: string) => `\x1b[1m${s}\x1b[0m`;
 
+const magenta = (s: string) => `\x1b[1;35m${s}\x1b[0m`;
+
 export function colourOutcome(o: Outcome, s: string): string {
-  return o === 'exposed' ? red(s) : o === 'refused' ? green(s) : cyan(s);
+  return o === 'exposed' ? red(s) : o === 'refused' ? green(s) : o === 'blocked' ? magenta(s) : cyan(s);
 }
 
 /** The heading every terminal prints when a step starts. */
@@ -54,6 +56,7 @@ export function siteLine(e: InterceptorEvent, isSite: (name: string) => boolean)
   if (e.type === 'connection' && e.destinationName && isSite(e.destinationName)) {
     const site = bold(e.destinationName.padEnd(15));
     const who = e.line ?? e.client.address;
+    if (e.decision === 'block') return `${site} ${magenta(`never reached: the box reset ${who}'s connection (the name is blocked)`)}`;
     if (e.protocol === 'http') return `${site} plain HTTP from ${who} via the ISP box ${dim('(the box reads every byte)')}`;
     switch (e.decision) {
       case 'intercept':

@@ -11,7 +11,7 @@ export interface Endpoint {
 
 export type CaptureKind = 'url' | 'cookie' | 'credential' | 'header' | 'body' | 'ws-message';
 
-export type TlsDecision = 'intercept' | 'pass';
+export type TlsDecision = 'intercept' | 'pass' | 'block';
 
 /** Why a client's handshake with the forged certificate ended, seen from the interceptor's side. */
 export type ClientTlsFailure =

@@ -13,12 +13,12 @@ import { describeCertificate } from '../pki/inspect.ts';
 import { NotTlsError, peekClientHello } from './client-hello.ts';
 import { terminateClientTls } from './client-tls.ts';
 import { now } from './clock.ts';
-import type { Endpoint, InterceptorEvent } from './events.ts';
+import type { Endpoint, InterceptorEvent, TlsDecision } from './events.ts';
 import type { Exchange } from './exports/exchange.ts';
 import type { Flow } from './flow.ts';
 import { ForgedContexts } from './forged-contexts.ts';
 import { MitmEngine } from './mitm.ts';
-import { decideOnUpstream, decideTls, plainHttpAnswer, type InterceptPolicySpec } from './policy.ts';
+import { decideOnUpstream, decideTls, isBlocked, plainHttpAnswer, type InterceptPolicySpec } from './policy.ts';
 import { gradeHello } from './grade.ts';
 import { BoxRecords } from './records.ts';
 import { splice } from './splice.ts';
@@ -192,6 +192,7 @@ export class Interceptor implements AsyncDisposable {
     this.connectionEvent(flow, hello.ja4, decision.action, decision.reason);
     // The client may have hung up while the box looked at the real server.
     if (socket.destroyed) return this.closedEvent(flow, socket.bytesRead, socket.bytesWritten);
+    if (decision.action === 'block') return this.reset(socket, flow);
     if (decision.action === 'pass') {
       const bytes = await splice(socket, flow.destination, hello.head);
       this.closedEvent(flow, bytes.fromClient, bytes.fromServer);
@@ -234,11 +235,21 @@ export class Interceptor implements AsyncDisposable {
       socket.destroy();
       return;
     }
+    if (isBlocked(this.opts.policy, flow.destinationName)) {
+      this.connectionEvent(flow, null, 'block', `plain HTTP to ${flow.destinationName}, which is on the block list: the box resets the connection`);
+      return this.reset(socket, flow);
+    }
     this.connectionEvent(flow, null, 'pass', 'plain HTTP: everything in it is readable');
     const engine = await this.mitm();
     if (socket.destroyed) return this.closedEvent(flow, socket.bytesRead, socket.bytesWritten);
     this.whenClosed(socket, flow);
     engine.takePlain(flow, socket, head);
+  }
+
+  /** A TCP reset, what OONI saw Kazakh ISPs send for blocked names (connection_reset). */
+  private reset(socket: Socket, flow: Flow): void {
+    this.closedEvent(flow, socket.bytesRead, socket.bytesWritten);
+    socket.resetAndDestroy();
   }
 
   private clientFailure(flow: Flow, failure: Extract<InterceptorEvent, { type: 'client-tls-failed' }>['failure'], message: string): void {
@@ -300,7 +311,7 @@ export class Interceptor implements AsyncDisposable {
     );
   }
 
-  private connectionEvent(flow: Flow, ja4: string | null, decision: 'intercept' | 'pass' | 'refused', reason: string): void {
+  private connectionEvent(flow: Flow, ja4: string | null, decision: TlsDecision | 'refused', reason: string): void {
     this.record({
       type: 'connection',
       flow: flow.id,

@@ -7,13 +7,18 @@ export interface InterceptPolicySpec {
   mode: 'sni-targets' | 'intercept-all' | 'none';
   /** Hostnames; "*.name" matches names below `name`. */
   targets: string[];
+  /**
+   * Names blocked outright, as beside the interception in Kazakhstan 2021–24 (OONI 2024): a
+   * ClientHello naming one, or plain HTTP to one, is answered with a TCP reset. Same matching
+   * as targets; none when absent.
+   */
+  blocks?: string[];
   /** Plain-HTTP visitors sent to the "install the national certificate" page. */
   plainHttp: 'install-page-for-targets' | 'install-page-for-all' | 'pass';
   /** Intercept only when the real server shows a browser-trusted certificate (the paper's third trigger). */
   upstreamCheck: boolean;
   /** Verify the real server on the box's own upstream connections (false: a sloppy product). */
   validatesUpstream: boolean;
-  /** The install page's host, never redirected to itself. */
   /** The state's install page, or null when the lab has none (then plain HTTP is only read). */
   installPageHost: string | null;
 }
@@ -28,18 +33,29 @@ export function normaliseHost(name: string): string {
   return name.toLowerCase().replace(/\.$/, '');
 }
 
-export function isTargeted(spec: InterceptPolicySpec, name: string | null): boolean {
+/** Does a list of names ("*.name" for every name below it) cover this one? */
+export function listCovers(list: readonly string[], name: string | null): boolean {
   if (!name) return false;
   const host = normaliseHost(name);
-  return spec.targets.some((t) => {
-    const target = t.toLowerCase();
-    if (target.startsWith('*.')) return host.endsWith(target.slice(1));
-    return host === target;
+  return list.some((t) => {
+    const entry = t.toLowerCase();
+    if (entry.startsWith('*.')) return host.endsWith(entry.slice(1));
+    return host === entry;
   });
 }
 
+export function isTargeted(spec: InterceptPolicySpec, name: string | null): boolean {
+  return listCovers(spec.targets, name);
+}
+
+export function isBlocked(spec: InterceptPolicySpec, name: string | null): boolean {
+  return listCovers(spec.blocks ?? [], name);
+}
+
 /** First decision on a TLS connection, from the ClientHello alone. */
-export function decideTls(spec: InterceptPolicySpec, sni: string | null): Decision<'intercept' | 'pass'> {
+export function decideTls(spec: InterceptPolicySpec, sni: string | null): Decision<'intercept' | 'pass' | 'block'> {
+  // The block list is read first: a blocked name is never forged, whatever the mode.
+  if (isBlocked(spec, sni)) return { action: 'block', reason: `SNI ${sni} is on the block list: the box resets the connection` };
   switch (spec.mode) {
     case 'none':
       return { action: 'pass', reason: 'this ISP does not intercept' };

@@ -7,6 +7,7 @@ export function policyOf(scenario: Scenario): InterceptPolicySpec {
   return {
     mode: scenario.interceptor.policy,
     targets: scenario.interceptor.targets ?? [],
+    blocks: scenario.interceptor.blocks,
     plainHttp: scenario.interceptor.plainHttp,
     upstreamCheck: scenario.interceptor.upstreamCheck,
     validatesUpstream: scenario.interceptor.validatesUpstream,

@@ -32,12 +32,16 @@ export interface Probe {
   error: string | null;
   /** The certificate differs from the control's and does not chain to the web PKI. */
   intercepted: boolean;
+  /** Reset after the ClientHello while the control name got an answer from the same server: blocked by SNI (OONI's connection_reset). */
+  blocked: boolean;
 }
 
 export interface Detection {
   servers: Array<{ name: string; route: Endpoint; control: SeenCertificate | null; controlError: string | null; probes: Probe[] }>;
   /** Names whose ClientHello triggered interception at some server. */
   triggering: string[];
+  /** Names whose ClientHello got a reset where the control name did not. */
+  blocked: string[];
   /** The scenario's own answer, for scoring only: candidate names its box re-signs. */
   truth: string[];
   precision: number;
@@ -76,17 +80,20 @@ export async function detectInterception(scenario: Scenario, d: LabDescription, 
       const differs = !!r.seen && !!control.seen && r.seen.fingerprint !== control.seen.fingerprint;
       // Not the web PKI's, and either unlike the control or like a control that is forged itself (a box that re-signs every name).
       const forgedControl = !!control.seen && !control.seen.webTrusted;
-      probes.push({ server: server.name, sni, ...r, intercepted: !!r.seen && !r.seen.webTrusted && (differs || forgedControl) });
+      const reset = !!r.error && /ECONNRESET|socket disconnected|socket hang up/i.test(r.error);
+      probes.push({ server: server.name, sni, ...r, intercepted: !!r.seen && !r.seen.webTrusted && (differs || forgedControl), blocked: reset && !!control.seen });
     }
     out.push({ name: server.name, route: server.route, control: control.seen, controlError: control.error, probes });
   }
   const triggering = [...new Set(out.flatMap((s) => s.probes.filter((p) => p.intercepted).map((p) => p.sni)))].sort();
+  const blocked = [...new Set(out.flatMap((s) => s.probes.filter((p) => p.blocked).map((p) => p.sni)))].sort();
   const policy = policyOf(scenario);
   const truth = candidates.filter((n) => decideTls(policy, n).action === 'intercept').sort();
   const tp = triggering.filter((n) => truth.includes(n)).length;
   return {
     servers: out,
     triggering,
+    blocked,
     truth,
     precision: triggering.length ? tp / triggering.length : truth.length ? 0 : 1,
     recall: truth.length ? tp / truth.length : 1,
@@ -101,12 +108,13 @@ export function detectionReport(det: Detection): string {
     const control = s.control ? `${s.control.subject}, issued by ${s.control.issuer}${s.control.webTrusted ? '' : ' (NOT trusted by the web PKI: every name is intercepted here)'}` : `no certificate (${s.controlError})`;
     lines.push(`${s.name} at ${s.route.address}:${s.route.port}`, `   control SNI ${CONTROL_SNI}: ${control}`);
     for (const p of s.probes) {
-      const what = p.error ? `no answer (${p.error})` : p.intercepted ? `FORGED: ${p.seen!.subject}, issued by ${p.seen!.issuer}` : 'the same certificate as the control';
+      const what = p.blocked ? `RESET after the ClientHello: blocked by name (${p.error})` : p.error ? `no answer (${p.error})` : p.intercepted ? `FORGED: ${p.seen!.subject}, issued by ${p.seen!.issuer}` : 'the same certificate as the control';
       lines.push(`   ${p.sni.padEnd(width)}${what}`);
     }
     lines.push('');
   }
   lines.push(`Names that trigger interception: ${det.triggering.join(', ') || '(none)'}`);
+  if (det.blocked.length) lines.push(`Names the box blocks (a reset where the control name is answered): ${det.blocked.join(', ')}`);
   lines.push(`The scenario's own targets among them: ${det.truth.join(', ') || '(none)'}`);
   lines.push(`Precision ${det.precision.toFixed(2)}, recall ${det.recall.toFixed(2)} (from probing alone)`);
   return lines.join('\n');

@@ -29,6 +29,8 @@ export interface HandTry {
 
 /** curl's exit code for a certificate it cannot verify (CURLE_PEER_FAILED_VERIFICATION). */
 const CURL_UNVERIFIED = 60;
+/** curl's exit code when the TLS handshake fails, here because the box reset it (CURLE_SSL_CONNECT_ERROR). */
+const CURL_TLS_CONNECT_ERROR = 35;
 
 export function handTries(scenario: Scenario, d: LabDescription): HandTry[] {
   const policy = policyOf(scenario);
@@ -40,6 +42,7 @@ export function handTries(scenario: Scenario, d: LabDescription): HandTry[] {
   // Only the lab's real names: a site outside the state CA's name constraints is the walkthrough's business.
   const sites = d.hosts.filter((h) => h.role === 'site' && h.routes?.https && !h.name.endsWith('.invalid')).map((h) => h.name);
   const intercepted = (site: string) => decideTls(policy, site).action === 'intercept';
+  const passed = (site: string) => decideTls(policy, site).action === 'pass';
   const tries: HandTry[] = [];
 
   const login = scenario.session.map((s) => s.action).find((a): a is LoginAction => a.kind === 'login' && sites.includes(a.site));
@@ -74,7 +77,7 @@ export function handTries(scenario: Scenario, d: LabDescription): HandTry[] {
       },
     );
   }
-  const untouched = sites.find((s) => !intercepted(s));
+  const untouched = sites.find(passed);
   if (untouched) {
     tries.push({
       title: `An untargeted site, ${untouched}: its own chain, issued by "${webIssuer}", for everyone`,
@@ -83,8 +86,17 @@ export function handTries(scenario: Scenario, d: LabDescription): HandTry[] {
       expect: { exit: 0, prints: `CN = ${webIssuer}` },
     });
   }
-  // Plain HTTP to the target when it has a port 80, else to the first site that does.
-  const plainSites = d.hosts.filter((h) => h.role === 'site' && h.routes?.http && h.name !== policy.installPageHost);
+  const blocked = sites.find((s) => decideTls(policy, s).action === 'block');
+  if (blocked) {
+    tries.push({
+      title: `A blocked site, ${blocked}: the box resets the connection right after the ClientHello, whatever the subscriber trusts`,
+      as: as('web+state'),
+      request: { tool: 'curl', scheme: 'https', site: blocked, method: 'GET', path: '/', show: 'status' },
+      expect: { exit: CURL_TLS_CONNECT_ERROR, prints: '000' },
+    });
+  }
+  // Plain HTTP to the target when it has a port 80, else to the first site that does (and is not blocked).
+  const plainSites = d.hosts.filter((h) => h.role === 'site' && h.routes?.http && h.name !== policy.installPageHost && decideTls(policy, h.name).action !== 'block');
   const plain = plainSites.find((h) => h.name === target) ?? plainSites[0];
   if (plain) {
     const redirected = decideHttp(policy, plain.name).action === 'install-page';

@@ -19,7 +19,7 @@ const plain: Style = { bold: (s) => s, dim: (s) => s, outcome: (_o, s) => s, goo
 export const ansi: Style = {
   bold: (s) => `\x1b[1m${s}\x1b[22m`,
   dim: (s) => `\x1b[2m${s}\x1b[22m`,
-  outcome: (o, s) => `\x1b[${o === 'exposed' ? 31 : o === 'refused' ? 32 : 36}m${s}\x1b[39m`,
+  outcome: (o, s) => `\x1b[${o === 'exposed' ? 31 : o === 'refused' ? 32 : o === 'blocked' ? 35 : 36}m${s}\x1b[39m`,
   good: (s) => `\x1b[32m${s}\x1b[39m`,
   bad: (s) => `\x1b[31m${s}\x1b[39m`,
 };
@@ -56,6 +56,9 @@ export function narrateReport(report: Report, style: Style = plain): string {
       if (c.outcome === 'refused' && c.cause) {
         const err = c.connections.find((x) => x.error)?.error;
         line(`   ${' '.repeat(pad + 10)}${style.dim(`${c.cause}: ${explainCause(c.cause)}${err ? ` (client said: ${err})` : ''}`)}`);
+      }
+      if (c.outcome === 'blocked') {
+        line(`   ${' '.repeat(pad + 10)}${style.dim(c.connections.find((x) => x.outcome === 'blocked')?.why ?? 'the box reset the connection')}`);
       }
       if (c.outcome === 'exposed' && c.connections.every((x) => !x.issuer)) {
         line(`   ${' '.repeat(pad + 10)}${style.dim(c.connections[0]?.why ?? '')}`);

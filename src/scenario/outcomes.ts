@@ -87,6 +87,9 @@ export function outcomeOf(attempt: Attempt, flows: FlowIndex, window: StepWindow
   const error = attempt.error ? `${attempt.error.code}: ${attempt.error.message.split('\n')[0]}` : null;
   const issuerShown = attempt.issuer ?? (connection?.decision === 'intercept' ? flows.forgedIssuerFor(connection) : null);
   const base = { flow, flows: all, issuerShown };
+  if (connection?.decision === 'block') {
+    return { outcome: 'blocked', cause: null, error, ...base, why: connection.reason };
+  }
   // What the box read decides first: a later error (a chat that timed out) does not undo it.
   if (attempt.scheme === 'http' && read.length > 0) {
     return { outcome: 'exposed', cause: null, error, ...base, why: 'plain HTTP: the ISP reads every byte' };
@@ -112,6 +115,6 @@ export function outcomeOf(attempt: Attempt, flows: FlowIndex, window: StepWindow
 
 /** Several connections to one site make one result: the worst thing that happened wins. */
 export function combineOutcomes(outcomes: AttemptOutcome[]): AttemptOutcome {
-  const rank: Record<Outcome, number> = { exposed: 2, refused: 1, untouched: 0 };
+  const rank: Record<Outcome, number> = { exposed: 3, blocked: 2, refused: 1, untouched: 0 };
   return outcomes.reduce((worst, o) => (rank[o.outcome] > rank[worst.outcome] ? o : worst));
 }

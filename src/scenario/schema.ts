@@ -47,8 +47,12 @@ export const TRUST_ANCHORS = ['web', 'state'] as const;
 
 export const ACTION_KINDS = ['browse', 'login', 'mail', 'chat', 'search'] as const;
 
-/** Report outcomes (docs/architecture.md, "The report"). */
-export const OUTCOMES = ['exposed', 'refused', 'untouched'] as const;
+/**
+ * Report outcomes (docs/architecture.md, "The report"): exposed (the box read it), refused (the
+ * client refused the certificate it was shown), untouched (passed through), blocked (the box
+ * reset the connection: nothing reached, nothing read).
+ */
+export const OUTCOMES = ['exposed', 'refused', 'untouched', 'blocked'] as const;
 
 /**
  * Why a client refused a forged certificate: a closed set, each mapped
@@ -160,6 +164,10 @@ export const InterceptorSchema = z
       .array(TargetName)
       .optional()
       .describe('Names whose TLS is re-signed (the ClientHello SNI is matched against these); required for sni-targets'),
+    blocks: z
+      .array(TargetName)
+      .optional()
+      .describe('Names the box blocks outright: a ClientHello naming one, or plain HTTP to one, gets a TCP reset (Kazakhstan 2021–24, beside the interception; OONI 2024)'),
     plainHttp: z
       .enum(PLAIN_HTTP_POLICIES)
       .default('install-page-for-targets')
@@ -181,8 +189,12 @@ export const InterceptorSchema = z
       ctx.addIssue({ code: 'custom', path: ['targets'], message: `targets are only used with policy sni-targets; remove them or change the policy (now ${i.policy})` });
     }
     reportDuplicates(i.targets ?? [], (t) => t, ['targets'], 'target', ctx);
+    reportDuplicates(i.blocks ?? [], (t) => t, ['blocks'], 'blocked name', ctx);
+    (i.blocks ?? []).forEach((b, n) => {
+      if ((i.targets ?? []).includes(b)) ctx.addIssue({ code: 'custom', path: ['blocks', n], message: `"${b}" is both targeted and blocked; a blocked name is never forged, so keep it in one list` });
+    });
   })
-  .transform((i) => ({ ...i, targets: i.targets ?? [] }))
+  .transform((i) => ({ ...i, targets: i.targets ?? [], blocks: i.blocks ?? [] }))
   .describe('The ISP box on the path: which connections it re-signs and what it does with plain HTTP');
 
 export const CLIENT_PROGRAMS = ['scripted', 'curl', 'openssl', 'chromium'] as const;
@@ -420,13 +432,15 @@ export const ScenarioSchema = z
       }
     });
     // A target that names no lab host would never trigger: the box would look fine, and read nothing.
-    (s.interceptor.targets ?? []).forEach((target, i) => {
-      const matches = target.startsWith('*.') ? hosts.some((h) => h.endsWith(target.slice(1))) : hosts.includes(target);
-      if (!matches) {
-        const message = target.startsWith('*.') ? `"${target}" covers no host of the lab; the lab's hosts are ${hosts.join(', ')}` : unknownHost(target);
-        ctx.addIssue({ code: 'custom', path: ['interceptor', 'targets', i], message });
-      }
-    });
+    for (const list of ['targets', 'blocks'] as const) {
+      (s.interceptor[list] ?? []).forEach((target, i) => {
+        const matches = target.startsWith('*.') ? hosts.some((h) => h.endsWith(target.slice(1))) : hosts.includes(target);
+        if (!matches) {
+          const message = target.startsWith('*.') ? `"${target}" covers no host of the lab; the lab's hosts are ${hosts.join(', ')}` : unknownHost(target);
+          ctx.addIssue({ code: 'custom', path: ['interceptor', list, i], message });
+        }
+      });
+    }
     const redirects = s.interceptor.plainHttp === 'install-page-for-all' || (s.interceptor.plainHttp === 'install-page-for-targets' && s.interceptor.policy !== 'none');
     if (redirects && !installPageHost(world)) {
       ctx.addIssue({ code: 'custom', path: ['interceptor', 'plainHttp'], message: `plainHttp: ${s.interceptor.plainHttp} sends visitors to the install page, and sites declares none; add one (kind: install-page) or set plainHttp: pass` });
@@ -538,6 +552,10 @@ export function explainInterceptor(i: InterceptorSpec): string {
   const everything = i.policy === 'intercept-all';
   const forges = everything || (i.policy === 'sni-targets' && i.targets.length > 0);
   const parts: string[] = [];
+  if (i.blocks.length > 0) {
+    const n = i.blocks.length;
+    parts.push(`reset every connection to ${n} blocked name${n === 1 ? '' : 's'} (${i.blocks.join(', ')})`);
+  }
   if (everything) {
     parts.push('re-sign TLS for every name');
   } else if (forges) {

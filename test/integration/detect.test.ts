@@ -39,9 +39,21 @@ describe('finding the box from outside', () => {
     expect(det.triggering.length).toBeGreaterThanOrEqual(8);
   });
 
+  it('kz-2021: finds the intercepted names, and tells the blocked ones apart by the reset', async () => {
+    const det = await detect('kz-2021');
+    expect(det.triggering).toEqual(['mail.example', 'social.example']);
+    expect(det.blocked).toEqual(['news.example', 'vpn.example']);
+    expect({ precision: det.precision, recall: det.recall }).toEqual({ precision: 1, recall: 1 });
+    // At any server: the name in the ClientHello is what the box blocks, not the address.
+    const bank = det.servers.find((s) => s.name === 'bank.example')!;
+    expect(bank.probes.find((p) => p.sni === 'news.example')).toMatchObject({ blocked: true, intercepted: false, seen: null });
+    expect(bank.probes.find((p) => p.sni === 'bank.example')).toMatchObject({ blocked: false, intercepted: false });
+  });
+
   it('baseline: nothing is found, and nothing was there', async () => {
     const det = await detect('baseline');
     expect(det.triggering).toEqual([]);
+    expect(det.blocked).toEqual([]);
     expect(det.truth).toEqual([]);
   });
 });

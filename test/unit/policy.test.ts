@@ -101,6 +101,17 @@ describe('decideTls', () => {
     expect(decideTls(s, null).action).toBe('pass');
     expect(decideTls(s, 'bank.example').reason).toMatch(/does not intercept/);
   });
+
+  it('blocks a name on the block list before anything else, in every mode (Kazakhstan 2021–24)', () => {
+    for (const mode of ['sni-targets', 'intercept-all', 'none'] as const) {
+      const s = spec({ mode, blocks: ['news.example', '*.vpn.example'] });
+      expect(decideTls(s, 'NEWS.example.').action).toBe('block');
+      expect(decideTls(s, 'exit.vpn.example').action).toBe('block');
+      expect(decideTls(s, 'news.example').reason).toBe('SNI news.example is on the block list: the box resets the connection');
+      expect(decideTls(s, 'bank.example').action).toBe(mode === 'none' ? 'pass' : 'intercept');
+      expect(decideTls(s, null).action).toBe('pass');
+    }
+  });
 });
 
 describe('decideOnUpstream', () => {

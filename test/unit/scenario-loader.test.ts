@@ -88,6 +88,7 @@ describe('loading a valid scenario', () => {
     expect(s.interceptor).toEqual({
       policy: 'sni-targets',
       targets: ['bank.example', '*.outside.invalid'],
+      blocks: [],
       plainHttp: 'install-page-for-targets',
       upstreamCheck: true,
       validatesUpstream: true,
@@ -227,9 +228,100 @@ describe('a broken scenario names the file, the line and the field', () => {
   });
 });
 
+describe('sites and people as data', () => {
+  const WORLD = `sites:
+  - { kind: install-page, host: trust.example }
+  - { kind: bank, host: ewbank.example, branding: { name: Elsewhere Savings Bank, currency: EUR } }
+  - { kind: news, host: daily.example }
+accounts:
+  - { username: mira, password: "Elsewhere-22!", displayName: Mira }
+interceptor:`;
+  const world = (text: string) =>
+    text
+      .replace('interceptor:', WORLD)
+      .replace('targets: [bank.example, "*.outside.invalid"]', 'targets: [ewbank.example]')
+      .replaceAll('site: bank.example', 'site: ewbank.example')
+      .replace('username: alice, password: "Almaty-2019!"', 'username: mira, password: "Elsewhere-22!"')
+      .replace('https://news.example/', 'https://daily.example/');
+  const OWN = world(VALID);
+
+  it('loads the declared hosts, with each kind\'s defaults filled in', () => {
+    const s = parseScenario(OWN, 'mini.yaml');
+    expect(s.sites.map((x) => [x.kind, x.host, x.hsts])).toEqual([
+      ['install-page', 'trust.example', false],
+      ['bank', 'ewbank.example', true],
+      ['news', 'daily.example', false],
+    ]);
+    expect(s.sites[1]!.branding).toEqual({ name: 'Elsewhere Savings Bank', tagline: 'Support: 7111', language: 'en', currency: 'EUR', locale: 'kk-KZ' });
+    expect(s.sites[1]!.accounts.map((a) => a.username)).toEqual(['mira']);
+    expect(s.sites[2]!.accounts).toEqual([]);
+  });
+
+  it('without sites, the Kazakh world of 2019', () => {
+    const s = parseScenario(VALID, 'mini.yaml');
+    expect(s.sites.map((x) => x.host)).toEqual(['qca.example', 'bank.example', 'social.example', 'mail.example', 'search.example', 'news.example', 'cdn.example', 'vpn.example', 'www.outside.invalid']);
+  });
+
+  it('a step on a host the file does not declare, with a guess', async () => {
+    const text = OWN.replace('site: ewbank.example, username', 'site: ewbnak.example, username');
+    const { err, file } = await failureOf(text);
+    expect(err.problems.map((p) => `${p.line} ${p.path}: ${p.message}`)).toEqual([
+      `${lineOf(text, 'ewbnak')} session[0].action.site: no host of the lab is named "ewbnak.example" (did you mean "ewbank.example"?); the lab's hosts are trust.example, ewbank.example, daily.example`,
+    ]);
+    expect(err.message).toContain(file);
+  });
+
+  it('a step on a site of the wrong kind, naming the ones that fit', async () => {
+    const text = OWN.replace('{ kind: login, site: ewbank.example', '{ kind: login, site: daily.example');
+    const { err } = await failureOf(text);
+    expect(err.problems.map((p) => p.message)).toContain('daily.example is a news site, and a login step needs a bank or social or outside site (ewbank.example)');
+  });
+
+  it('credentials no account has, and a wrong password', async () => {
+    const who = await failureOf(OWN.replace('site: ewbank.example, username: mira', 'site: ewbank.example, username: alice'));
+    expect(who.err.problems.map((p) => `${p.path}: ${p.message}`)).toEqual(['session[0].action.username: ewbank.example has no account "alice"; its accounts are mira (declare people under accounts)']);
+    const password = await failureOf(OWN.replace('password: "Elsewhere-22!" }', 'password: "elsewhere" }'));
+    expect(password.err.problems.map((p) => p.path)).toEqual(['session[0].action.password']);
+  });
+
+  it('a target or a blocked name that covers no declared host', async () => {
+    const text = OWN.replace('targets: [ewbank.example]', 'targets: [ewbank.example, bank.example]\n  blocks: [daily.example, "*.social.example"]');
+    const { err } = await failureOf(text);
+    expect(err.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'interceptor.targets[1]: no host of the lab is named "bank.example" (did you mean "ewbank.example"?); the lab\'s hosts are trust.example, ewbank.example, daily.example',
+      'interceptor.blocks[1]: "*.social.example" covers no host of the lab; the lab\'s hosts are trust.example, ewbank.example, daily.example',
+    ]);
+  });
+
+  it('a name both targeted and blocked', async () => {
+    const { err } = await failureOf(OWN.replace('targets: [ewbank.example]', 'targets: [ewbank.example]\n  blocks: [ewbank.example]'));
+    expect(err.problems.map((p) => p.message)).toEqual(['"ewbank.example" is both targeted and blocked; a blocked name is never forged, so keep it in one list']);
+  });
+
+  it('hosts the docker lab could not tell apart, a second install page, a name outside the lab', async () => {
+    const text = OWN.replace(
+      '  - { kind: news, host: daily.example }',
+      '  - { kind: news, host: daily.example }\n  - { kind: search, host: daily.test }\n  - { kind: install-page, host: other.example }\n  - { kind: mail, host: mail.com }',
+    );
+    const { err } = await failureOf(text);
+    expect(err.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'sites[3].host: "daily.test" and sites[2] (daily.example) would both be the docker container "daily"; give them different first labels',
+      'sites[4].kind: a lab has one install-page site; sites[0] is already one',
+      'sites[5].host: "mail.com" is not a lab name: every name must end in .example or .test (for example bank.example), so nothing in a scenario can reach a real site',
+    ]);
+  });
+
+  it('plain HTTP sent to an install page the lab does not have', async () => {
+    const { err } = await failureOf(OWN.replace('  - { kind: install-page, host: trust.example }\n', ''));
+    expect(err.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'interceptor.plainHttp: plainHttp: install-page-for-targets sends visitors to the install page, and sites declares none; add one (kind: install-page) or set plainHttp: pass',
+    ]);
+  });
+});
+
 describe('finding scenarios', () => {
   it('an unknown name lists the available ones', async () => {
-    const err = await resolveScenario('kz-2091').catch((e: unknown) => e);
+    const err = await resolveScenario('kz2019').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'TLSLAB_SCENARIO_NOT_FOUND' });
     expect((err as Error).message).toContain('did you mean "kz-2019"?');
     expect((err as Error).message).toMatch(/available: .*kz-2019/);

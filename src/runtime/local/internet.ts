@@ -66,6 +66,8 @@ export async function startInternet(world: readonly LabSite[], pki: LabPki, prof
       });
       sites.push({ name: exit.name, address: exit.address, httpsPort: exit.port, close: () => exit.close() });
     }
+    // In the scenario's order, as the docker lab and every listing show them.
+    sites.sort((a, b) => numbers.get(a.name)! - numbers.get(b.name)!);
     const hstsSites = definitions.filter((d) => d.hsts).map((d) => d.name);
     return { hosts: sites, hstsSites, realEndpoint, close };
   } catch (err) {
