@@ -5,6 +5,7 @@
  * the lab's keys, writes the compose file, starts it, runs each step through a client's agent
  * and follows the ISP's records; `stop()` always takes the whole project down.
  */
+import { dockerCannotRun } from './unsupported.ts';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -59,12 +60,8 @@ export class DockerLab implements Lab {
 
   static async start(scenario: Scenario, opts: DockerLabOptions = {}): Promise<DockerLab> {
     await checkDocker();
-    if (scenario.attacker) {
-      throw new DockerError(
-        'TLSLAB_DOCKER_FAILED',
-        `${scenario.name} puts a second attacker beyond the ISP, which the docker runtime does not model; run it with --runtime local.`,
-      );
-    }
+    const cannot = dockerCannotRun(scenario);
+    if (cannot) throw new DockerError('TLSLAB_DOCKER_FAILED', cannot);
     const stateDir = await createLabStateDir(scenario.name, opts.stateRoot, { keep: opts.keepState });
     const name = `tlslab${randomBytes(4).toString('hex')}`;
     const composeFile = join(stateDir, 'compose.yaml');

@@ -9,6 +9,7 @@ import { projectPath } from '../../project-root.ts';
 import { listScenarios, resolveScenario, scenariosDir } from '../../scenario/loader.ts';
 import { composeYaml } from './compose-file.ts';
 import { DEFAULT_NETS, dockerTopology } from './topology.ts';
+import { dockerCannotRun } from './unsupported.ts';
 
 export const STANDALONE_COMPOSE_FILE = projectPath('docker', 'compose.yaml');
 export const STANDALONE_COMPOSE_DIR = projectPath('docker', 'compose');
@@ -46,10 +47,13 @@ export async function standaloneComposeYaml(scenarioName: string = DEFAULT_STAND
   return composeYaml(topology, { mode: 'standalone', scenario: scenario.name, buildContext }, header(scenario.name, scenario.title));
 }
 
-/** Every standalone compose file as it should be: path (from the project root) → text. */
+/** Every standalone compose file as it should be: path (from the project root) → text; none for a scenario docker cannot run (sloppy). */
 export async function standaloneComposeFiles(): Promise<Map<string, string>> {
   const files = new Map<string, string>();
-  for (const s of await listScenarios(scenariosDir())) files.set(standaloneComposePath(s.name), await standaloneComposeYaml(s.name));
+  for (const s of await listScenarios(scenariosDir())) {
+    if (dockerCannotRun(await resolveScenario(s.name))) continue;
+    files.set(standaloneComposePath(s.name), await standaloneComposeYaml(s.name));
+  }
   return files;
 }
 
