@@ -2,8 +2,11 @@
  * `tlslab`: argument parsing only; each command lives in its own file, loaded when that command
  * runs, so that `tlslab --help` or a typo answers at once instead of loading the whole lab.
  */
-import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { projectPath } from '../project-root.ts';
 import { exitWithError } from './errors.ts';
+import { EXIT } from './exit-codes.ts';
 import { OPTIONS } from './options.ts';
 
 type Action = (...args: never[]) => unknown;
@@ -14,15 +17,24 @@ function lazy<K extends string>(load: () => Promise<Record<K, Action>>, name: K)
   };
 }
 
+const { version } = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string };
+
 const program = new Command('tlslab')
   .description('Reproduce state-level HTTPS interception (Kazakhstan 2019/2020) and watch what each defence does.')
-  .showHelpAfterError();
+  .version(version, '-V, --version', 'print the version')
+  .showHelpAfterError()
+  // A usage mistake exits 2, like every other one (exit-codes.ts); --help and --version exit 0.
+  // Set before the commands are added, so that every one of them inherits it.
+  .exitOverride((err: CommanderError) => {
+    process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
+  });
 
 program
   .command('run')
   .description('run a scenario end to end and print what the interceptor read')
   .argument('<scenario>', 'scenario name (see `tlslab list`) or path to a scenario YAML file')
   .addOption(OPTIONS.json())
+  .addOption(OPTIONS.junit())
   .addOption(OPTIONS.har())
   .addOption(OPTIONS.keylog())
   .addOption(OPTIONS.stateDir())
@@ -35,8 +47,10 @@ program
   .command('matrix')
   .description('every client profile against every interceptor variant, from real handshakes')
   .addOption(OPTIONS.json())
+  .addOption(OPTIONS.junit())
   .addOption(OPTIONS.markdown())
-  .addOption(OPTIONS.only())
+  .addOption(OPTIONS.variants())
+  .addOption(OPTIONS.profiles())
   .addOption(OPTIONS.stateDir())
   .action(lazy(() => import('./commands/matrix.ts'), 'matrixCommand'));
 
@@ -58,6 +72,20 @@ program
   .addOption(OPTIONS.stateDir())
   .option('--json', 'print every probe and the score as JSON')
   .action(lazy(() => import('./commands/detect.ts'), 'detectCommand'));
+
+program
+  .command('test')
+  .description('run your own program as a subscriber (no proxy settings) and say, site by site, whether the ISP box read it; exit 1 if it did')
+  .argument('<command...>', 'the program and its arguments, after --; {url} becomes each site\'s URL in turn')
+  .addOption(OPTIONS.scenario())
+  .option('--trust <roots>', 'what the program trusts: web (ignored the state\'s request) or web,state (installed the root)', 'web,state')
+  .option('--sites <names>', 'comma-separated sites to try (default: every web site of the scenario)')
+  .option('--timeout <seconds>', 'how long one run of the program may take', '20')
+  .addOption(OPTIONS.json())
+  .addOption(OPTIONS.junit())
+  .addOption(OPTIONS.stateDir())
+  .addOption(OPTIONS.runtime())
+  .action(lazy(() => import('./commands/test.ts'), 'testCommand'));
 
 program.command('list').description('list the scenarios with one-line descriptions').action(lazy(() => import('./commands/list.ts'), 'listCommand'));
 

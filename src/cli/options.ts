@@ -2,12 +2,14 @@
 import { Option } from 'commander';
 
 export const OPTIONS = {
-  json: () => new Option('--json <file>', 'write the report as JSON (the report contract of docs/architecture.md)'),
+  json: () => new Option('--json <file>', 'write the report as JSON (the report contract of docs/architecture.md); - prints it to stdout instead of the narration'),
+  junit: () => new Option('--junit <file>', 'write JUnit XML for CI: one testcase per expectation (per site for `test`)'),
   har: () => new Option('--har <file>', 'write what the interceptor read as HAR 1.2 (opens in Chrome DevTools)'),
   keylog: () => new Option('--keylog <file>', "write the interceptor's TLS secrets as SSLKEYLOGFILE lines (for Wireshark)"),
   clients: () => new Option('--clients <names...>', 'run only these clients of the scenario (e.g. no-cert installed-cert, for a run of a few seconds)'),
   markdown: () => new Option('--markdown <file>', 'write the matrix as a Markdown document'),
-  only: () => new Option('--only <scenarios...>', 'run only these interceptor variants (scenario names)'),
+  variants: () => new Option('--variants <names>', 'run only these interceptor variants, comma-separated (scenario names with a matrix block)'),
+  profiles: () => new Option('--profiles <names>', 'run only these client profiles, comma-separated (rows of the matrix)'),
   scenario: () => new Option('--scenario <name>', 'the scenario whose lab to start').default('kz-2019'),
   stateDir: () =>
     new Option('--state-dir <dir>', "parent folder of the lab's state folder (keys 0600, certificates, lab.json)")

@@ -4,6 +4,7 @@
  * and the trust material its profile calls for.
  */
 import type { SessionStep } from '../scenario/schema.ts';
+import type { ProgramRun } from '../runtime/lab.ts';
 import type { ClientNetwork } from './network.ts';
 import type { StepRun } from './scripted-session.ts';
 
@@ -15,6 +16,8 @@ export interface ClientContext {
   roots: { web: string; state: string };
   /** Folder (inside the lab's state folder) for this client's files: profiles, screenshots. */
   workDir: string;
+  /** Runs a program of the user's own on this client's line (`program: { command }`); absent where the runtime cannot. */
+  runProgram?: (command: string[]) => Promise<ProgramRun>;
 }
 
 export interface LabClient {

@@ -7,10 +7,31 @@ import type { InterceptorEvent } from '../interceptor/events.ts';
 import type { Exchange } from '../interceptor/exports/exchange.ts';
 import type { CertificateSummary } from '../pki/inspect.ts';
 import type { HandTry } from '../scenario/hand-tries.ts';
-import type { Scenario, SessionStep } from '../scenario/schema.ts';
+import type { Scenario, SessionStep, TrustAnchor } from '../scenario/schema.ts';
 import type { HandCommand } from './hand-command.ts';
 
 export type RuntimeName = 'local' | 'docker';
+
+/** A program of the user's own, run as a subscriber on a line of its own (`tlslab test`). */
+export interface ProgramSpec {
+  /** The line its connections arrive on, as the box's records name it. */
+  line: string;
+  /** The roots it trusts: what a state asks people to install. */
+  trusts: TrustAnchor[];
+  command: string[];
+  timeoutMs: number;
+}
+
+export interface ProgramRun {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** When it started and ended (ms since the epoch): the window its connections are looked for in. */
+  from: number;
+  to: number;
+  timedOut: boolean;
+}
 
 export interface Route {
   https?: { address: string; port: number };
@@ -56,6 +77,12 @@ export interface Lab extends AsyncDisposable {
   clientAddress(client: string): string;
   /** Run one step of the session as one of the scenario's clients, inside the lab. */
   runStep(client: string, step: SessionStep): Promise<StepRun>;
+  /**
+   * Run a program of the user's own as a subscriber: it resolves the lab's names and reaches them
+   * through the box with no proxy settings, trusting the given roots. Rejects with a sentence
+   * (code TLSLAB_NAMESPACE_UNAVAILABLE or TLSLAB_NOT_SUPPORTED) where the runtime cannot.
+   */
+  runProgram(spec: ProgramSpec): Promise<ProgramRun>;
   /** Everything the interceptor saw so far. */
   interceptorEvents(): InterceptorEvent[];
   /** What a second attacker beyond the ISP saw (empty unless the scenario has one). */

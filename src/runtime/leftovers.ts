@@ -1,6 +1,6 @@
 /**
- * What a lab leaves on the machine until it stops: its state folder (the keys) and, in the docker
- * runtime, its compose project. Each is held from the moment it is made and let go when it is
+ * What a lab leaves on the machine until it stops: its state folder (the keys), a program's
+ * network namespace (`tlslab test`) and, in the docker runtime, its compose project. Each is held from the moment it is made and let go when it is
  * removed, so that a process exiting now (a second Ctrl-C, a library's own signal handler that
  * calls process.exit, an uncaught error) can still remove all of them, synchronously, from its
  * 'exit' handler (README, "Safety": keys never outlive their lab).
@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs';
 
 const folders = new Set<string>();
 const projects = new Map<string, string>();
+const namespaces = new Set<string>();
 
 export function holdFolder(dir: string): void {
   folders.add(dir);
@@ -27,8 +28,19 @@ export function releaseComposeProject(name: string): void {
   projects.delete(name);
 }
 
+/** A program's network namespace (`tlslab test`): `ip netns del` removes it and its link. */
+export function holdNamespace(name: string): void {
+  namespaces.add(name);
+}
+
+export function releaseNamespace(name: string): void {
+  namespaces.delete(name);
+}
+
 /** Remove everything still held, now, without the event loop: for a process on its way out. */
 export function removeLeftoversSync(): void {
+  for (const name of namespaces) spawnSync('ip', ['netns', 'del', name], { stdio: 'ignore', timeout: 10_000 });
+  namespaces.clear();
   for (const [name, file] of projects) {
     spawnSync('docker-compose', ['-p', name, '-f', file, 'down', '-v', '-t', '1'], { stdio: 'ignore', timeout: 60_000 });
   }

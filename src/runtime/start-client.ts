@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BLOCKLISTS } from '../../lab/browser-blocklists.ts';
 import { ChromiumClient, type ChromiumProfile } from '../clients/chromium/chromium-client.ts';
+import { CommandClient } from '../clients/command-client.ts';
 import { curlFetcher } from '../clients/curl-fetcher.ts';
 import type { ClientContext, LabClient } from '../clients/lab-client.ts';
 import { opensslFetcher } from '../clients/openssl-fetcher.ts';
@@ -15,6 +16,7 @@ import type { ClientSpec } from '../scenario/schema.ts';
 
 export async function startClient(spec: ClientSpec, ctx: ClientContext, facts: TrustFacts): Promise<LabClient> {
   await mkdir(ctx.workDir, { recursive: true, mode: 0o700 });
+  if (typeof spec.program === 'object') return new CommandClient(spec.program.command, ctx.runProgram);
   if (spec.program === 'chromium') return ChromiumClient.launch(ctx, chromiumProfileOf(spec, facts));
   const trust = spec.trusts.map((t) => (t === 'web' ? ctx.roots.web : ctx.roots.state));
   const caBundleFile = join(ctx.workDir, 'ca.pem');

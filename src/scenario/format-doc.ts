@@ -50,6 +50,7 @@ function typeOf(s: z.ZodType): string {
   if (s instanceof z.ZodArray) return `list of ${typeOf(peel(s.element as z.ZodType).schema)}`;
   if (s instanceof z.ZodRecord) return `mapping of ${typeOf(peel(s.keyType as z.ZodType).schema)} to ${typeOf(peel(s.valueType as z.ZodType).schema)}`;
   if (s instanceof z.ZodDiscriminatedUnion) return 'one of the forms below';
+  if (s instanceof z.ZodUnion) return (s.options as z.ZodType[]).map((o) => typeOf(peel(o).schema)).join(' or ');
   if (s instanceof z.ZodObject) return Object.keys(s.shape).length > 0 ? 'mapping (below)' : 'mapping';
   return 'value';
 }
@@ -57,6 +58,11 @@ function typeOf(s: z.ZodType): string {
 function objectOf(s: z.ZodType): z.ZodObject | null {
   if (s instanceof z.ZodObject) return s;
   if (s instanceof z.ZodArray) return objectOf(peel(s.element as z.ZodType).schema);
+  // A value or a mapping (a client's program): the mapping's fields are listed.
+  if (s instanceof z.ZodUnion && !(s instanceof z.ZodDiscriminatedUnion)) {
+    const option = (s.options as z.ZodType[]).map((o) => peel(o).schema).find((o) => o instanceof z.ZodObject);
+    return (option as z.ZodObject | undefined) ?? null;
+  }
   return null;
 }
 

@@ -31,20 +31,28 @@ export interface MatrixReport {
 }
 
 /** The variant as the matrix runs it: the standard profiles, the matrix steps, the matrix expectations. */
-export function matrixColumn(s: Scenario): Scenario {
+export function matrixColumn(s: Scenario, profiles?: string[]): Scenario {
   if (!s.matrix) throw new Error(`${s.name} has no matrix block`);
-  return { ...s, clients: CLIENT_PROFILES, session: s.session.filter((st) => s.matrix!.steps.includes(st.id)), expect: s.matrix.expect };
+  const keep = (name: string) => !profiles || profiles.includes(name);
+  return {
+    ...s,
+    clients: CLIENT_PROFILES.filter((c) => keep(c.name)),
+    session: s.session.filter((st) => s.matrix!.steps.includes(st.id)),
+    expect: s.matrix.expect.filter((x) => keep(x.client)),
+  };
 }
 
 export async function runMatrix(
   variants: Scenario[],
   startLab: (s: Scenario) => Promise<Lab>,
   onVariant?: (name: string, ms: number) => void,
+  /** Only these client profiles (all when absent). */
+  profiles?: string[],
 ): Promise<MatrixReport> {
   const started = Date.now();
   const report: MatrixReport = {
     variants: [],
-    clients: CLIENT_PROFILES.map((c) => ({ name: c.name, description: c.description ?? '' })),
+    clients: CLIENT_PROFILES.filter((c) => !profiles || profiles.includes(c.name)).map((c) => ({ name: c.name, description: c.description ?? '' })),
     sites: [],
     cells: [],
     expectations: [],
@@ -53,7 +61,7 @@ export async function runMatrix(
   };
   for (const variant of variants) {
     const t = Date.now();
-    const lab = await startLab(matrixColumn(variant));
+    const lab = await startLab(matrixColumn(variant, profiles));
     try {
       const r = await runScenario(lab);
       report.variants.push({ name: variant.name, title: variant.title, explain: r.interceptor.explain, upstreamGrade: r.upstreamGrade?.grade ?? null });

@@ -29,7 +29,8 @@ export interface StepWindow {
 }
 
 export class FlowIndex {
-  private readonly byClient = new Map<string, ConnectionEvent>();
+  /** Connections by the client's endpoint: a port is reused over a run, so one endpoint may have several. */
+  private readonly byClient = new Map<string, ConnectionEvent[]>();
   private readonly connections: ConnectionEvent[] = [];
   private readonly captures = new Map<string, CaptureEvent[]>();
   private readonly forged: Array<Extract<InterceptorEvent, { type: 'forged' }>> = [];
@@ -37,7 +38,8 @@ export class FlowIndex {
   constructor(events: InterceptorEvent[]) {
     for (const e of events) {
       if (e.type === 'connection') {
-        this.byClient.set(`${e.client.address}:${e.client.port}`, e);
+        const key = `${e.client.address}:${e.client.port}`;
+        this.byClient.set(key, [...(this.byClient.get(key) ?? []), e]);
         this.connections.push(e);
       }
       if (e.type === 'forged') this.forged.push(e);
@@ -55,15 +57,17 @@ export class FlowIndex {
    * that site during the step (a browser opens several, and does not say which is which).
    */
   connectionsOf(attempt: Attempt, window: StepWindow): ConnectionEvent[] {
-    if (attempt.local) {
-      const exact = this.byClient.get(`${attempt.local.address}:${attempt.local.port}`);
-      if (exact) return [exact];
-    }
     const protocol = attempt.scheme === 'http' ? 'http' : 'tls';
-    return this.connections.filter((c) => {
+    const inWindow = (c: ConnectionEvent) => {
       const t = Date.parse(c.time);
-      return c.line === window.client && c.destinationName === (attempt.via ?? attempt.site) && c.protocol === protocol && t >= window.from && t <= window.to;
-    });
+      return t >= window.from && t <= window.to;
+    };
+    if (attempt.local) {
+      // The endpoint, at the time of the step, on the attempt's protocol: the same port may have carried another connection earlier.
+      const exact = (this.byClient.get(`${attempt.local.address}:${attempt.local.port}`) ?? []).filter((c) => c.protocol === protocol && inWindow(c));
+      if (exact.length) return [exact[exact.length - 1]!];
+    }
+    return this.connections.filter((c) => c.line === window.client && c.destinationName === (attempt.via ?? attempt.site) && c.protocol === protocol && inWindow(c));
   }
 
   /** CN of the issuer of the certificate the box forged for this connection's destination and SNI. */

@@ -231,9 +231,19 @@ export const ClientSpecSchema = z
       .superRefine((t, ctx) => reportDuplicates(t, (x) => x, [], 'trust store', ctx))
       .describe('Trust stores this client holds: web (the public web PKI), state (the installed state root)'),
     program: z
-      .enum(CLIENT_PROGRAMS)
+      .union([
+        z.enum(CLIENT_PROGRAMS),
+        z
+          .strictObject({
+            command: z
+              .array(z.string().min(1))
+              .min(1)
+              .describe('A program of your own and its arguments, run once per step as this subscriber (no proxy settings); {url}, {site}, {username}, {password}, {query} become the step\'s'),
+          })
+          .describe('Your own program'),
+      ])
       .default('scripted')
-      .describe('What runs the session: scripted (Node TLS), the real curl or openssl s_client, or real Chromium'),
+      .describe('What runs the session: scripted (Node TLS), the real curl or openssl s_client, real Chromium, or { command: [...] }, a program of your own (local runtime, as root)'),
     clickThrough: z.boolean().optional().describe('The user clicks through certificate warnings where the browser allows it'),
     defences: DefencesSchema.optional(),
   })

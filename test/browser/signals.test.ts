@@ -91,7 +91,7 @@ describe.skipIf(missing !== null && process.env.CI !== 'true')('stopping tlslab 
   });
 
   it('Ctrl-C in the middle of the matrix, during its Chromium rows', { timeout: 180_000 }, async () => {
-    const s = await start(['matrix', '--only', 'kz-2019']);
+    const s = await start(['matrix', '--variants', 'kz-2019']);
     await expect.poll(() => chromiumsUnder(s.root), { timeout: 120_000, interval: 50 }).toBeGreaterThan(0);
     s.child.kill('SIGINT');
     await expectCleanExit(s, 130);

@@ -51,7 +51,7 @@ let runs: { matrix: Promise<Run>; bank: Promise<Run>; news: Promise<Run>; unknow
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tlslab-matrix-'));
   runs = {
-    matrix: tlslab(['matrix', '--only', 'kz-2019', 'kz-2020', '--json', 'm.json', '--markdown', 'm.md'], dir),
+    matrix: tlslab(['matrix', '--variants', 'kz-2019,kz-2020', '--json', 'm.json', '--markdown', 'm.md'], dir),
     bank: tlslab(['cert', 'diff', 'bank.example'], dir),
     news: tlslab(['cert', 'diff', 'news.example'], dir),
     unknown: tlslab(['cert', 'diff', 'nowhere.example'], dir),
@@ -62,7 +62,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('tlslab matrix --only kz-2019 kz-2020', () => {
+describe('tlslab matrix --variants kz-2019,kz-2020', () => {
   let report: MatrixReport;
   const cell = (variant: string, client: string, site: string): MatrixCell => {
     const c = report.cells.find((x) => x.variant === variant && x.client === client && x.site === site);

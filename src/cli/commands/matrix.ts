@@ -1,23 +1,43 @@
 import { writeFile } from 'node:fs/promises';
+import { CLIENT_PROFILES } from '../../../lab/client-profiles.ts';
 import { startLab } from '../../runtime/start-lab.ts';
 import { listScenarios, loadScenario, scenariosDir } from '../../scenario/loader.ts';
 import { matrixMarkdown, matrixTable } from '../../scenario/matrix-table.ts';
 import { runMatrix } from '../../scenario/matrix.ts';
-import { ansi } from '../../scenario/narrate.ts';
+import { closest } from '../../scenario/yaml-validation.ts';
+import { colours } from '../colour.ts';
+import { UsageError } from '../exit-codes.ts';
+import { writeJson } from '../json-output.ts';
+import { matrixJunit, writeJunit } from '../junit.ts';
 import { installShutdown, onShutdown } from '../shutdown.ts';
 
 export interface MatrixOptions {
   json?: string;
+  junit?: string;
   markdown?: string;
   stateDir: string;
-  only?: string[];
+  variants?: string;
+  profiles?: string;
+}
+
+/** The names a comma-separated option picks from `valid`; a typo is a usage error naming the valid ones. */
+export function pick(option: string, text: string | undefined, valid: string[]): string[] | undefined {
+  if (text === undefined) return undefined;
+  const names = text.split(',').map((n) => n.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !valid.includes(n));
+  if (unknown.length) {
+    const guesses = unknown.map((n) => (closest(n, valid) ? `"${n}" (did you mean "${closest(n, valid)}"?)` : `"${n}"`));
+    throw new UsageError(`${option}: no ${guesses.join(', ')}; the valid names are ${valid.join(', ')}`);
+  }
+  return names;
 }
 
 export async function matrixCommand(opts: MatrixOptions): Promise<void> {
   installShutdown();
-  const all = await Promise.all((await listScenarios(scenariosDir())).map((s) => loadScenario(s.file)));
-  const variants = all.filter((s) => s.matrix && (!opts.only || opts.only.includes(s.name)));
-  if (variants.length === 0) throw new Error(`no scenario with a matrix block${opts.only ? ` among ${opts.only.join(', ')}` : ''}`);
+  const all = (await Promise.all((await listScenarios(scenariosDir())).map((s) => loadScenario(s.file)))).filter((s) => s.matrix);
+  const only = pick('--variants', opts.variants, all.map((s) => s.name));
+  const profiles = pick('--profiles', opts.profiles, CLIENT_PROFILES.map((c) => c.name));
+  const variants = all.filter((s) => !only || only.includes(s.name));
   process.stderr.write(`Running ${variants.length} interceptor variants, each with fresh keys, against every client profile…\n`);
   // Each column's lab is stopped on Ctrl-C too, whenever it comes (shutdown.ts).
   const startColumn = (s: Parameters<typeof startLab>[0]) => {
@@ -25,11 +45,10 @@ export async function matrixCommand(opts: MatrixOptions): Promise<void> {
     onShutdown(async () => (await starting.catch(() => null))?.stop());
     return starting;
   };
-  const report = await runMatrix(variants, startColumn, (name, ms) =>
-    process.stderr.write(`  ${name} done in ${(ms / 1000).toFixed(1)} s\n`),
-  );
-  process.stdout.write(matrixTable(report, process.stdout.isTTY ? ansi : undefined) + '\n');
-  if (opts.json) await writeFile(opts.json, JSON.stringify(report, null, 2) + '\n');
+  const report = await runMatrix(variants, startColumn, (name, ms) => process.stderr.write(`  ${name} done in ${(ms / 1000).toFixed(1)} s\n`), profiles);
+  if (opts.json !== '-') process.stdout.write(matrixTable(report, colours(process.stdout)) + '\n');
+  if (opts.json) await writeJson(opts.json, report);
+  if (opts.junit) await writeJunit(opts.junit, matrixJunit(report));
   if (opts.markdown) await writeFile(opts.markdown, matrixMarkdown(report));
   if (!report.passed) process.exitCode = 1;
 }

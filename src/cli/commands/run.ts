@@ -6,13 +6,17 @@ import { toHar } from '../../interceptor/exports/har.ts';
 import { startLab } from '../../runtime/start-lab.ts';
 import { installShutdown, isShuttingDown, onShutdown } from '../shutdown.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
-import { ansi, narrateReport } from '../../scenario/narrate.ts';
+import { narrateReport } from '../../scenario/narrate.ts';
+import { colours } from '../colour.ts';
+import { writeJson } from '../json-output.ts';
+import { reportJunit, writeJunit } from '../junit.ts';
 import { runScenario } from '../../scenario/runner.ts';
 import type { Scenario } from '../../scenario/schema.ts';
 
 export interface RunOptions {
   clients?: string[];
   json?: string;
+  junit?: string;
   har?: string;
   keylog?: string;
   stateDir: string;
@@ -23,7 +27,6 @@ export interface RunOptions {
 export async function runCommand(name: string, opts: RunOptions): Promise<void> {
   installShutdown();
   const scenario = onlyClients(await resolveScenario(name), opts.clients);
-  const tty = process.stdout.isTTY;
   const started = Date.now();
   const where = opts.runtime === 'docker' ? 'containers' : 'loopback';
   process.stderr.write(`Starting the ${scenario.name} lab (fresh keys, sites, ISP box; ${where})…\n`);
@@ -35,9 +38,15 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
     const report = await runScenario(lab);
     report.durationMs = Date.now() - started;
     const shots = await keepScreenshots(report, join(opts.stateDir, 'runs', basename(lab.describe().stateDir)));
-    process.stdout.write(narrateReport(report, tty ? ansi : undefined) + '\n');
+    // `--json -`: the report is stdout, so the narration goes to stderr (a person still sees it).
+    const toStdout = opts.json === '-';
+    (toStdout ? process.stderr : process.stdout).write(narrateReport(report, colours(toStdout ? process.stderr : process.stdout)) + '\n');
     const written: string[] = [];
-    if (opts.json) written.push(`report ${opts.json}`);
+    if (opts.json && !toStdout) written.push(`report ${opts.json}`);
+    if (opts.junit) {
+      await writeJunit(opts.junit, reportJunit(report));
+      written.push(`JUnit ${opts.junit}`);
+    }
     if (opts.har) {
       await writeFile(opts.har, JSON.stringify(toHar(lab.exchanges(), { name: 'tlslab', version: '0.1.0' }), null, 2) + '\n');
       written.push(`HAR ${opts.har}`);
@@ -47,9 +56,9 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
       written.push(`key log ${opts.keylog}`);
     }
     if (shots) written.push(`screenshots ${shots}`);
-    if (opts.json) await writeFile(opts.json, JSON.stringify(report, null, 2) + '\n');
+    if (opts.json) await writeJson(opts.json, report);
     if (opts.keepState) written.push(`keys and certificates ${lab.describe().stateDir}`);
-    if (written.length) process.stdout.write(`Wrote ${written.join(', ')}.\n`);
+    if (written.length) (toStdout ? process.stderr : process.stdout).write(`Wrote ${written.join(', ')}.\n`);
     if (!report.passed) process.exitCode = 1;
   } catch (err) {
     // Interrupted: the lab is being stopped under the run, and the shutdown exits when it is.

@@ -17,7 +17,7 @@ import type { Scenario, SessionStep } from '../../scenario/schema.ts';
 import type { HandTry } from '../../scenario/hand-tries.ts';
 import { describeLabPki } from '../describe-pki.ts';
 import type { HandCommand } from '../hand-command.ts';
-import type { Lab, LabDescription, LabHost } from '../lab.ts';
+import type { Lab, LabDescription, LabHost, ProgramRun, ProgramSpec } from '../lab.ts';
 import { holdComposeProject, releaseComposeProject } from '../leftovers.ts';
 import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
 import { AgentChannel } from './agent-channel.ts';
@@ -182,6 +182,13 @@ export class DockerLab implements Lab {
     const c = this.manifest.topology.clients.find((x) => x.name === client);
     if (!c) throw new Error(`no client named ${client} in ${this.scenario.name}`);
     return c.address;
+  }
+
+  async runProgram(_spec: ProgramSpec): Promise<ProgramRun> {
+    throw Object.assign(new Error('the docker runtime cannot run a program of your own yet; run `tlslab test` on the local runtime (as root)'), {
+      code: 'TLSLAB_NOT_SUPPORTED',
+      exitCode: 2,
+    });
   }
 
   async runStep(client: string, step: SessionStep): Promise<StepRun> {

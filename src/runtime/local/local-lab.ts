@@ -16,12 +16,15 @@ import type { HandTry } from '../../scenario/hand-tries.ts';
 import { hostNumbers, httpsHosts, installPageHost } from '../../scenario/sites.ts';
 import { describeLabPki } from '../describe-pki.ts';
 import type { HandCommand } from '../hand-command.ts';
-import type { Lab, LabDescription, LabHost } from '../lab.ts';
+import type { Lab, LabDescription, LabHost, ProgramRun, ProgramSpec } from '../lab.ts';
+import type { TrustAnchor } from '../../scenario/schema.ts';
+import { ProgramNamespace } from './program-namespace.ts';
+import { writeProgramPins } from './program-pins.ts';
 import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
 import { policyOf } from '../scenario-policy.ts';
 import { startClient } from '../start-client.ts';
 import { localHandCommand } from './hand-commands.ts';
-import { startInternet, type Internet } from './internet.ts';
+import { startInternet, type Internet, type RunningHost } from './internet.ts';
 import { startUpstreamAttacker, type UpstreamAttacker } from './upstream-attacker.ts';
 
 export interface LocalLabOptions {
@@ -46,6 +49,8 @@ export class LocalLab implements Lab {
   private readonly clients = new Map<string, Promise<LabClient>>();
   private stopped = false;
   private readonly facts: TrustFacts;
+  /** Programs' namespaces (`tlslab test`), one per line and trust store, made on first use. */
+  private readonly programLines = new Map<string, Promise<ProgramNamespace>>();
 
   private constructor(
     readonly scenario: Scenario,
@@ -85,23 +90,7 @@ export class LocalLab implements Lab {
       // each site), so the box knows whose connection it is, whatever the client program.
       const lines = new Map<string, Map<string, Route>>();
       for (const line of [...scenario.clients.map((c) => c.name), BY_HAND]) {
-        const routes = new Map<string, Route>();
-        for (const site of sites) {
-          const address = `${LOCAL_BLOCKS.isp}.${numbers.get(site.name)}`;
-          const route: Route = { name: site.name };
-          const original = (port: number) => () => ({ destination: { address: site.address, port }, name: site.name, line });
-          // Beyond the ISP, a hijacked site's traffic goes to the attacker instead.
-          const hijacked = attacker?.endpoints.get(site.name);
-          if (site.httpsPort) {
-            const originalTls = hijacked ? () => ({ destination: hijacked, name: site.name, line }) : original(site.httpsPort);
-            route.https = await interceptor.listen({ address, port: 0, protocol: 'tls', originalDestination: originalTls });
-          }
-          if (site.httpPort) {
-            route.http = await interceptor.listen({ address, port: 0, protocol: 'http', originalDestination: original(site.httpPort) });
-          }
-          routes.set(site.name, route);
-        }
-        lines.set(line, routes);
+        lines.set(line, await openLine(interceptor, sites, attacker, line, (site) => `${LOCAL_BLOCKS.isp}.${numbers.get(site)}`));
       }
       return new LocalLab(scenario, stateDir, pki0, internet, interceptor, lines, !!opts.keepState, attacker);
     } catch (err) {
@@ -110,6 +99,30 @@ export class LocalLab implements Lab {
       if (!opts.keepState) await removeLabStateDir(stateDir);
       throw err;
     }
+  }
+
+  async runProgram(spec: ProgramSpec): Promise<ProgramRun> {
+    if (this.stopped) throw new Error(`the ${this.scenario.name} lab has stopped`);
+    const key = `${spec.line}|${[...spec.trusts].sort().join('+')}`;
+    let ns = this.programLines.get(key);
+    if (!ns) {
+      ns = this.openProgramLine(spec.line, spec.trusts, join(this.stateDir, 'programs', key.replace(/[|+]/g, '-')));
+      this.programLines.set(key, ns);
+    }
+    const namespace = await ns;
+    return namespace.runProgram(spec.command, { timeoutMs: spec.timeoutMs, env: { TLSLAB_PINS_FILE: join(this.stateDir, 'programs', 'pins.json') } });
+  }
+
+  /** A program's line: its own namespace, reaching the box's listeners on the host end of its link. */
+  private async openProgramLine(line: string, trusts: TrustAnchor[], dir: string): Promise<ProgramNamespace> {
+    const numbers = hostNumbers(this.scenario.sites);
+    await writeProgramPins(join(this.stateDir, 'programs', 'pins.json'), this.pki, httpsHosts(this.scenario.sites), this.facts);
+    return ProgramNamespace.create({
+      dir,
+      sites: this.internet.hosts.map((h) => ({ name: h.name, number: numbers.get(h.name)! })),
+      trustPem: trusts.map((t) => (t === 'web' ? this.pki.webRoot.cert.pem : this.pki.stateRoot.cert.pem)).join(''),
+      listen: (address) => openLine(this.interceptor, this.internet.hosts, this.attacker, line, () => address),
+    });
   }
 
   handCommands(tries: HandTry[]): HandCommand[] {
@@ -175,6 +188,7 @@ export class LocalLab implements Lab {
         },
         roots: { web: this.pki.webRoot.cert.pem, state: this.pki.stateRoot.cert.pem },
         workDir: join(this.stateDir, 'clients', name),
+        runProgram: (command) => this.runProgram({ line: name, trusts: spec.trusts, command, timeoutMs: 30_000 }),
       }, this.facts);
       this.clients.set(name, c);
     }
@@ -211,6 +225,8 @@ export class LocalLab implements Lab {
 
   private async stopOnce(): Promise<void> {
     this.stopped = true;
+    await Promise.allSettled([...this.programLines.values()].map(async (ns) => (await ns).close()));
+    this.programLines.clear();
     await Promise.allSettled([...this.clients.values()].map(async (c) => (await c).close()));
     this.clients.clear();
     await this.attacker?.close();
@@ -226,3 +242,34 @@ export class LocalLab implements Lab {
 }
 
 
+
+/**
+ * One line into the box: for each site, the box's listeners (the ports that stand for its 443
+ * and 80) at the address `where` gives, each telling the box whose connection it is and where
+ * it was going.
+ */
+async function openLine(
+  interceptor: Interceptor,
+  sites: RunningHost[],
+  attacker: UpstreamAttacker | null,
+  line: string,
+  where: (site: string) => string,
+): Promise<Map<string, Route>> {
+  const routes = new Map<string, Route>();
+  for (const site of sites) {
+    const address = where(site.name);
+    const route: Route = { name: site.name };
+    const original = (port: number) => () => ({ destination: { address: site.address, port }, name: site.name, line });
+    // Beyond the ISP, a hijacked site's traffic goes to the attacker instead.
+    const hijacked = attacker?.endpoints.get(site.name);
+    if (site.httpsPort) {
+      const originalTls = hijacked ? () => ({ destination: hijacked, name: site.name, line }) : original(site.httpsPort);
+      route.https = await interceptor.listen({ address, port: 0, protocol: 'tls', originalDestination: originalTls });
+    }
+    if (site.httpPort) {
+      route.http = await interceptor.listen({ address, port: 0, protocol: 'http', originalDestination: original(site.httpPort) });
+    }
+    routes.set(site.name, route);
+  }
+  return routes;
+}
