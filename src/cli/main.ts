@@ -81,6 +81,7 @@ program
   .option('--trust <roots>', 'what the program trusts: web (ignored the state\'s request) or web,state (installed the root)', 'web,state')
   .option('--sites <names>', 'comma-separated sites to try (default: every web site of the scenario)')
   .option('--timeout <seconds>', 'how long one run of the program may take', '20')
+  .option('--image <image>', 'with --runtime docker: the docker image the program runs in, as a subscriber\'s container')
   .addOption(OPTIONS.json())
   .addOption(OPTIONS.junit())
   .addOption(OPTIONS.stateDir())

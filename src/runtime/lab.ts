@@ -12,6 +12,9 @@ import type { HandCommand } from './hand-command.ts';
 
 export type RuntimeName = 'local' | 'docker';
 
+/** The line `tlslab test`'s program arrives on, as the box's records name it, in every runtime. */
+export const PROGRAM_LINE = 'your-program';
+
 /** A program of the user's own, run as a subscriber on a line of its own (`tlslab test`). */
 export interface ProgramSpec {
   /** The line its connections arrive on, as the box's records name it. */
@@ -20,6 +23,8 @@ export interface ProgramSpec {
   trusts: TrustAnchor[];
   command: string[];
   timeoutMs: number;
+  /** The docker runtime: the image the program runs in (its own, as a subscriber's container). */
+  image?: string;
 }
 
 export interface ProgramRun {

@@ -11,6 +11,7 @@ import { rmSync } from 'node:fs';
 const folders = new Set<string>();
 const projects = new Map<string, string>();
 const namespaces = new Set<string>();
+const containers = new Set<string>();
 
 export function holdFolder(dir: string): void {
   folders.add(dir);
@@ -37,8 +38,20 @@ export function releaseNamespace(name: string): void {
   namespaces.delete(name);
 }
 
+/** A container started outside the compose project (a program's line in the docker lab). */
+export function holdContainer(name: string): void {
+  containers.add(name);
+}
+
+export function releaseContainer(name: string): void {
+  containers.delete(name);
+}
+
 /** Remove everything still held, now, without the event loop: for a process on its way out. */
 export function removeLeftoversSync(): void {
+  // Before the projects: a container on a lab network keeps `down` from removing it.
+  if (containers.size) spawnSync('docker', ['rm', '-f', ...containers], { stdio: 'ignore', timeout: 30_000 });
+  containers.clear();
   for (const name of namespaces) spawnSync('ip', ['netns', 'del', name], { stdio: 'ignore', timeout: 10_000 });
   namespaces.clear();
   for (const [name, file] of projects) {

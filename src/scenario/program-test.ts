@@ -6,12 +6,10 @@
  * how the program exited.
  */
 import type { Attempt } from '../clients/http-client.ts';
-import type { Lab } from '../runtime/lab.ts';
+import { PROGRAM_LINE, type Lab } from '../runtime/lab.ts';
 import { FlowIndex, outcomeOf } from './outcomes.ts';
 import type { Outcome, RefusalCause, TrustAnchor } from './schema.ts';
 
-/** The line the program's connections arrive on, as the box's records name it. */
-export const PROGRAM_LINE = 'your-program';
 /** Replaced by each site's URL in the command's arguments. */
 export const URL_PLACEHOLDER = '{url}';
 /** Lines of the program's stderr kept in the report. */
@@ -19,6 +17,8 @@ const STDERR_TAIL = 8;
 
 export interface ProgramTestOptions {
   command: string[];
+  /** The docker runtime: the image to run it in. */
+  image?: string;
   trusts: TrustAnchor[];
   /** The sites to try; each gets its own run when the command has {url}. */
   sites: string[];
@@ -66,8 +66,8 @@ export async function testProgram(lab: Lab, opts: ProgramTestOptions): Promise<P
   const started = Date.now();
   const perSite = opts.command.some((a) => a.includes(URL_PLACEHOLDER));
   const runs = perSite
-    ? await sequential(opts.sites, async (site) => ({ sites: [site], run: await lab.runProgram({ line: PROGRAM_LINE, trusts: opts.trusts, command: withUrl(opts.command, site), timeoutMs: opts.timeoutMs }) }))
-    : [{ sites: opts.sites, run: await lab.runProgram({ line: PROGRAM_LINE, trusts: opts.trusts, command: opts.command, timeoutMs: opts.timeoutMs }) }];
+    ? await sequential(opts.sites, async (site) => ({ sites: [site], run: await lab.runProgram({ line: PROGRAM_LINE, trusts: opts.trusts, command: withUrl(opts.command, site), timeoutMs: opts.timeoutMs, image: opts.image }) }))
+    : [{ sites: opts.sites, run: await lab.runProgram({ line: PROGRAM_LINE, trusts: opts.trusts, command: opts.command, timeoutMs: opts.timeoutMs, image: opts.image }) }];
   // Let the box record the last closes before its log is read.
   await new Promise((r) => setTimeout(r, 50));
   const flows = new FlowIndex(lab.interceptorEvents());

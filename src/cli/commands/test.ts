@@ -23,6 +23,7 @@ export interface TestOptions {
   json?: string;
   junit?: string;
   timeout: string;
+  image?: string;
   stateDir: string;
   runtime: RuntimeName;
 }
@@ -32,6 +33,8 @@ export async function testCommand(command: string[], opts: TestOptions): Promise
   const trusts = parseTrust(opts.trust);
   const timeoutMs = Number(opts.timeout) * 1000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout takes seconds, e.g. 20; got "${opts.timeout}"`);
+  if (opts.image && opts.runtime !== 'docker') throw new UsageError('--image runs your program from a docker image, in the docker lab: add --runtime docker');
+  if (!opts.image && opts.runtime === 'docker') throw new UsageError('in the docker lab your program runs from a docker image: give --image IMAGE');
   installShutdown();
   const scenario = await resolveScenario(opts.scenario);
   process.stderr.write(`Starting the ${scenario.name} lab, then running ${command.join(' ')} as a subscriber trusting ${trusts.join(' and ')}…\n`);
@@ -46,7 +49,7 @@ export async function testCommand(command: string[], opts: TestOptions): Promise
     const sites = opts.sites ? opts.sites.split(',').map((s) => s.trim()).filter(Boolean) : all;
     const unknown = sites.filter((s) => !all.includes(s));
     if (unknown.length) throw new UsageError(`${scenario.name} has no site ${unknown.join(', ')}; its sites are ${all.join(', ')}`);
-    report = await testProgram(lab, { command, trusts, sites, timeoutMs }).catch((err: Error & { code?: string }) => {
+    report = await testProgram(lab, { command, trusts, sites, timeoutMs, image: opts.image }).catch((err: Error & { code?: string }) => {
       throw err.code === 'TLSLAB_NAMESPACE_UNAVAILABLE' ? Object.assign(err, { exitCode: EXIT.labFailed }) : err;
     });
   } catch (err) {

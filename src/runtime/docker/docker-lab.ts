@@ -5,6 +5,9 @@
  * the lab's keys, writes the compose file, starts it, runs each step through a client's agent
  * and follows the ISP's records; `stop()` always takes the whole project down.
  */
+import { ProgramContainerLine } from './program-container.ts';
+import { writeProgramPins } from '../program-pins.ts';
+import { httpsHosts } from '../../scenario/sites.ts';
 import { dockerCannotRun } from './unsupported.ts';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -47,6 +50,8 @@ export class DockerLab implements Lab {
   readonly runtime = 'docker' as const;
   private readonly agents = new Map<string, AgentChannel>();
   private stopped = false;
+  /** The helper holding `tlslab test`'s line, started on first use. */
+  private programLine: Promise<ProgramContainerLine> | undefined;
 
   private constructor(
     readonly scenario: Scenario,
@@ -184,11 +189,27 @@ export class DockerLab implements Lab {
     return c.address;
   }
 
-  async runProgram(_spec: ProgramSpec): Promise<ProgramRun> {
-    throw Object.assign(new Error('the docker runtime cannot run a program of your own yet; run `tlslab test` on the local runtime (as root)'), {
-      code: 'TLSLAB_NOT_SUPPORTED',
-      exitCode: 2,
+  async runProgram(spec: ProgramSpec): Promise<ProgramRun> {
+    if (this.stopped) throw new Error(`the ${this.scenario.name} lab has stopped`);
+    if (!spec.image) {
+      throw Object.assign(new Error('the docker runtime runs your program from a docker image: give --image IMAGE (the program and its arguments follow --)'), {
+        code: 'TLSLAB_USAGE',
+      });
+    }
+    const t = this.manifest.topology;
+    if (spec.line !== t.program.line) throw new Error(`the docker lab has one line for your program, ${t.program.line}; not ${spec.line}`);
+    this.programLine ??= (async () => {
+      await writeProgramPins(join(this.stateDir, 'programs', 'pins.json'), this.pki, httpsHosts(this.scenario.sites), this.manifest.facts);
+      return ProgramContainerLine.start({ project: this.project.name, network: `${this.project.name}_home`, address: t.program.address, isp: t.isp.home, dir: join(this.stateDir, 'programs') });
+    })();
+    const line = await this.programLine;
+    const run = await line.runProgram(spec.image, spec.command, {
+      trustPem: spec.trusts.map((x) => (x === 'web' ? this.manifest.roots.web : this.manifest.roots.state)).join(''),
+      pinsFile: join(this.stateDir, 'programs', 'pins.json'),
+      timeoutMs: spec.timeoutMs,
     });
+    await this.records.settle();
+    return run;
   }
 
   async runStep(client: string, step: SessionStep): Promise<StepRun> {
@@ -232,6 +253,8 @@ export class DockerLab implements Lab {
     this.stopped = true;
     await Promise.allSettled([...this.agents.values()].map((a) => a.close()));
     this.agents.clear();
+    // The program's line is on the lab's network: it goes first, or `down` cannot remove the network.
+    await (await this.programLine?.catch(() => null))?.close();
     this.records.stop();
     await compose(this.project.name, this.project.composeFile, ['down', '-v', '-t', '1']).then(
       () => releaseComposeProject(this.project.name),

@@ -10,6 +10,7 @@
  * site the client dialled, whatever SNI it sent (see docs/docker.md, "Original destination").
  */
 import type { ClientSpec } from '../../scenario/schema.ts';
+import { PROGRAM_LINE } from '../lab.ts';
 import { hostNumbers, serviceOfHost, type LabSite } from '../../scenario/sites.ts';
 
 /** Every lab network lives in this /16; the host's forwarding rule names it (hostnet-fix.sh). */
@@ -47,7 +48,12 @@ export interface DockerTopology {
   isp: { home: string; internet: string };
   sites: DockerSite[];
   clients: DockerClient[];
+  /** The address a program of the user's own connects from (`tlslab test --image`), and the line the box names it by. */
+  program: { line: string; address: string };
 }
+
+/** Its last octet on the home network: far from the clients' .10, .11, … */
+export const PROGRAM_HOST_NUMBER = 250;
 
 export const serviceOfSite = serviceOfHost;
 
@@ -70,6 +76,7 @@ export function dockerTopology(world: readonly LabSite[], clients: ClientSpec[],
     nets,
     isp: { home: `${nets.home}.${ISP_HOST_NUMBER}`, internet: `${nets.internet}.${ISP_HOST_NUMBER}` },
     sites,
+    program: { line: PROGRAM_LINE, address: `${nets.home}.${PROGRAM_HOST_NUMBER}` },
     clients: clients.map((c, i) => {
       if (taken.has(c.name)) throw new Error(`client name "${c.name}" is also a host of the docker lab; rename the client`);
       return { name: c.name, service: c.name, address: `${nets.home}.${10 + i}`, trusts: c.trusts, program: c.program };

@@ -19,7 +19,7 @@ import type { HandCommand } from '../hand-command.ts';
 import type { Lab, LabDescription, LabHost, ProgramRun, ProgramSpec } from '../lab.ts';
 import type { TrustAnchor } from '../../scenario/schema.ts';
 import { ProgramNamespace } from './program-namespace.ts';
-import { writeProgramPins } from './program-pins.ts';
+import { writeProgramPins } from '../program-pins.ts';
 import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
 import { policyOf } from '../scenario-policy.ts';
 import { startClient } from '../start-client.ts';

@@ -87,6 +87,7 @@ export async function runIsp(m: DockerLabManifest): Promise<void> {
 
   const lineOf = (socket: Socket) => {
     const address = socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+    if (m.topology.program?.address === address) return m.topology.program.line;
     return m.topology.clients.find((c) => c.address === address)?.name ?? address;
   };
   for (const site of m.topology.sites) {

@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { TrustFacts } from '../../clients/trust-facts.ts';
-import type { LabPki } from '../../pki/lab-pki.ts';
+import type { TrustFacts } from '../clients/trust-facts.ts';
+import type { LabPki } from '../pki/lab-pki.ts';
 
 /**
  * The pins of this lab's sites, for a program that pins (`TLSLAB_PINS_FILE`): a real app compiles
