@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 describe('tlslab --runtime docker on a machine without Docker', () => {
-  it('prints one sentence naming the packages, exits 2 (an error, not a failed expectation), and makes no state folder', () => {
+  it('prints one sentence naming the packages, exits 3 (the lab could not start, not a failed expectation), and makes no state folder', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'tlslab-nodocker-'));
     const noDocker = mkdtempSync(join(tmpdir(), 'tlslab-path-'));
     const r = spawnSync(process.execPath, ['src/cli/tlslab.mjs', 'run', 'kz-2019', '--runtime', 'docker', '--state-dir', stateDir], {
@@ -15,7 +15,7 @@ describe('tlslab --runtime docker on a machine without Docker', () => {
       env: { ...process.env, PATH: noDocker, TLSLAB_DEBUG: '' },
       timeout: 30_000,
     });
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(3);
     const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('Starting the'));
     expect(lines).toEqual([
       'tlslab: The docker runtime needs Docker, which is not installed: apt-get install docker.io docker-compose, then start dockerd. [TLSLAB_DOCKER_MISSING]',
