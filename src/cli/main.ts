@@ -51,6 +51,7 @@ program
   .addOption(OPTIONS.markdown())
   .addOption(OPTIONS.variants())
   .addOption(OPTIONS.profiles())
+  .addOption(OPTIONS.runtime())
   .addOption(OPTIONS.stateDir())
   .action(lazy(() => import('./commands/matrix.ts'), 'matrixCommand'));
 

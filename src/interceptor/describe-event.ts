@@ -9,7 +9,8 @@ export function describeEvent(e: InterceptorEvent): string | null {
 function describe(e: InterceptorEvent): string | null {
   switch (e.type) {
     case 'connection': {
-      const who = `${e.client.address}:${e.client.port}`;
+      // By subscriber name when the box knows the line, as a teacher says it; the address beside it.
+      const who = e.line && e.line !== e.client.address ? `${e.line} (${e.client.address}:${e.client.port})` : `${e.client.address}:${e.client.port}`;
       const to = e.destinationName ?? `${e.destination.address}:${e.destination.port}`;
       if (e.protocol === 'http') return `${who} → ${to} plain HTTP (readable)`;
       return `${who} → ${to} SNI=${e.sni ?? '-'} ${e.decision.toUpperCase()}: ${e.reason}`;
@@ -23,7 +24,7 @@ function describe(e: InterceptorEvent): string | null {
     case 'client-tls-ok':
       return `flow ${e.flow}: TLS handshake with the forged certificate completed (${e.protocol}, ${e.cipher}); a request will show the client accepted it`;
     case 'capture':
-      return `${e.site} ${e.kind}: ${e.value.length > 160 ? e.value.slice(0, 159) + '…' : e.value}`;
+      return `${e.line ? `${e.line} ` : ''}${e.site} ${e.kind}: ${e.value.length > 160 ? e.value.slice(0, 159) + '…' : e.value}`;
     case 'install-page-redirect':
       return `plain HTTP to ${e.host}: sent to ${e.location}`;
     case 'garbage':

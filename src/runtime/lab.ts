@@ -68,6 +68,8 @@ export interface LabDescription {
   stateIntermediate: CertificateSummary;
   webRoot: CertificateSummary;
   nameConstrained: boolean;
+  /** Where the box's records are written as they happen (docs/isp-box.md): file by kind. */
+  records: Record<string, string>;
   /** The docker runtime's compose project: its name, file, and each service's container. */
   docker?: { project: string; composeFile: string; containers: Record<string, string> };
 }

@@ -19,7 +19,7 @@ describe('the standalone compose files, one per shipped scenario', () => {
       const scenario = await resolveScenario(file === 'docker/compose.yaml' ? 'kz-2019' : file.replace(/^docker\/compose\/|\.yaml$/g, ''));
       const out = execFileSync('docker-compose', ['-f', projectPath(file), 'config', '--services'], { encoding: 'utf8' });
       const services = out.trim().split('\n').sort();
-      const expected = ['hostnet-fix', 'pki', 'isp', ...scenario.sites.map((x) => serviceOfSite(x.host)), ...scenario.clients.map((c) => c.name)].sort();
+      const expected = ['hostnet-fix', 'pki', 'isp', 'ready', ...scenario.sites.map((x) => serviceOfSite(x.host)), ...scenario.clients.map((c) => c.name)].sort();
       expect(services, file).toEqual(expected);
     }
     const out = execFileSync('docker-compose', ['-f', STANDALONE_COMPOSE_FILE, 'config'], { encoding: 'utf8' });

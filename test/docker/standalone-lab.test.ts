@@ -2,6 +2,7 @@
  * docker/compose.yaml brought up by testcontainers (compose v1, Ryuk off), then poked from inside
  * the subscribers' containers with the real curl and openssl, as docs/docker.md tells a person to.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment } from 'testcontainers';
@@ -53,6 +54,28 @@ describe.skipIf(dockerMissing !== null)('docker/compose.yaml, up with testcontai
     expect(events).toContainEqual(
       expect.objectContaining({ type: 'capture', kind: 'credential', site: 'bank.example', value: 'username=alice&password=Almaty-2019!', line: 'installed-cert' }),
     );
+  });
+
+  it('docker logs of the ISP is the readout: the password, by subscriber name, as tlslab up prints it', async () => {
+    await exec('installed-cert', ['curl', '-sS', '-d', 'username=alice&password=Almaty-2019!', 'https://bank.example/login', '-o', '/dev/null']);
+    await expect
+      .poll(() => execFileSync('docker', ['logs', name('isp')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), { timeout: 5_000 })
+      .toContain('installed-cert bank.example credential: username=alice&password=Almaty-2019!');
+    const all = execFileSync('docker', ['logs', name('isp')], { encoding: 'utf8' });
+    expect(all).toMatch(/installed-cert \(10\.89\.250\.\d+:\d+\) → bank\.example SNI=bank\.example INTERCEPT/);
+    expect(all).toContain('forged a certificate for bank.example (SNI bank.example), issued by C=KZ, CN=Security Certificate');
+  });
+
+  it('least privilege: a subscriber holds no private key and no one\'s records; a site holds only its own key', async () => {
+    const keys = async (service: string) => (await exec(service, ['sh', '-c', 'find /lab/state \\( -name "*.key" ! -name "*.public.key" -o -name "records.jsonl" \\) | sort'])).output.trim().split('\n').filter(Boolean);
+    expect(await keys('no-cert')).toEqual([]);
+    expect(await keys('installed-cert')).toEqual([]);
+    expect(await keys('bank')).toEqual(['/lab/state/keys/bank.example.key']);
+    expect(await keys('news')).toEqual(['/lab/state/keys/news.example.key']);
+    expect((await keys('isp')).sort()).toEqual(['/lab/state/isp/records.jsonl', '/lab/state/keys/stateIntermediate.key', '/lab/state/mitm-ca/keys/ca.private.key']);
+    // What a subscriber can see of the lab: the public facts, its own files.
+    const seen = await exec('no-cert', ['ls', '/lab/state']);
+    expect(seen.output.trim().split('\n').sort()).toEqual(['docker-lab.json', 'ready']);
   });
 
   it('a subscriber without it gets curl error 60, and untargeted sites keep their real chain', async () => {

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { CLIENT_PROFILES } from '../../../lab/client-profiles.ts';
+import type { RuntimeName } from '../../runtime/lab.ts';
 import { startLab } from '../../runtime/start-lab.ts';
 import { listScenarios, loadScenario, scenariosDir } from '../../scenario/loader.ts';
 import { matrixMarkdown, matrixTable } from '../../scenario/matrix-table.ts';
@@ -18,6 +19,7 @@ export interface MatrixOptions {
   stateDir: string;
   variants?: string;
   profiles?: string;
+  runtime: RuntimeName;
 }
 
 /** The names a comma-separated option picks from `valid`; a typo is a usage error naming the valid ones. */
@@ -41,7 +43,7 @@ export async function matrixCommand(opts: MatrixOptions): Promise<void> {
   process.stderr.write(`Running ${variants.length} interceptor variants, each with fresh keys, against every client profile…\n`);
   // Each column's lab is stopped on Ctrl-C too, whenever it comes (shutdown.ts).
   const startColumn = (s: Parameters<typeof startLab>[0]) => {
-    const starting = startLab(s, { stateRoot: opts.stateDir });
+    const starting = startLab(s, { stateRoot: opts.stateDir, runtime: opts.runtime });
     onShutdown(async () => (await starting.catch(() => null))?.stop());
     return starting;
   };

@@ -19,12 +19,11 @@ export async function upCommand(name: string, opts: { stateDir: string; runtime:
   const description = lab.describe();
   const commands = lab.handCommands(handTries(scenario, description));
   const factsFile = join(description.stateDir, 'lab.json');
-  const isp = (file: string) => join(description.stateDir, 'isp', file);
   const facts = {
     ...description,
     policy: { mode: scenario.interceptor.policy, targets: scenario.interceptor.targets ?? [], plainHttp: scenario.interceptor.plainHttp, explain: explainInterceptor(scenario.interceptor) },
     // What the box records, as it happens (docs/isp-box.md).
-    records: { events: isp('events.jsonl'), exchanges: isp('exchanges.jsonl'), keylog: isp('keylog.txt') },
+    records: description.records,
     commands,
   };
   await writeFile(factsFile, JSON.stringify(facts, null, 2) + '\n');

@@ -7,12 +7,14 @@
  *   scenario into a named volume; the networks come from TLSLAB_HOME_NET/TLSLAB_INTERNET_NET.
  * Compose file format 2.4: compose v1 (docker-compose 1.29) reads it, and so does compose v2.
  */
+import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { HOSTS_MOUNT, READY_DIR, STATE_MOUNT } from './paths.ts';
+import { HOSTS_DIR, hostServices } from './host-state.ts';
 import { LAB_SUPERNET, type DockerTopology } from './topology.ts';
 
 export const LAB_IMAGE = 'tlslab/lab';
-/** Where every container sees the lab's state folder. */
-export const STATE_MOUNT = '/lab/state';
+export { HOSTS_MOUNT, STATE_MOUNT };
 const MAIN = ['node', 'src/runtime/docker/container/main.mjs'];
 
 export interface ComposeOptions {
@@ -29,18 +31,21 @@ type Service = Record<string, unknown>;
 
 export function composeFile(topology: DockerTopology, opts: ComposeOptions): Record<string, unknown> {
   const standalone = opts.mode === 'standalone';
-  const volume = standalone ? `state:${STATE_MOUNT}` : `${opts.stateDir}:${STATE_MOUNT}`;
+  // Each container mounts its own host's folder only (host-state.ts): never the whole lab's keys.
+  const volume = (service: string) => (standalone ? `state-${service}:${STATE_MOUNT}` : `${join(opts.stateDir!, HOSTS_DIR, service)}:${STATE_MOUNT}`);
   const image: Service = { image: `${LAB_IMAGE}:latest` };
   // One service builds the image (every other one starts after it, so none tries to pull it).
   const build: Service = standalone ? { build: { context: opts.buildContext ?? '..', dockerfile: 'docker/Dockerfile' } } : {};
   const after: Record<string, { condition: string }> = { 'hostnet-fix': { condition: 'service_completed_successfully' } };
   if (standalone) after.pki = { condition: 'service_completed_successfully' };
-  const host = (extra: Service): Service => ({
+  const host = (service: string, extra: Service): Service => ({
     ...image,
     init: true,
-    volumes: [volume],
+    volumes: [volume(service)],
     depends_on: after,
     environment: { TLSLAB_IN_CONTAINER: '1' },
+    // Healthy once it serves: the file it writes when ready (container/ready.ts).
+    healthcheck: { test: ['CMD', 'test', '-f', `${STATE_MOUNT}/${READY_DIR}/${service}`], interval: '1s', timeout: '3s', retries: 300 },
     ...extra,
   });
 
@@ -60,7 +65,8 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
     services.pki = {
       ...image,
       depends_on: { 'hostnet-fix': { condition: 'service_completed_successfully' } },
-      volumes: [volume],
+      // Its own volume holds the whole lab's keys; it hands each host its share (host-state.ts).
+      volumes: ['state-pki:/lab/state', ...hostServices(topology).map((s) => `state-${s}:${HOSTS_MOUNT}/${s}`)],
       network_mode: 'none',
       environment: {
         TLSLAB_IN_CONTAINER: '1',
@@ -72,20 +78,20 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
       command: [...MAIN, 'pki'],
     };
   }
-  services.isp = host({
+  services.isp = host('isp', {
     cap_add: ['NET_ADMIN'],
     sysctls: { 'net.ipv4.ip_forward': '1' },
     networks: { home: { ipv4_address: topology.isp.home }, internet: { ipv4_address: topology.isp.internet } },
     command: [...MAIN, 'isp'],
   });
   for (const site of topology.sites) {
-    services[site.service] = host({
+    services[site.service] = host(site.service, {
       networks: { internet: { ipv4_address: site.address } },
       command: [...MAIN, 'site', site.name],
     });
   }
   for (const client of topology.clients) {
-    services[client.service] = host({
+    services[client.service] = host(client.service, {
       // Only to set its own default route through the ISP (inside its own network namespace).
       cap_add: ['NET_ADMIN'],
       dns: [topology.isp.home],
@@ -94,6 +100,16 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
       networks: { home: { ipv4_address: client.address } },
       command: [...MAIN, 'client', client.name],
     });
+  }
+  if (standalone) {
+    // `docker-compose up -d` starts this one last, once every host is healthy, so it returns
+    // when the lab serves (compose v1 has no --wait; v2's `up --wait` works as well).
+    services.ready = {
+      ...image,
+      depends_on: Object.fromEntries(hostServices(topology).map((s) => [s, { condition: 'service_healthy' }])),
+      network_mode: 'none',
+      command: ['echo', 'the lab is ready'],
+    };
   }
   const network = (prefix: string) => ({
     driver: 'bridge',
@@ -106,7 +122,7 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
     version: '2.4',
     services,
     networks: { home: network(topology.nets.home), internet: network(topology.nets.internet) },
-    ...(standalone ? { volumes: { state: {} } } : {}),
+    ...(standalone ? { volumes: Object.fromEntries(['pki', ...hostServices(topology)].map((s) => [`state-${s}`, {}])) } : {}),
   };
 }
 

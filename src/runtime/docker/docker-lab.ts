@@ -5,6 +5,7 @@
  * the lab's keys, writes the compose file, starts it, runs each step through a client's agent
  * and follows the ISP's records; `stop()` always takes the whole project down.
  */
+import { hostDir } from './host-state.ts';
 import { ProgramContainerLine } from './program-container.ts';
 import { writeProgramPins } from '../program-pins.ts';
 import { httpsHosts } from '../../scenario/sites.ts';
@@ -97,7 +98,7 @@ export class DockerLab implements Lab {
           await compose(name, composeFile, ['down', '-v', '-t', '1']).catch(() => {});
         }
       }
-      const records = new IspRecords(join(stateDir, ISP_RECORDS));
+      const records = new IspRecords(join(hostDir(stateDir, 'isp'), ISP_RECORDS));
       records.start();
       const lab = new DockerLab(scenario, project, stateDir, pki, manifest, records, !!opts.keepState);
       await lab.waitReady(opts.readyTimeoutMs ?? 120_000);
@@ -119,7 +120,7 @@ export class DockerLab implements Lab {
   private async waitReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const missing = this.services().filter((s) => !existsSync(join(this.stateDir, READY_DIR, s)));
+      const missing = this.services().filter((s) => !existsSync(join(hostDir(this.stateDir, s), READY_DIR, s)));
       if (!missing.length) return;
       const exited = (await compose(this.project.name, this.project.composeFile, ['ps', '--services', '--filter', 'status=stopped']))
         .split('\n')
@@ -179,6 +180,8 @@ export class DockerLab implements Lab {
       stateDir: this.stateDir,
       hosts,
       ...describeLabPki(this.pki),
+      // One file, written by the ISP container alone: events, exchanges and key log lines, each tagged.
+      records: { all: join(hostDir(this.stateDir, 'isp'), ISP_RECORDS) },
       docker: { project: this.project.name, composeFile: this.project.composeFile, containers: Object.fromEntries(this.services().map((s) => [s, this.project.container(s)])) },
     };
   }
@@ -224,8 +227,8 @@ export class DockerLab implements Lab {
     const run = await agent.runStep(step);
     // The box writes its records as it goes; let the ones of this step arrive before anyone reads.
     await this.records.settle();
-    // Paths the client wrote (screenshots) are in the state folder, seen from the host.
-    return JSON.parse(JSON.stringify(run).replaceAll(`"${STATE_MOUNT}/`, `"${this.stateDir}/`)) as StepRun;
+    // Paths the client wrote (screenshots) are in its own host's folder, seen from the machine.
+    return JSON.parse(JSON.stringify(run).replaceAll(`"${STATE_MOUNT}/`, `"${hostDir(this.stateDir, c.service)}/`)) as StepRun;
   }
 
   interceptorEvents(): InterceptorEvent[] {

@@ -15,12 +15,14 @@
  * The layout inside each folder is the full folder's, so the containers' code reads the same
  * paths; what a host should not have is simply not there.
  */
-import { chmod, copyFile, mkdir } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DockerTopology } from './topology.ts';
 
 export const HOSTS_DIR = 'hosts';
-const MANIFEST = 'docker-lab.json';
+/** What every container reads first: its lab, as data (manifest.ts writes it). */
+export const MANIFEST_FILE = 'docker-lab.json';
+const MANIFEST = MANIFEST_FILE;
 
 /** The files (relative paths) each service's host holds; the secret ones stay 0600. */
 export function filesOfHost(topology: DockerTopology, service: string): { public: string[]; secret: string[] } {
@@ -50,6 +52,8 @@ export async function distributeHostState(from: string, hostsRoot: string, topol
     const files = filesOfHost(topology, service);
     const dir = join(hostsRoot, service);
     await mkdir(dir, { recursive: true, mode: 0o755 });
+    // A standalone lab's volumes outlive a scenario: nothing of the last one's stays (the folder itself may be a mount).
+    for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
     for (const [list, mode] of [
       [files.public, 0o644],
       [files.secret, 0o600],

@@ -11,9 +11,10 @@ import { createLabPki, type LabPki } from '../../pki/lab-pki.ts';
 import type { Scenario } from '../../scenario/schema.ts';
 import { httpsHosts } from '../../scenario/sites.ts';
 import { hstsHosts } from '../lab-sites.ts';
+import { distributeHostState, HOSTS_DIR, MANIFEST_FILE } from './host-state.ts';
 import { dockerTopology, type DockerTopology, type LabNets } from './topology.ts';
 
-export const MANIFEST_FILE = 'docker-lab.json';
+export { MANIFEST_FILE };
 
 export interface DockerLabManifest {
   version: 1;
@@ -29,7 +30,11 @@ export interface DockerLabState {
   writeManifest(nets: LabNets): Promise<DockerLabManifest>;
 }
 
-export async function createDockerLabState(scenario: Scenario, stateDir: string): Promise<DockerLabState> {
+/**
+ * `stateDir` gets the whole lab PKI (no container mounts it); `hostsRoot` gets each host's own
+ * share (host-state.ts), by default `stateDir/hosts/<service>`.
+ */
+export async function createDockerLabState(scenario: Scenario, stateDir: string, hostsRoot = join(stateDir, HOSTS_DIR)): Promise<DockerLabState> {
   const profile = scenario.stateCa;
   const siteNames = httpsHosts(scenario.sites);
   const pki = await createLabPki({ dir: stateDir, profile, nameConstrained: scenario.stateCa.nameConstraints, siteNames, keyPoolSize: 1 });
@@ -40,6 +45,7 @@ export async function createDockerLabState(scenario: Scenario, stateDir: string)
     async writeManifest(nets) {
       const manifest: DockerLabManifest = { version: 1, scenario, topology: dockerTopology(scenario.sites, scenario.clients, nets), facts, roots };
       await writeFile(join(stateDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2), { mode: 0o644 });
+      await distributeHostState(stateDir, hostsRoot, manifest.topology);
       return manifest;
     },
   };

@@ -160,6 +160,7 @@ export class LocalLab implements Lab {
       stateDir: this.stateDir,
       hosts,
       ...describeLabPki(this.pki),
+      records: { events: join(this.stateDir, 'isp', 'events.jsonl'), exchanges: join(this.stateDir, 'isp', 'exchanges.jsonl'), keylog: join(this.stateDir, 'isp', 'keylog.txt') },
     };
   }
 

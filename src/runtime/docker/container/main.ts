@@ -7,11 +7,12 @@
  *   agent <name>     run session steps as that client (tlslab execs it; JSON lines on stdio)
  * Every role but `pki` waits for the state folder's docker-lab.json first.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANIFEST_FILE, readManifest, type DockerLabManifest } from '../manifest.ts';
 import { STATE_MOUNT } from '../compose-file.ts';
 import { NotInThisLab } from './not-in-this-lab.ts';
+import { READY_DIR } from './ready.ts';
 
 const [role, name] = process.argv.slice(2);
 
@@ -25,6 +26,8 @@ async function manifest(): Promise<DockerLabManifest> {
 }
 
 try {
+  // A marker left from the last start would say "ready" before this one serves (healthchecks read it).
+  if (role === 'isp' || role === 'site' || role === 'client') rmSync(join(STATE_MOUNT, READY_DIR), { recursive: true, force: true });
   switch (role) {
     case 'pki':
       await (await import('./pki.ts')).runPki();

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveScenario } from '../../../scenario/loader.ts';
-import { STATE_MOUNT } from '../compose-file.ts';
+import { HOSTS_MOUNT, STATE_MOUNT } from '../compose-file.ts';
 import { createDockerLabState, MANIFEST_FILE, readManifest } from '../manifest.ts';
 import { DEFAULT_NETS } from '../topology.ts';
 
@@ -22,7 +22,7 @@ export async function runPki(): Promise<void> {
   }
   const scenario = await resolveScenario(wanted);
   const nets = { home: process.env.TLSLAB_HOME_NET ?? DEFAULT_NETS.home, internet: process.env.TLSLAB_INTERNET_NET ?? DEFAULT_NETS.internet };
-  const state = await createDockerLabState(scenario, STATE_MOUNT);
+  const state = await createDockerLabState(scenario, STATE_MOUNT, HOSTS_MOUNT);
   await state.writeManifest(nets);
   state.pki.close();
   console.log(JSON.stringify({ event: 'pki', scenario: scenario.name, stateDir: STATE_MOUNT }));

@@ -1,9 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { STATE_MOUNT } from '../compose-file.ts';
+import { READY_DIR, STATE_MOUNT } from '../paths.ts';
 
-/** Where containers say they are serving; tlslab on the host waits for every service's file. */
-export const READY_DIR = 'ready';
+export { READY_DIR };
 
 export async function markReady(service: string): Promise<void> {
   await mkdir(join(STATE_MOUNT, READY_DIR), { recursive: true });
