@@ -28,7 +28,7 @@ import { AgentChannel } from './agent-channel.ts';
 import { composeYaml, STATE_MOUNT } from './compose-file.ts';
 import { ISP_RECORDS } from './container/isp.ts';
 import { READY_DIR } from './container/ready.ts';
-import { checkDocker, compose, DockerError, freeNets } from './engine.ts';
+import { checkDocker, compose, DockerError, freeNets, removeHostRuleIfLast } from './engine.ts';
 import { dockerExtraCommands, dockerHandCommand } from './hand-commands.ts';
 import { IspRecords } from './isp-records.ts';
 import { createDockerLabState, type DockerLabManifest } from './manifest.ts';
@@ -263,6 +263,7 @@ export class DockerLab implements Lab {
       () => releaseComposeProject(this.project.name),
       (e: Error) => process.stderr.write(`warning: ${e.message}\n`),
     );
+    await removeHostRuleIfLast().catch((e: Error) => process.stderr.write(`warning: the host's lab forwarding rule stays: ${e.message}\n`));
     this.pki.close();
     if (!this.keepState) await removeLabStateDir(this.stateDir);
   }

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { LAB_IMAGE } from './compose-file.ts';
-import type { LabNets } from './topology.ts';
+import { LAB_SUPERNET, type LabNets } from './topology.ts';
 
 const run = promisify(execFile);
 
@@ -61,6 +61,17 @@ async function usedSubnets(): Promise<Set<string>> {
   if (!list.length) return new Set();
   const { stdout } = await run('docker', ['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', ...list]);
   return new Set(stdout.split(/\s+/).filter(Boolean));
+}
+
+/**
+ * When no network of any lab is left (10.89.0.0/16: tlslab's and the standalone files'), take
+ * the host's forwarding rule out again (hostnet-fix.sh remove); while another lab runs, it stays.
+ */
+export async function removeHostRuleIfLast(): Promise<boolean> {
+  const left = [...(await usedSubnets())].some((s) => s.startsWith('10.89.'));
+  if (left) return false;
+  await run('docker', ['run', '--rm', '--network', 'host', '--cap-add', 'NET_ADMIN', '-e', `LAB_SUPERNET=${LAB_SUPERNET}`, `${LAB_IMAGE}:latest`, 'sh', 'docker/container/hostnet-fix.sh', 'remove'], { timeout: 30_000 });
+  return true;
 }
 
 /** A pair of free /24s inside 10.89.0.0/16 for one lab, skipping `avoid` (pairs tried already). */
