@@ -62,6 +62,8 @@ CTX=$(mktemp -d); trap 'rm -rf "$CTX" "$CTX.log"' EXIT
 # The JavaScript the containers run (src/start.mjs falls back to the TypeScript if it is stale).
 (cd "$REPO" && npm run -s build)
 tar -C "$REPO" -c package.json package-lock.json tsconfig.json tsconfig.build.json src lab scenarios docker dist node_modules | tar -C "$CTX" -x
+# Production dependencies only: the test tools (vitest, testcontainers, typescript) stay on the host.
+(cd "$CTX" && npm prune --omit=dev --no-audit --no-fund --offline >/dev/null 2>&1) || { echo "npm prune --omit=dev failed in the image context" >&2; exit 1; }
 docker build --network=none -q --build-arg BASE=tlslab/base -t tlslab/lab -f "$HERE/Dockerfile" "$CTX" >"$CTX.log" 2>&1 || { cat "$CTX.log" >&2; exit 1; }
 docker image ls tlslab/lab --format 'tlslab/lab: {{.Size}}'
 echo "built in ${SECONDS} s"
