@@ -48,7 +48,8 @@ export interface WalkthroughStep {
 
 export interface StepResultView {
   client: string;
-  outcome: Outcome;
+  /** skipped: the client's program cannot take this step at all (curl has no WebSocket chat). */
+  outcome: Outcome | 'skipped';
   summary: string;
 }
 

@@ -157,7 +157,7 @@ export class ConsoleSession {
         const outcomes: AttemptOutcome[] = run.attempts.map((a) => outcomeOf(a, flows, window));
         const worst = outcomes.length ? combineOutcomes(outcomes) : null;
         for (const line of clientLines(run, outcomes, worst)) this.write(term, line);
-        results.push({ client: client.name, outcome: worst?.outcome ?? 'untouched', summary: run.summary });
+        results.push({ client: client.name, outcome: run.skipped ? 'skipped' : (worst?.outcome ?? 'untouched'), summary: run.summary });
         this.setWalkthrough({ results: { ...this.walkthrough.results, [step.id]: [...results] } });
       }
     } finally {

@@ -58,7 +58,7 @@ export class FlowIndex {
    */
   connectionsOf(attempt: Attempt, window: StepWindow): ConnectionEvent[] {
     const protocol = attempt.scheme === 'http' ? 'http' : 'tls';
-    const inWindow = (c: ConnectionEvent) => {
+    const inWindow = (c: { time: string }) => {
       const t = Date.parse(c.time);
       return t >= window.from && t <= window.to;
     };
@@ -67,7 +67,15 @@ export class FlowIndex {
       const exact = (this.byClient.get(`${attempt.local.address}:${attempt.local.port}`) ?? []).filter((c) => c.protocol === protocol && inWindow(c));
       if (exact.length) return [exact[exact.length - 1]!];
     }
-    return this.connections.filter((c) => c.line === window.client && c.destinationName === (attempt.via ?? attempt.site) && c.protocol === protocol && inWindow(c));
+    // A browser keeps connections open from step to step: a connection opened earlier belongs to
+    // this attempt too when the box read requests on it during the step ("Run again" in the console).
+    return this.connections.filter(
+      (c) =>
+        c.line === window.client &&
+        c.destinationName === (attempt.via ?? attempt.site) &&
+        c.protocol === protocol &&
+        (inWindow(c) || this.capturesOf(c.flow).some((x) => inWindow(x))),
+    );
   }
 
   /** CN of the issuer of the certificate the box forged for this connection's destination and SNI. */

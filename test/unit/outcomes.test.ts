@@ -54,4 +54,24 @@ describe('outcomeOf', () => {
     const elsewhere = outcomeOf(attempt({ local: null, scheme: 'https' }), new FlowIndex(events), { ...window, client: 'no-cert' });
     expect(elsewhere.outcome).toBe('untouched');
   });
+
+  it('a browser\'s connection kept open from an earlier step belongs to the step whose requests the box read on it (Run again)', () => {
+    const events: InterceptorEvent[] = [
+      // Opened during the first run of the step, ten minutes before this window.
+      { ...(connection('f5', 'intercept', 42000) as Extract<InterceptorEvent, { type: 'connection' }>), time: new Date(t0 - 600_000).toISOString() },
+      { type: 'capture', flow: 'f5', time: at(30), client: { address: '127.0.0.1', port: 42000 }, line: 'installed-cert', site: 'social.example', kind: 'url', value: 'GET https://social.example/?q=again' },
+    ];
+    const o = outcomeOf(attempt({ local: null, scheme: 'https', url: 'https://social.example/' }), new FlowIndex(events), window);
+    expect(o).toMatchObject({ outcome: 'exposed', flows: ['f5'] });
+    // Nothing read on it in this window: not this step's.
+    const quiet = outcomeOf(attempt({ local: null, scheme: 'https' }), new FlowIndex(events.slice(0, 1)), window);
+    expect(quiet.outcome).toBe('untouched');
+  });
+
+  it('an endpoint reused over a run is joined to the connection of this step, on the attempt\'s protocol', () => {
+    const early: InterceptorEvent = { ...(connection('f6', 'intercept', 43000) as Extract<InterceptorEvent, { type: 'connection' }>), time: new Date(t0 - 60_000).toISOString() };
+    const now: InterceptorEvent = { ...(connection('f7', 'pass', 43000) as Extract<InterceptorEvent, { type: 'connection' }>), time: at(40) };
+    const o = outcomeOf(attempt({ local: { address: '127.80.2.11', port: 43000 }, issuer: 'Lab TLS Issuing CA 1' }), new FlowIndex([early, now]), window);
+    expect(o).toMatchObject({ outcome: 'untouched', flow: 'f7' });
+  });
 });
