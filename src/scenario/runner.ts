@@ -12,6 +12,8 @@ import type { Report, ReportCapture, ReportResult, ReportStep } from './report.t
 import { explainInterceptor, type SessionStep } from './schema.ts';
 
 export interface RunHooks {
+  /** Called as each step starts: its place in the session and its title. */
+  onStepStart?(index: number, count: number, step: SessionStep): void;
   /** Called as each client finishes each step (the CLI narrates live). */
   onStep?(step: ReportStep['id'], client: string, run: StepRun): void;
 }
@@ -28,7 +30,8 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
     hooks.onStep?.(step.id, client, run);
     return { step: step.id, client, run, window: { client, from: from - 1, to: Date.now() } };
   };
-  for (const step of scenario.session) {
+  for (const [i, step] of scenario.session.entries()) {
+    hooks.onStepStart?.(i + 1, scenario.session.length, step);
     if (scenario.attacker) {
       // An attacker beyond the ISP sees the box, not the subscriber's line: only the time
       // tells whose step it was, so steps must not overlap.

@@ -8,6 +8,7 @@ import { installShutdown, isShuttingDown, onShutdown } from '../shutdown.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
 import { narrateReport } from '../../scenario/narrate.ts';
 import { colours } from '../colour.ts';
+import { progress } from '../progress.ts';
 import { writeJson } from '../json-output.ts';
 import { reportJunit, writeJunit } from '../junit.ts';
 import { runScenario } from '../../scenario/runner.ts';
@@ -35,7 +36,12 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
   const forget = onShutdown(async () => (await starting.catch(() => null))?.stop());
   const lab = await starting;
   try {
-    const report = await runScenario(lab);
+    const shown = progress(process.stderr, started);
+    const report = await runScenario(lab, {
+      onStepStart: (i, n, step) => shown.step(i, n, step.title, scenario.clients.length),
+      onStep: (_step, client, run) => shown.done(client, run.skipped ? 'skipped' : 'ran'),
+    });
+    shown.finish();
     report.durationMs = Date.now() - started;
     const shots = await keepScreenshots(report, join(opts.stateDir, 'runs', basename(lab.describe().stateDir)));
     // `--json -`: the report is stdout, so the narration goes to stderr (a person still sees it).
