@@ -54,6 +54,9 @@ describe('CI conventions', () => {
     // The narration went to stderr, without colour (NO_COLOR).
     expect(r.stderr).toContain('Expectations: ');
     expect(r.stderr).not.toContain('\x1b[');
+    // Progress, one plain line per finished step in a log (a terminal gets one live line instead).
+    expect(r.stderr).toMatch(/^step 1\/7 The "national security certificate" page: done, \d+ s$/m);
+    expect(r.stderr).toMatch(/^step 7\/7 Reading an untargeted site: done, \d+ s$/m);
     const xml = await readFile(join(dir, 'j', 'run.xml'), 'utf8');
     expect(xml).toMatch(new RegExp(`<testsuite name="tlslab run kz-2019"[^>]* tests="${report.expectations.length}" failures="0"`));
     expect(xml).toContain('installed-cert on bank.example: exposed');
