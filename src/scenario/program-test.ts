@@ -8,7 +8,8 @@
 import type { Attempt } from '../clients/http-client.ts';
 import { PROGRAM_LINE, type Lab } from '../runtime/lab.ts';
 import { FlowIndex, outcomeOf } from './outcomes.ts';
-import type { Outcome, RefusalCause, TrustAnchor } from './schema.ts';
+import type { ReportResult } from './report.ts';
+import type { TrustAnchor } from './schema.ts';
 
 /** Replaced by each site's URL in the command's arguments. */
 export const URL_PLACEHOLDER = '{url}';
@@ -25,18 +26,12 @@ export interface ProgramTestOptions {
   timeoutMs: number;
 }
 
-export interface ProgramSiteResult {
-  site: string;
+/**
+ * The same verdict fields as a `tlslab run` result (report.ts); `error` is the program's own words
+ * (the last line of its stderr, with its exit code), and `connections` 0 means it never reached the site.
+ */
+export interface ProgramSiteResult extends Pick<ReportResult, 'site' | 'outcome' | 'cause' | 'issuer' | 'error' | 'why' | 'connections'> {
   url: string;
-  outcome: Outcome;
-  cause: RefusalCause | null;
-  /** Who issued the certificate the program was shown, when the box forged it. */
-  issuer: string | null;
-  /** The program's own words when it failed: the last line of its stderr, with its exit code. */
-  error: string | null;
-  why: string;
-  /** TLS connections it opened to the site through the box; 0: it never reached it. */
-  connections: number;
   /** What the box read from it on this site. */
   captured: Array<{ kind: string; value: string }>;
   exitCode: number | null;

@@ -4,7 +4,8 @@ import type { Report } from '../../scenario/report.ts';
 import type { RuntimeName } from '../../runtime/lab.ts';
 import { toHar } from '../../interceptor/exports/har.ts';
 import { startLab } from '../../runtime/start-lab.ts';
-import { installShutdown, isShuttingDown, onShutdown } from '../shutdown.ts';
+import { installShutdown } from '../shutdown.ts';
+import { withLab } from '../with-lab.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
 import { narrateReport } from '../../scenario/narrate.ts';
 import { colours } from '../colour.ts';
@@ -32,10 +33,7 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
   const where = opts.runtime === 'docker' ? 'containers' : 'loopback';
   process.stderr.write(`Starting the ${scenario.name} lab (fresh keys, sites, ISP box; ${where})…\n`);
   const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir, keepState: opts.keepState });
-  // Ctrl-C at any moment, the lab still starting included, stops it (shutdown.ts).
-  const forget = onShutdown(async () => (await starting.catch(() => null))?.stop());
-  const lab = await starting;
-  try {
+  await withLab(starting, async (lab) => {
     const shown = progress(process.stderr, started);
     const report = await runScenario(lab, {
       onStepStart: (i, n, step) => shown.step(i, n, step.title, scenario.clients.length),
@@ -66,16 +64,7 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
     if (opts.keepState) written.push(`keys and certificates ${lab.describe().stateDir}`);
     if (written.length) (toStdout ? process.stderr : process.stdout).write(`Wrote ${written.join(', ')}.\n`);
     if (!report.passed) process.exitCode = 1;
-  } catch (err) {
-    // Interrupted: the lab is being stopped under the run, and the shutdown exits when it is.
-    if (isShuttingDown()) return new Promise<never>(() => undefined);
-    throw err;
-  } finally {
-    if (!isShuttingDown()) {
-      await lab.stop();
-      forget();
-    }
-  }
+  });
 }
 
 /** `--clients a b`: the scenario with just those clients, and just their expectations. */

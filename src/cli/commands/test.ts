@@ -6,14 +6,15 @@
  */
 import { startLab } from '../../runtime/start-lab.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
-import { defaultProgramSites, testProgram, type ProgramReport } from '../../scenario/program-test.ts';
+import { defaultProgramSites, testProgram } from '../../scenario/program-test.ts';
 import { programReportText } from '../../scenario/program-report-text.ts';
 import { TRUST_ANCHORS, type TrustAnchor } from '../../scenario/schema.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { writeJunit, programJunit } from '../junit.ts';
 import { writeJson } from '../json-output.ts';
 import { colours } from '../colour.ts';
-import { installShutdown, isShuttingDown, onShutdown } from '../shutdown.ts';
+import { installShutdown } from '../shutdown.ts';
+import { withLab } from '../with-lab.ts';
 import type { RuntimeName } from '../../runtime/lab.ts';
 
 export interface TestOptions {
@@ -38,29 +39,18 @@ export async function testCommand(command: string[], opts: TestOptions): Promise
   installShutdown();
   const scenario = await resolveScenario(opts.scenario);
   process.stderr.write(`Starting the ${scenario.name} lab, then running ${command.join(' ')} as a subscriber trusting ${trusts.join(' and ')}…\n`);
-  const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir });
-  const forget = onShutdown(async () => (await starting.catch(() => null))?.stop());
-  const lab = await starting.catch((err: Error) => {
+  const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir }).catch((err: Error) => {
     throw Object.assign(err, { exitCode: EXIT.labFailed });
   });
-  let report: ProgramReport;
-  try {
+  const report = await withLab(starting, async (lab) => {
     const all = defaultProgramSites(lab);
     const sites = opts.sites ? opts.sites.split(',').map((s) => s.trim()).filter(Boolean) : all;
     const unknown = sites.filter((s) => !all.includes(s));
     if (unknown.length) throw new UsageError(`${scenario.name} has no site ${unknown.join(', ')}; its sites are ${all.join(', ')}`);
-    report = await testProgram(lab, { command, trusts, sites, timeoutMs, image: opts.image }).catch((err: Error & { code?: string }) => {
+    return testProgram(lab, { command, trusts, sites, timeoutMs, image: opts.image }).catch((err: Error & { code?: string }) => {
       throw err.code === 'TLSLAB_NAMESPACE_UNAVAILABLE' ? Object.assign(err, { exitCode: EXIT.labFailed }) : err;
     });
-  } catch (err) {
-    if (isShuttingDown()) return new Promise<never>(() => undefined);
-    throw err;
-  } finally {
-    if (!isShuttingDown()) {
-      await lab.stop();
-      forget();
-    }
-  }
+  });
   // `--json -`: the report is stdout, so the verdict in words goes to stderr.
   const words = opts.json === '-' ? process.stderr : process.stdout;
   words.write(programReportText(report, colours(words)) + '\n');
