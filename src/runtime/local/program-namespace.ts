@@ -126,17 +126,15 @@ export class ProgramNamespace {
 
   /** Run the program inside, with the lab's names, routes and trust; its output is kept (the last 64 KiB of each stream). */
   runProgram(command: string[], opts: { timeoutMs: number; env?: Record<string, string> }): Promise<ProgramRun> {
-    const mounts = [
-      `mount --bind ${join(this.dir, 'hosts')} /etc/hosts`,
-      `mount --bind ${join(this.dir, 'resolv.conf')} /etc/resolv.conf`,
-      `mount --bind ${this.bundle} ${SYSTEM_BUNDLE}`,
-    ].join(' && ');
+    // The files come in as arguments, so no path (a state folder with a space) is read as shell.
+    const mounts = `mount --bind "$1" /etc/hosts && mount --bind "$2" /etc/resolv.conf && mount --bind "$3" ${SYSTEM_BUNDLE} && shift 3`;
+    const files = [join(this.dir, 'hosts'), join(this.dir, 'resolv.conf'), this.bundle];
     const env: Record<string, string> = { ...process.env, ...opts.env } as Record<string, string>;
     for (const v of TRUST_VARIABLES) env[v] = this.bundle;
     // A proxy variable would send the program around the box: the point is that it needs none.
     for (const v of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy']) delete env[v];
     // `ip netns exec` gives the program its own mount namespace (slave to the machine's), so these binds never reach the machine.
-    const child = spawn('ip', ['netns', 'exec', this.name, 'sh', '-c', `${mounts} && exec "$@"`, 'tlslab-program', ...command], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ip', ['netns', 'exec', this.name, 'sh', '-c', `${mounts} && exec "$@"`, 'tlslab-program', ...files, ...command], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const from = Date.now();
     const out = { stdout: '', stderr: '' };
     const keep = (key: 'stdout' | 'stderr') => (chunk: Buffer) => {
