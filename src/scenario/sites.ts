@@ -268,10 +268,6 @@ export function hostNumbers(sites: readonly LabSite[]): Map<string, number> {
   return new Map(sites.map((s, i) => [s.host, 9 + i]));
 }
 
-export function hostsOf(sites: readonly LabSite[]): string[] {
-  return sites.map((s) => s.host);
-}
-
 /** The state's "install the certificate" page, if the lab has one. */
 export function installPageHost(sites: readonly LabSite[]): string | undefined {
   return sites.find((s) => s.kind === 'install-page')?.host;

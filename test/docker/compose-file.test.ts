@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { resolveScenario } from '../../src/scenario/loader.ts';
 import { composeFile } from '../../src/runtime/docker/compose-file.ts';
 import { STANDALONE_COMPOSE_FILE, standaloneComposeFiles, staleStandaloneComposeFiles } from '../../src/runtime/docker/standalone-compose.ts';
-import { dockerTopology, serviceOfSite } from '../../src/runtime/docker/topology.ts';
+import { dockerTopology } from '../../src/runtime/docker/topology.ts';
+import { serviceOfHost } from '../../src/scenario/sites.ts';
 import { projectPath } from '../../src/project-root.ts';
 import { dockerMissing, onCi } from './docker-available.ts';
 
@@ -19,7 +20,7 @@ describe('the standalone compose files, one per shipped scenario', () => {
       const scenario = await resolveScenario(file === 'docker/compose.yaml' ? 'kz-2019' : file.replace(/^docker\/compose\/|\.yaml$/g, ''));
       const out = execFileSync('docker-compose', ['-f', projectPath(file), 'config', '--services'], { encoding: 'utf8' });
       const services = out.trim().split('\n').sort();
-      const expected = ['hostnet-fix', 'pki', 'isp', 'ready', ...scenario.sites.map((x) => serviceOfSite(x.host)), ...scenario.clients.map((c) => c.name)].sort();
+      const expected = ['hostnet-fix', 'pki', 'isp', 'ready', ...scenario.sites.map((x) => serviceOfHost(x.host)), ...scenario.clients.map((c) => c.name)].sort();
       expect(services, file).toEqual(expected);
     }
     const out = execFileSync('docker-compose', ['-f', STANDALONE_COMPOSE_FILE, 'config'], { encoding: 'utf8' });

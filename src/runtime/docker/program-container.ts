@@ -7,18 +7,17 @@
  * its own, and trusts what the state asked people to install: the chosen roots at the system
  * bundle's path and in the variables common runtimes read.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { holdContainer, releaseContainer } from '../leftovers.ts';
 import type { ProgramRun } from '../lab.ts';
+import { SYSTEM_BUNDLE, TRUST_VARIABLES, watchProgram } from '../program-process.ts';
 import { LAB_IMAGE } from './compose-file.ts';
 
 const run = promisify(execFile);
-const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const PINS = '/tlslab/pins.json';
-const TRUST_VARIABLES = ['SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'];
 
 export class ProgramContainerLine {
   private runs = 0;
@@ -57,28 +56,11 @@ export class ProgramContainerLine {
     const env = [...TRUST_VARIABLES.flatMap((v) => ['-e', `${v}=${SYSTEM_BUNDLE}`]), '-e', `TLSLAB_PINS_FILE=${PINS}`];
     const args = ['run', '--rm', '--name', name, '--network', `container:${this.helper}`, '-v', `${bundle}:${SYSTEM_BUNDLE}:ro`, '-v', `${opts.pinsFile}:${PINS}:ro`, ...env, image, ...command];
     holdContainer(name);
-    const child = spawn('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const from = Date.now();
-    const out = { stdout: '', stderr: '' };
-    child.stdout.on('data', (c: Buffer) => (out.stdout = (out.stdout + c.toString('utf8')).slice(-65_536)));
-    child.stderr.on('data', (c: Buffer) => (out.stderr = (out.stderr + c.toString('utf8')).slice(-65_536)));
-    return new Promise((resolve, reject) => {
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        void run('docker', ['kill', name]).catch(() => undefined);
-      }, opts.timeoutMs);
-      child.once('error', (err) => {
-        clearTimeout(timer);
-        releaseContainer(name);
-        reject(err);
-      });
-      child.once('close', (code, signal) => {
-        clearTimeout(timer);
-        releaseContainer(name);
-        resolve({ exitCode: code, signal, ...out, from, to: Date.now(), timedOut });
-      });
-    });
+    try {
+      return await watchProgram('docker', args, { timeoutMs: opts.timeoutMs, kill: () => void run('docker', ['kill', name]).catch(() => undefined) });
+    } finally {
+      releaseContainer(name);
+    }
   }
 
   async close(): Promise<void> {

@@ -55,8 +55,6 @@ export interface DockerTopology {
 /** Its last octet on the home network: far from the clients' .10, .11, … */
 export const PROGRAM_HOST_NUMBER = 250;
 
-export const serviceOfSite = serviceOfHost;
-
 export function dockerTopology(world: readonly LabSite[], clients: ClientSpec[], nets: LabNets = DEFAULT_NETS): DockerTopology {
   const numbers = hostNumbers(world);
   const sites = world.map(({ host: name, kind }) => {

@@ -13,7 +13,7 @@
  * reaches. Made with `ip netns` (iproute2) and `iptables` as root; `ip netns del` removes the
  * namespace and its link, and the files live in the lab's state folder.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { promisify } from 'node:util';
 import type { Endpoint } from '../../interceptor/events.ts';
 import { holdNamespace, releaseNamespace } from '../leftovers.ts';
 import type { ProgramRun } from '../lab.ts';
+import { SYSTEM_BUNDLE, TRUST_VARIABLES, watchProgram } from '../program-process.ts';
 
 const run = promisify(execFile);
 
@@ -29,11 +30,6 @@ export const PROGRAM_SITE_BLOCK = '10.90.1';
 /** The veth links: one /30 each, somewhere in 10.91.0.0/16. */
 const LINK_BLOCK = '10.91';
 
-/** Files in /etc the program sees instead of the machine's own, inside its mount namespace only. */
-const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
-
-/** Variables that tell common runtimes which roots to trust (OpenSSL, Node, Python requests, curl). */
-const TRUST_VARIABLES = ['SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'];
 
 export interface NamespaceSite {
   name: string;
@@ -134,29 +130,7 @@ export class ProgramNamespace {
     // A proxy variable would send the program around the box: the point is that it needs none.
     for (const v of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy']) delete env[v];
     // `ip netns exec` gives the program its own mount namespace (slave to the machine's), so these binds never reach the machine.
-    const child = spawn('ip', ['netns', 'exec', this.name, 'sh', '-c', `${mounts} && exec "$@"`, 'tlslab-program', ...files, ...command], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const from = Date.now();
-    const out = { stdout: '', stderr: '' };
-    const keep = (key: 'stdout' | 'stderr') => (chunk: Buffer) => {
-      out[key] = (out[key] + chunk.toString('utf8')).slice(-65_536);
-    };
-    child.stdout.on('data', keep('stdout'));
-    child.stderr.on('data', keep('stderr'));
-    return new Promise((resolve, reject) => {
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        child.kill('SIGKILL');
-      }, opts.timeoutMs);
-      child.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      child.once('close', (code, signal) => {
-        clearTimeout(timer);
-        resolve({ exitCode: code, signal, ...out, from, to: Date.now(), timedOut });
-      });
-    });
+    return watchProgram('ip', ['netns', 'exec', this.name, 'sh', '-c', `${mounts} && exec "$@"`, 'tlslab-program', ...files, ...command], { env, timeoutMs: opts.timeoutMs });
   }
 
   async close(): Promise<void> {
