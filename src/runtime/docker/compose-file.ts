@@ -13,7 +13,20 @@ import { HOSTS_MOUNT, READY_DIR, STATE_MOUNT } from './paths.ts';
 import { HOSTS_DIR, hostServices } from './host-state.ts';
 import { LAB_SUPERNET, type DockerTopology } from './topology.ts';
 
+/** Every host's image: node, the lab's code, the router's and the shell's tools. */
 export const LAB_IMAGE = 'tlslab/lab';
+/** The same with Chromium: only the subscribers that browse get it (~700 MB more). */
+export const BROWSER_IMAGE = 'tlslab/browser';
+
+/** The image a subscriber's machine runs. */
+export function imageOfClient(client: Pick<DockerTopology['clients'][number], 'program'>): string {
+  return client.program === 'chromium' ? BROWSER_IMAGE : LAB_IMAGE;
+}
+
+/** The images a lab of this topology starts. */
+export function imagesOf(topology: DockerTopology): string[] {
+  return [...new Set([LAB_IMAGE, ...topology.clients.map(imageOfClient)])];
+}
 export { HOSTS_MOUNT, STATE_MOUNT };
 const MAIN = ['node', 'src/runtime/docker/container/main.mjs'];
 
@@ -34,18 +47,25 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
   // Each container mounts its own host's folder only (host-state.ts): never the whole lab's keys.
   const volume = (service: string) => (standalone ? `state-${service}:${STATE_MOUNT}` : `${join(opts.stateDir!, HOSTS_DIR, service)}:${STATE_MOUNT}`);
   const image: Service = { image: `${LAB_IMAGE}:latest` };
-  // One service builds the image (every other one starts after it, so none tries to pull it).
-  const build: Service = standalone ? { build: { context: opts.buildContext ?? '..', dockerfile: 'docker/Dockerfile' } } : {};
-  const after: Record<string, { condition: string }> = { 'hostnet-fix': { condition: 'service_completed_successfully' } };
-  if (standalone) after.pki = { condition: 'service_completed_successfully' };
+  // Where no registry is reachable the images come from docker/build-images.sh; elsewhere
+  // `docker-compose build` builds them: hostnet-fix (which starts first) the lab image, and the
+  // browsing subscribers the browser image (the same Dockerfile with Chromium).
+  const build = (browser: boolean): Service =>
+    standalone ? { build: { context: opts.buildContext ?? '..', dockerfile: 'docker/Dockerfile', ...(browser ? { args: { BROWSER: '1' } } : {}) } } : {};
+  // The hosts start at once: each waits for its own manifest (main.ts), which the key maker
+  // writes last. Nothing waits for hostnet-fix: the host's rule matters only once traffic flows,
+  // which is after "ready" (the runtime checks it exited 0; the standalone `ready` waits for it).
+  const after: Service = standalone ? { depends_on: { pki: { condition: 'service_completed_successfully' } } } : {};
   const host = (service: string, extra: Service): Service => ({
     ...image,
     init: true,
     volumes: [volume(service)],
-    depends_on: after,
+    ...after,
     environment: { TLSLAB_IN_CONTAINER: '1' },
-    // Healthy once it serves: the file it writes when ready (container/ready.ts).
-    healthcheck: { test: ['CMD', 'test', '-f', `${STATE_MOUNT}/${READY_DIR}/${service}`], interval: '1s', timeout: '3s', retries: 300 },
+    // Healthy once it serves: the file it writes when ready (container/ready.ts). Only in the
+    // standalone files, where `ready` waits on it: each check is a `docker exec`, and 19 of them
+    // a second cost the lab a fifth of a core for as long as it runs; tlslab reads the files itself.
+    ...(standalone ? { healthcheck: { test: ['CMD', 'test', '-f', `${STATE_MOUNT}/${READY_DIR}/${service}`], interval: '2s', timeout: '3s', retries: 150 } } : {}),
     ...extra,
   });
 
@@ -54,7 +74,7 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
     // bridges; this one-shot lets lab addresses reach lab addresses, and nothing else.
     'hostnet-fix': {
       ...image,
-      ...build,
+      ...build(false),
       network_mode: 'host',
       cap_add: ['NET_ADMIN'],
       environment: { LAB_SUPERNET },
@@ -92,6 +112,8 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
   }
   for (const client of topology.clients) {
     services[client.service] = host(client.service, {
+      image: `${imageOfClient(client)}:latest`,
+      ...build(client.program === 'chromium'),
       // Only to set its own default route through the ISP (inside its own network namespace).
       cap_add: ['NET_ADMIN'],
       dns: [topology.isp.home],
@@ -106,7 +128,10 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
     // when the lab serves (compose v1 has no --wait; v2's `up --wait` works as well).
     services.ready = {
       ...image,
-      depends_on: Object.fromEntries(hostServices(topology).map((s) => [s, { condition: 'service_healthy' }])),
+      depends_on: {
+        'hostnet-fix': { condition: 'service_completed_successfully' },
+        ...Object.fromEntries(hostServices(topology).map((s) => [s, { condition: 'service_healthy' }])),
+      },
       network_mode: 'none',
       command: ['echo', 'the lab is ready'],
     };

@@ -5,7 +5,8 @@
  * the lab's keys, writes the compose file, starts it, runs each step through a client's agent
  * and follows the ISP's records; `stop()` always takes the whole project down.
  */
-import { hostDir } from './host-state.ts';
+import { hostDir, hostsDir, makeHostDirs } from './host-state.ts';
+import { dockerTopology } from './topology.ts';
 import { ProgramContainerLine } from './program-container.ts';
 import { writeProgramPins } from '../program-pins.ts';
 import { httpsHosts } from '../../scenario/sites.ts';
@@ -25,10 +26,10 @@ import type { Lab, LabDescription, LabHost, ProgramRun, ProgramSpec } from '../l
 import { holdComposeProject, releaseComposeProject } from '../leftovers.ts';
 import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
 import { AgentChannel } from './agent-channel.ts';
-import { composeYaml, STATE_MOUNT } from './compose-file.ts';
+import { composeYaml, imagesOf, STATE_MOUNT } from './compose-file.ts';
 import { ISP_RECORDS } from './container/isp.ts';
 import { READY_DIR } from './container/ready.ts';
-import { checkDocker, compose, DockerError, freeNets, removeHostRuleIfLast } from './engine.ts';
+import { checkDocker, compose, DockerError, exitedServices, freeNets, removeHostRuleIfLast, removeProject } from './engine.ts';
 import { dockerExtraCommands, dockerHandCommand } from './hand-commands.ts';
 import { IspRecords } from './isp-records.ts';
 import { createDockerLabState, type DockerLabManifest } from './manifest.ts';
@@ -65,37 +66,42 @@ export class DockerLab implements Lab {
   ) {}
 
   static async start(scenario: Scenario, opts: DockerLabOptions = {}): Promise<DockerLab> {
-    await checkDocker();
     const cannot = dockerCannotRun(scenario);
     if (cannot) throw new DockerError('TLSLAB_DOCKER_FAILED', cannot);
+    await checkDocker(imagesOf(dockerTopology(scenario.sites, scenario.clients)));
     const stateDir = await createLabStateDir(scenario.name, opts.stateRoot, { keep: opts.keepState });
     const name = `tlslab${randomBytes(4).toString('hex')}`;
     const composeFile = join(stateDir, 'compose.yaml');
     const project: DockerProject = { name, composeFile, container: (service) => `${name}_${service}_1` };
     let pki: LabPki | undefined;
     let upStarted = false;
+    // The keys are made while compose creates the containers: each container waits for its
+    // manifest, which is written last (host-state.ts). Made once, whichever subnets the lab gets.
+    const keys = createDockerLabState(scenario, stateDir);
+    keys.catch(() => {});
     try {
-      // Two labs starting at once may pick the same free subnets; the loser tries the next pair.
-      const state = await createDockerLabState(scenario, stateDir);
-      pki = state.pki;
       const tried = new Set<string>();
       let manifest: DockerLabManifest;
       for (let attempt = 0; ; attempt++) {
+        // Two labs starting at once may pick the same free subnets; the loser tries the next pair.
         const nets = await freeNets(tried);
         tried.add(nets.home);
-        manifest = await state.writeManifest(nets);
-        await writeFile(
-          composeFile,
-          composeYaml(manifest.topology, { mode: 'runtime', stateDir }, [`tlslab docker lab: ${scenario.name}, project ${name}`]),
-        );
+        const topology = dockerTopology(scenario.sites, scenario.clients, nets);
+        await makeHostDirs(hostsDir(stateDir), topology);
+        await writeFile(composeFile, composeYaml(topology, { mode: 'runtime', stateDir }, [`tlslab docker lab: ${scenario.name}, project ${name}`]));
         upStarted = true;
         holdComposeProject(name, composeFile);
+        const up = compose(name, composeFile, ['up', '-d', '--no-build']);
+        up.catch(() => {});
+        const state = await keys;
+        pki = state.pki;
+        manifest = await state.writeManifest(nets);
         try {
-          await compose(name, composeFile, ['up', '-d', '--no-build']);
+          await up;
           break;
         } catch (err) {
           if (attempt >= 3 || !/overlap/i.test((err as Error).message)) throw err;
-          await compose(name, composeFile, ['down', '-v', '-t', '1']).catch(() => {});
+          await removeProject(name).catch(() => {});
         }
       }
       const records = new IspRecords(join(hostDir(stateDir, 'isp'), ISP_RECORDS));
@@ -104,8 +110,9 @@ export class DockerLab implements Lab {
       await lab.waitReady(opts.readyTimeoutMs ?? 120_000);
       return lab;
     } catch (err) {
-      if (upStarted) await compose(name, composeFile, ['down', '-v', '-t', '1']).catch(() => {});
+      if (upStarted) await removeProject(name).catch(() => {});
       releaseComposeProject(name);
+      pki ??= await keys.then((k) => k.pki).catch(() => undefined);
       pki?.close();
       if (!opts.keepState) await removeLabStateDir(stateDir);
       throw err;
@@ -117,24 +124,36 @@ export class DockerLab implements Lab {
     return ['isp', ...t.sites.map((s) => s.service), ...t.clients.map((c) => c.service)];
   }
 
+  /**
+   * Ready when every host has written its ready file (container/ready.ts) and the host's
+   * forwarding rule is in (hostnet-fix exited 0). The files are looked at every 50 ms; which
+   * containers have exited, once a second, with one `docker ps` (not compose: a Python start each).
+   */
   private async waitReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let nextPs = 0;
+    let ruleIn = false;
     for (;;) {
       const missing = this.services().filter((s) => !existsSync(join(hostDir(this.stateDir, s), READY_DIR, s)));
-      if (!missing.length) return;
-      const exited = (await compose(this.project.name, this.project.composeFile, ['ps', '--services', '--filter', 'status=stopped']))
-        .split('\n')
-        .filter((s) => missing.includes(s));
-      if (exited.length || Date.now() > deadline) {
-        const logs = await compose(this.project.name, this.project.composeFile, ['logs', '--no-color', '--tail', '15', ...(exited.length ? exited : missing)]).catch(
+      if (!missing.length && ruleIn) return;
+      let failed: string[] = [];
+      if (Date.now() >= nextPs || Date.now() > deadline) {
+        nextPs = Date.now() + 1000;
+        const exited = await exitedServices(this.project.name);
+        ruleIn = exited.get('hostnet-fix') === 0;
+        failed = [...exited].filter(([s, code]) => (s === 'hostnet-fix' ? code !== 0 : missing.includes(s))).map(([s]) => s);
+      }
+      if (failed.length || Date.now() > deadline) {
+        const waiting = ruleIn ? missing : [...missing, 'hostnet-fix'];
+        const logs = await compose(this.project.name, this.project.composeFile, ['logs', '--no-color', '--tail', '15', ...(failed.length ? failed : waiting)]).catch(
           (e: Error) => e.message,
         );
         throw new DockerError(
           'TLSLAB_DOCKER_FAILED',
-          `the docker lab did not come up: ${exited.length ? `${exited.join(', ')} exited` : `${missing.join(', ')} not ready after ${timeoutMs / 1000} s`}\n${logs}`,
+          `the docker lab did not come up: ${failed.length ? `${failed.join(', ')} exited` : `${waiting.join(', ')} not ready after ${timeoutMs / 1000} s`}\n${logs}`,
         );
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 
@@ -254,16 +273,20 @@ export class DockerLab implements Lab {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await Promise.allSettled([...this.agents.values()].map((a) => a.close()));
-    this.agents.clear();
-    // The program's line is on the lab's network: it goes first, or `down` cannot remove the network.
-    await (await this.programLine?.catch(() => null))?.close();
     this.records.stop();
-    await compose(this.project.name, this.project.composeFile, ['down', '-v', '-t', '1']).then(
-      () => releaseComposeProject(this.project.name),
-      (e: Error) => process.stderr.write(`warning: ${e.message}\n`),
-    );
-    await removeHostRuleIfLast().catch((e: Error) => process.stderr.write(`warning: the host's lab forwarding rule stays: ${e.message}\n`));
+    // The agents end as their containers go (each `docker exec` ends with its container); the
+    // lab's state is on this machine already, so nothing inside needs a graceful stop.
+    const agents = Promise.allSettled([...this.agents.values()].map((a) => a.close()));
+    await Promise.all([
+      removeProject(this.project.name).then(
+        () => releaseComposeProject(this.project.name),
+        (e: Error) => process.stderr.write(`warning: the docker lab ${this.project.name} may be left running: ${e.message}\n`),
+      ),
+      removeHostRuleIfLast(this.project.name).catch((e: Error) => process.stderr.write(`warning: the host's lab forwarding rule stays: ${e.message}\n`)),
+    ]);
+    await agents;
+    this.agents.clear();
+    await (await this.programLine?.catch(() => null))?.close();
     this.pki.close();
     if (!this.keepState) await removeLabStateDir(this.stateDir);
   }

@@ -22,25 +22,25 @@ export class DockerError extends Error {
 }
 
 /** Checks, in order, what the docker runtime needs; throws a DockerError naming what to do. */
-export async function checkDocker(image = LAB_IMAGE): Promise<void> {
-  try {
-    await run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 15_000 });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') {
+export async function checkDocker(images: string[] = [LAB_IMAGE]): Promise<void> {
+  // Asked at once (compose alone is a Python start); reported in the order a person fixes them.
+  const [engine, composeCli, ...inspected] = await Promise.allSettled([
+    run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 15_000 }),
+    run('docker-compose', ['version', '--short'], { timeout: 15_000 }),
+    ...images.map((image) => run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], { timeout: 15_000 })),
+  ]);
+  if (engine.status === 'rejected') {
+    if ((engine.reason as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new DockerError('TLSLAB_DOCKER_MISSING', 'The docker runtime needs Docker, which is not installed: apt-get install docker.io docker-compose, then start dockerd.');
     }
     throw new DockerError('TLSLAB_DOCKER_NOT_RUNNING', 'The docker runtime needs the Docker engine, which is not running: start dockerd (or `systemctl start docker`).');
   }
-  try {
-    await run('docker-compose', ['version', '--short'], { timeout: 15_000 });
-  } catch {
+  if (composeCli.status === 'rejected') {
     throw new DockerError('TLSLAB_COMPOSE_MISSING', 'The docker runtime needs docker-compose, which is not installed: apt-get install docker-compose.');
   }
-  try {
-    await run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], { timeout: 15_000 });
-  } catch {
-    throw new DockerError('TLSLAB_IMAGE_MISSING', `The lab's image ${image} is not built: run docker/build-images.sh (offline), or docker-compose -f docker/compose.yaml build.`);
+  const missing = images.filter((_, i) => inspected[i].status === 'rejected');
+  if (missing.length) {
+    throw new DockerError('TLSLAB_IMAGE_MISSING', `The lab's image${missing.length > 1 ? 's' : ''} ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not built: run docker/build-images.sh (offline), or docker-compose -f docker/compose.yaml build.`);
   }
 }
 
@@ -54,21 +54,54 @@ export async function compose(project: string, file: string, args: string[], tim
   }
 }
 
-/** Subnets every existing Docker network uses. */
-async function usedSubnets(): Promise<Set<string>> {
+/**
+ * Take a compose project away at once: every container with its label (its services and a
+ * program's line) killed and removed, then its networks. What `compose down -t 0` does, without
+ * the Python start and the serial stops; used when tlslab itself started the project.
+ */
+export async function removeProject(project: string): Promise<void> {
+  const label = `label=com.docker.compose.project=${project}`;
+  const ids = (await run('docker', ['ps', '-aq', '--filter', label])).stdout.split('\n').filter(Boolean);
+  if (ids.length) await run('docker', ['rm', '-f', '-v', ...ids], { timeout: 60_000 });
+  const nets = (await run('docker', ['network', 'ls', '-q', '--filter', label])).stdout.split('\n').filter(Boolean);
+  if (nets.length) await run('docker', ['network', 'rm', ...nets], { timeout: 60_000 });
+}
+
+/** The services of a compose project whose containers have exited, with their exit codes. */
+export async function exitedServices(project: string): Promise<Map<string, number>> {
+  const { stdout } = await run('docker', [
+    'ps', '-a', '--filter', `label=com.docker.compose.project=${project}`, '--filter', 'status=exited',
+    '--format', '{{.Label "com.docker.compose.service"}} {{.Status}}',
+  ]);
+  const exited = new Map<string, number>();
+  for (const line of stdout.split('\n')) {
+    const m = /^(\S+) Exited \((-?\d+)\)/.exec(line);
+    if (m) exited.set(m[1], Number(m[2]));
+  }
+  return exited;
+}
+
+/** Subnets every existing Docker network uses, but those of the compose project `except`. */
+async function usedSubnets(except?: string): Promise<Set<string>> {
   const { stdout: ids } = await run('docker', ['network', 'ls', '-q']);
   const list = ids.split('\n').filter(Boolean);
   if (!list.length) return new Set();
-  const { stdout } = await run('docker', ['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', ...list]);
-  return new Set(stdout.split(/\s+/).filter(Boolean));
+  const { stdout } = await run('docker', ['network', 'inspect', '--format', '{{index .Labels "com.docker.compose.project"}} {{range .IPAM.Config}}{{.Subnet}} {{end}}', ...list]);
+  const subnets = stdout
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter(([project]) => !except || project !== except)
+    .flatMap(([, ...nets]) => nets);
+  return new Set(subnets.filter(Boolean));
 }
 
 /**
- * When no network of any lab is left (10.89.0.0/16: tlslab's and the standalone files'), take
- * the host's forwarding rule out again (hostnet-fix.sh remove); while another lab runs, it stays.
+ * When no network of any other lab is left (10.89.0.0/16: tlslab's and the standalone files'),
+ * take the host's forwarding rule out again (hostnet-fix.sh remove); while another lab runs, it
+ * stays. `leaving` is the project being taken down, so this can run while its networks go.
  */
-export async function removeHostRuleIfLast(): Promise<boolean> {
-  const left = [...(await usedSubnets())].some((s) => s.startsWith('10.89.'));
+export async function removeHostRuleIfLast(leaving?: string): Promise<boolean> {
+  const left = [...(await usedSubnets(leaving))].some((s) => s.startsWith('10.89.'));
   if (left) return false;
   await run('docker', ['run', '--rm', '--network', 'host', '--cap-add', 'NET_ADMIN', '-e', `LAB_SUPERNET=${LAB_SUPERNET}`, `${LAB_IMAGE}:latest`, 'sh', 'docker/container/hostnet-fix.sh', 'remove'], { timeout: 30_000 });
   return true;

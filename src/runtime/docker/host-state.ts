@@ -15,8 +15,9 @@
  * The layout inside each folder is the full folder's, so the containers' code reads the same
  * paths; what a host should not have is simply not there.
  */
-import { chmod, copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { DockerLabManifest } from './manifest.ts';
 import type { DockerTopology } from './topology.ts';
 
 export const HOSTS_DIR = 'hosts';
@@ -46,28 +47,52 @@ export function hostServices(topology: DockerTopology): string[] {
   return ['isp', ...topology.sites.map((s) => s.service), ...topology.clients.map((c) => c.service)];
 }
 
-/** Copy, from the full lab folder `from`, each host's own files into `<hostsRoot>/<service>/`. */
+/**
+ * Copy, from the full lab folder `from`, each host's own files into `<hostsRoot>/<service>/`.
+ * The manifest goes in last, by rename: a container starts on its manifest (container/main.ts),
+ * so it never sees a folder half filled; this lets the runtime start the containers while the
+ * keys are still being made.
+ */
 export async function distributeHostState(from: string, hostsRoot: string, topology: DockerTopology): Promise<void> {
-  for (const service of hostServices(topology)) {
-    const files = filesOfHost(topology, service);
-    const dir = join(hostsRoot, service);
-    await mkdir(dir, { recursive: true, mode: 0o755 });
-    // A standalone lab's volumes outlive a scenario: nothing of the last one's stays (the folder itself may be a mount).
-    for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
-    for (const [list, mode] of [
-      [files.public, 0o644],
-      [files.secret, 0o600],
-    ] as const) {
-      for (const file of list) {
-        await mkdir(dirname(join(dir, file)), { recursive: true, mode: mode === 0o600 ? 0o700 : 0o755 });
-        await copyFile(join(from, file), join(dir, file));
-        await chmod(join(dir, file), mode);
+  await Promise.all(
+    hostServices(topology).map(async (service) => {
+      const files = filesOfHost(topology, service);
+      const dir = join(hostsRoot, service);
+      await mkdir(dir, { recursive: true, mode: 0o755 });
+      // A standalone lab's volumes outlive a scenario: nothing of the last one's stays (the folder itself may be a mount).
+      for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
+      for (const [list, mode] of [
+        [files.public.filter((f) => f !== MANIFEST), 0o644],
+        [files.secret, 0o600],
+      ] as const) {
+        for (const file of list) {
+          await mkdir(dirname(join(dir, file)), { recursive: true, mode: mode === 0o600 ? 0o700 : 0o755 });
+          await copyFile(join(from, file), join(dir, file));
+          await chmod(join(dir, file), mode);
+        }
       }
-    }
-  }
+      await copyFile(join(from, MANIFEST), join(dir, `${MANIFEST}.part`));
+      await chmod(join(dir, `${MANIFEST}.part`), 0o644);
+      await rename(join(dir, `${MANIFEST}.part`), join(dir, MANIFEST));
+    }),
+  );
+}
+
+/** Each host's (empty) folder, so the containers can be created before the keys exist. */
+export async function makeHostDirs(hostsRoot: string, topology: DockerTopology): Promise<void> {
+  await Promise.all(hostServices(topology).map((service) => mkdir(join(hostsRoot, service), { recursive: true, mode: 0o755 })));
+}
+
+/** Where, on the machine that made the keys, the hosts' folders are. */
+export function hostsDir(stateDir: string): string {
+  return join(stateDir, HOSTS_DIR);
 }
 
 /** Where, on the machine that made the keys, a service's folder is. */
 export function hostDir(stateDir: string, service: string): string {
   return join(stateDir, HOSTS_DIR, service);
+}
+
+export async function readManifest(stateDir: string): Promise<DockerLabManifest> {
+  return JSON.parse(await readFile(join(stateDir, MANIFEST_FILE), 'utf8')) as DockerLabManifest;
 }

@@ -4,17 +4,17 @@
  * lab it is in: the scenario, the addresses, and the facts the clients' defences know.
  * Made on the host by `tlslab --runtime docker`, or by the `pki` service of docker/compose.yaml.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { trustFactsOf, type TrustFacts } from '../../clients/trust-facts.ts';
 import { createLabPki, type LabPki } from '../../pki/lab-pki.ts';
 import type { Scenario } from '../../scenario/schema.ts';
 import { httpsHosts } from '../../scenario/sites.ts';
 import { hstsHosts } from '../lab-sites.ts';
-import { distributeHostState, HOSTS_DIR, MANIFEST_FILE } from './host-state.ts';
+import { distributeHostState, HOSTS_DIR, MANIFEST_FILE, readManifest } from './host-state.ts';
 import { dockerTopology, type DockerTopology, type LabNets } from './topology.ts';
 
-export { MANIFEST_FILE };
+export { MANIFEST_FILE, readManifest };
 
 export interface DockerLabManifest {
   version: 1;
@@ -49,8 +49,4 @@ export async function createDockerLabState(scenario: Scenario, stateDir: string,
       return manifest;
     },
   };
-}
-
-export async function readManifest(stateDir: string): Promise<DockerLabManifest> {
-  return JSON.parse(await readFile(join(stateDir, MANIFEST_FILE), 'utf8')) as DockerLabManifest;
 }

@@ -6,3 +6,11 @@ export const STATE_MOUNT = '/lab/state';
 export const HOSTS_MOUNT = '/lab/hosts';
 /** Where, in its own folder, a container says it is serving; tlslab and the healthchecks wait for it. */
 export const READY_DIR = 'ready';
+
+/** The scenario of docker/compose.yaml; every other shipped one has docker/compose/<name>.yaml. */
+export const DEFAULT_STANDALONE_SCENARIO = 'kz-2019';
+
+/** A scenario's standalone compose file, from the project root. */
+export function standaloneComposePath(scenario: string): string {
+  return scenario === DEFAULT_STANDALONE_SCENARIO ? 'docker/compose.yaml' : `docker/compose/${scenario}.yaml`;
+}

@@ -10,15 +10,12 @@ import { listScenarios, resolveScenario, scenariosDir } from '../../scenario/loa
 import { composeYaml } from './compose-file.ts';
 import { DEFAULT_NETS, dockerTopology } from './topology.ts';
 import { dockerCannotRun } from './unsupported.ts';
+import { DEFAULT_STANDALONE_SCENARIO, standaloneComposePath } from './paths.ts';
+
+export { DEFAULT_STANDALONE_SCENARIO, standaloneComposePath };
 
 export const STANDALONE_COMPOSE_FILE = projectPath('docker', 'compose.yaml');
 export const STANDALONE_COMPOSE_DIR = projectPath('docker', 'compose');
-export const DEFAULT_STANDALONE_SCENARIO = 'kz-2019';
-
-/** The compose file of one shipped scenario, relative to the project root. */
-export function standaloneComposePath(scenario: string): string {
-  return scenario === DEFAULT_STANDALONE_SCENARIO ? 'docker/compose.yaml' : `docker/compose/${scenario}.yaml`;
-}
 
 function header(scenario: string, title: string): string[] {
   const file = standaloneComposePath(scenario);

@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import type { LabClient } from '../../../clients/lab-client.ts';
 import type { SessionStep } from '../../../scenario/schema.ts';
 import { startClient } from '../../start-client.ts';
-import { STATE_MOUNT } from '../compose-file.ts';
+import { STATE_MOUNT } from '../paths.ts';
 import { NotInThisLab } from './not-in-this-lab.ts';
 import type { DockerLabManifest } from '../manifest.ts';
 

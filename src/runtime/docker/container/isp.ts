@@ -16,7 +16,7 @@ import { encodeExchange } from '../../../interceptor/exports/exchange.ts';
 import { Interceptor } from '../../../interceptor/interceptor.ts';
 import { authorityFromPem, createForger } from '../../../pki/forger.ts';
 import { policyOf } from '../../scenario-policy.ts';
-import { STATE_MOUNT } from '../compose-file.ts';
+import { STATE_MOUNT } from '../paths.ts';
 import type { DockerLabManifest } from '../manifest.ts';
 import { startLabDns } from './lab-dns.ts';
 import { markReady } from './ready.ts';

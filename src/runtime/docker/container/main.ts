@@ -9,8 +9,10 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { MANIFEST_FILE, readManifest, type DockerLabManifest } from '../manifest.ts';
-import { STATE_MOUNT } from '../compose-file.ts';
+// Light imports only: every container starts here, and each role loads its own modules below.
+import { MANIFEST_FILE, readManifest } from '../host-state.ts';
+import type { DockerLabManifest } from '../manifest.ts';
+import { STATE_MOUNT } from '../paths.ts';
 import { NotInThisLab } from './not-in-this-lab.ts';
 import { READY_DIR } from './ready.ts';
 
@@ -20,7 +22,7 @@ async function manifest(): Promise<DockerLabManifest> {
   const deadline = Date.now() + 120_000;
   while (!existsSync(join(STATE_MOUNT, MANIFEST_FILE))) {
     if (Date.now() > deadline) throw new Error(`no ${MANIFEST_FILE} in ${STATE_MOUNT} after 120 s: is the state volume mounted?`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 50));
   }
   return readManifest(STATE_MOUNT);
 }

@@ -1,4 +1,4 @@
-import { standaloneComposePath } from '../standalone-compose.ts';
+import { standaloneComposePath } from '../paths.ts';
 import type { DockerLabManifest } from '../manifest.ts';
 
 /** A container asked to be a host the state volume's lab does not have: another scenario's compose file. */

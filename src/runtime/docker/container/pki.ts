@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveScenario } from '../../../scenario/loader.ts';
-import { HOSTS_MOUNT, STATE_MOUNT } from '../compose-file.ts';
+import { HOSTS_MOUNT, STATE_MOUNT } from '../paths.ts';
 import { createDockerLabState, MANIFEST_FILE, readManifest } from '../manifest.ts';
 import { DEFAULT_NETS } from '../topology.ts';
 

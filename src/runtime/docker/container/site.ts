@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startSite } from '../../../sites/serve.ts';
 import { startTunnelExit } from '../../../sites/tunnel-exit.ts';
 import { labSiteDefinitions } from '../../lab-sites.ts';
-import { STATE_MOUNT } from '../compose-file.ts';
+import { STATE_MOUNT } from '../paths.ts';
 import type { DockerLabManifest } from '../manifest.ts';
 import { NotInThisLab } from './not-in-this-lab.ts';
 import { markReady } from './ready.ts';
