@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BLOCKLISTS } from '../../lab/browser-blocklists.ts';
-import { ChromiumClient, type ChromiumProfile } from '../clients/chromium/chromium-client.ts';
+import type { ChromiumProfile } from '../clients/chromium/chromium-client.ts';
 import { CommandClient } from '../clients/command-client.ts';
 import { curlFetcher } from '../clients/curl-fetcher.ts';
 import type { ClientContext, LabClient } from '../clients/lab-client.ts';
@@ -17,7 +17,12 @@ import type { ClientSpec } from '../scenario/schema.ts';
 export async function startClient(spec: ClientSpec, ctx: ClientContext, facts: TrustFacts): Promise<LabClient> {
   await mkdir(ctx.workDir, { recursive: true, mode: 0o700 });
   if (typeof spec.program === 'object') return new CommandClient(spec.program.command, ctx.runProgram);
-  if (spec.program === 'chromium') return ChromiumClient.launch(ctx, chromiumProfileOf(spec, facts));
+  if (spec.program === 'chromium') {
+    // Loaded only for a browser: playwright-core is most of a client's start-up (a docker lab
+    // starts one agent per subscriber).
+    const { ChromiumClient } = await import('../clients/chromium/chromium-client.ts');
+    return ChromiumClient.launch(ctx, chromiumProfileOf(spec, facts));
+  }
   const trust = spec.trusts.map((t) => (t === 'web' ? ctx.roots.web : ctx.roots.state));
   const caBundleFile = join(ctx.workDir, 'ca.pem');
   await writeFile(caBundleFile, trust.join(''));

@@ -133,8 +133,17 @@ export class DockerLab implements Lab {
     const deadline = Date.now() + timeoutMs;
     let nextPs = 0;
     let ruleIn = false;
+    const clients = new Map(this.manifest.topology.clients.map((c) => [c.service, c.name]));
     for (;;) {
       const missing = this.services().filter((s) => !existsSync(join(hostDir(this.stateDir, s), READY_DIR, s)));
+      // A subscriber's agent, and so its program (Chromium takes seconds), starts as soon as its
+      // machine is up, while the others still start, rather than at the first step.
+      for (const [service, client] of clients) {
+        if (!missing.includes(service)) {
+          this.agent(client);
+          clients.delete(service);
+        }
+      }
       if (!missing.length && ruleIn) return;
       let failed: string[] = [];
       if (Date.now() >= nextPs || Date.now() > deadline) {
@@ -238,16 +247,21 @@ export class DockerLab implements Lab {
     if (this.stopped) throw new Error(`the ${this.scenario.name} lab has stopped`);
     const c = this.manifest.topology.clients.find((x) => x.name === client);
     if (!c) throw new Error(`no client named ${client} in ${this.scenario.name}`);
-    let agent = this.agents.get(client);
-    if (!agent) {
-      agent = new AgentChannel(this.project.container(c.service), client);
-      this.agents.set(client, agent);
-    }
-    const run = await agent.runStep(step);
+    const run = await this.agent(client).runStep(step);
     // The box writes its records as it goes; let the ones of this step arrive before anyone reads.
     await this.records.settle();
     // Paths the client wrote (screenshots) are in its own host's folder, seen from the machine.
     return JSON.parse(JSON.stringify(run).replaceAll(`"${STATE_MOUNT}/`, `"${hostDir(this.stateDir, c.service)}/`)) as StepRun;
+  }
+
+  private agent(client: string): AgentChannel {
+    let agent = this.agents.get(client);
+    if (!agent) {
+      const c = this.manifest.topology.clients.find((x) => x.name === client)!;
+      agent = new AgentChannel(this.project.container(c.service), client);
+      this.agents.set(client, agent);
+    }
+    return agent;
   }
 
   interceptorEvents(): InterceptorEvent[] {

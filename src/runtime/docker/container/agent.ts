@@ -44,6 +44,9 @@ export async function runAgent(m: DockerLabManifest, name: string): Promise<void
       },
       m.facts,
     ));
+  // The subscriber's machine is on and its program open before the first step is asked for
+  // (Chromium takes seconds to start in a container); a failure to start is that step's error.
+  start().catch(() => {});
   const pending: Promise<void>[] = [];
   for await (const line of createInterface({ input: process.stdin })) {
     if (!line.trim()) continue;
