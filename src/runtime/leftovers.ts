@@ -54,8 +54,14 @@ export function removeLeftoversSync(): void {
   containers.clear();
   for (const name of namespaces) spawnSync('ip', ['netns', 'del', name], { stdio: 'ignore', timeout: 10_000 });
   namespaces.clear();
-  for (const [name, file] of projects) {
-    spawnSync('docker-compose', ['-p', name, '-f', file, 'down', '-v', '-t', '1'], { stdio: 'ignore', timeout: 60_000 });
+  // By label, as DockerLab.stop does: no compose start (a Python one for v1) on the way out.
+  for (const name of projects.keys()) {
+    const label = `label=com.docker.compose.project=${name}`;
+    const list = (args: string[]) => spawnSync('docker', args, { encoding: 'utf8', timeout: 30_000 }).stdout?.split('\n').filter(Boolean) ?? [];
+    const ids = list(['ps', '-aq', '--filter', label]);
+    if (ids.length) spawnSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore', timeout: 60_000 });
+    const nets = list(['network', 'ls', '-q', '--filter', label]);
+    if (nets.length) spawnSync('docker', ['network', 'rm', ...nets], { stdio: 'ignore', timeout: 60_000 });
   }
   projects.clear();
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });

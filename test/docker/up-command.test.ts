@@ -24,7 +24,7 @@ describe.skipIf(dockerMissing !== null)('tlslab up --runtime docker', () => {
     // Nothing but the lab itself holds the process: it must still be there a while later.
     await new Promise((r) => setTimeout(r, 2_000));
     expect(child.exitCode).toBeNull();
-    const running = () => execFileSync('docker', ['ps', '-q', '--filter', `name=${project}_`], { encoding: 'utf8' }).trim();
+    const running = () => execFileSync('docker', ['ps', '-q', '--filter', `name=${project}-`], { encoding: 'utf8' }).trim();
     expect(running()).not.toBe('');
     // Every printed command with an expectation, as a person pastes it.
     const facts = JSON.parse(readFileSync(/The same facts as JSON: (\S+)/.exec(out)![1]!, 'utf8'));

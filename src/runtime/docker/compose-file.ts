@@ -34,6 +34,8 @@ export interface ComposeOptions {
   mode: 'runtime' | 'standalone';
   /** runtime: the host folder to bind-mount. */
   stateDir?: string;
+  /** runtime: the compose project; every container is named `<project>-<service>` (containerName). */
+  project?: string;
   /** The scenario's name: standalone, the one the pki service makes keys for; runtime, informative. */
   scenario?: string;
   /** standalone: the project root, relative to the compose file (where docker/Dockerfile is). */
@@ -41,6 +43,16 @@ export interface ComposeOptions {
 }
 
 type Service = Record<string, unknown>;
+
+/** A runtime lab's network (home or internet). */
+export function networkName(project: string, network: 'home' | 'internet'): string {
+  return `${project}_${network}`;
+}
+
+/** A runtime lab's container for one service. */
+export function containerName(project: string, service: string): string {
+  return `${project}-${service}`;
+}
 
 export function composeFile(topology: DockerTopology, opts: ComposeOptions): Record<string, unknown> {
   const standalone = opts.mode === 'standalone';
@@ -56,8 +68,11 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
   // writes last. Nothing waits for hostnet-fix: the host's rule matters only once traffic flows,
   // which is after "ready" (the runtime checks it exited 0; the standalone `ready` waits for it).
   const after: Service = standalone ? { depends_on: { pki: { condition: 'service_completed_successfully' } } } : {};
+  // Named by tlslab, not by compose: v1 and v2 would name them differently (p_isp_1, p-isp-1).
+  const named = (service: string): Service => (opts.project ? { container_name: containerName(opts.project, service) } : {});
   const host = (service: string, extra: Service): Service => ({
     ...image,
+    ...named(service),
     init: true,
     volumes: [volume(service)],
     ...after,
@@ -75,6 +90,7 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
     'hostnet-fix': {
       ...image,
       ...build(false),
+      ...named('hostnet-fix'),
       network_mode: 'host',
       cap_add: ['NET_ADMIN'],
       environment: { LAB_SUPERNET },
@@ -136,7 +152,9 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
       command: ['echo', 'the lab is ready'],
     };
   }
-  const network = (prefix: string) => ({
+  const network = (prefix: string, key: 'home' | 'internet') => ({
+    // Named by tlslab too, so a program's line (program-container.ts) finds it under either compose.
+    ...(opts.project ? { name: networkName(opts.project, key) } : {}),
     driver: 'bridge',
     internal: true,
     // No address for the host on the lab's bridges: containers cannot reach the host either.
@@ -146,7 +164,7 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
   return {
     version: '2.4',
     services,
-    networks: { home: network(topology.nets.home), internet: network(topology.nets.internet) },
+    networks: { home: network(topology.nets.home, 'home'), internet: network(topology.nets.internet, 'internet') },
     ...(standalone ? { volumes: Object.fromEntries(['pki', ...hostServices(topology)].map((s) => [`state-${s}`, {}])) } : {}),
   };
 }

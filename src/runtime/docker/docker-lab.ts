@@ -26,7 +26,7 @@ import type { Lab, LabDescription, LabHost, ProgramRun, ProgramSpec } from '../l
 import { holdComposeProject, releaseComposeProject } from '../leftovers.ts';
 import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
 import { AgentChannel } from './agent-channel.ts';
-import { composeYaml, imagesOf, STATE_MOUNT } from './compose-file.ts';
+import { composeYaml, containerName, imagesOf, networkName, STATE_MOUNT } from './compose-file.ts';
 import { ISP_RECORDS } from './container/isp.ts';
 import { READY_DIR } from './container/ready.ts';
 import { checkDocker, compose, DockerError, exitedServices, freeNets, removeHostRuleIfLast, removeProject } from './engine.ts';
@@ -72,7 +72,7 @@ export class DockerLab implements Lab {
     const stateDir = await createLabStateDir(scenario.name, opts.stateRoot, { keep: opts.keepState });
     const name = `tlslab${randomBytes(4).toString('hex')}`;
     const composeFile = join(stateDir, 'compose.yaml');
-    const project: DockerProject = { name, composeFile, container: (service) => `${name}_${service}_1` };
+    const project: DockerProject = { name, composeFile, container: (service) => containerName(name, service) };
     let pki: LabPki | undefined;
     let upStarted = false;
     // The keys are made while compose creates the containers: each container waits for its
@@ -88,7 +88,7 @@ export class DockerLab implements Lab {
         tried.add(nets.home);
         const topology = dockerTopology(scenario.sites, scenario.clients, nets);
         await makeHostDirs(hostsDir(stateDir), topology);
-        await writeFile(composeFile, composeYaml(topology, { mode: 'runtime', stateDir }, [`tlslab docker lab: ${scenario.name}, project ${name}`]));
+        await writeFile(composeFile, composeYaml(topology, { mode: 'runtime', stateDir, project: name }, [`tlslab docker lab: ${scenario.name}, project ${name}`]));
         upStarted = true;
         holdComposeProject(name, composeFile);
         const up = compose(name, composeFile, ['up', '-d', '--no-build']);
@@ -100,7 +100,13 @@ export class DockerLab implements Lab {
           await up;
           break;
         } catch (err) {
-          if (attempt >= 3 || !/overlap/i.test((err as Error).message)) throw err;
+          if (!/overlap/i.test((err as Error).message)) throw err;
+          if (attempt >= 3) {
+            throw new DockerError(
+              'TLSLAB_DOCKER_FAILED',
+              `${(err as Error).message}\nFour pairs of subnets in 10.89.0.0/16 were taken while this lab started: another lab or network keeps claiming them. See \`docker network ls\`; take the other labs down and try again.`,
+            );
+          }
           await removeProject(name).catch(() => {});
         }
       }
@@ -226,7 +232,7 @@ export class DockerLab implements Lab {
     if (spec.line !== t.program.line) throw new Error(`the docker lab has one line for your program, ${t.program.line}; not ${spec.line}`);
     this.programLine ??= (async () => {
       await writeProgramPins(join(this.stateDir, 'programs', 'pins.json'), this.pki, httpsHosts(this.scenario.sites), this.manifest.facts);
-      return ProgramContainerLine.start({ project: this.project.name, network: `${this.project.name}_home`, address: t.program.address, isp: t.isp.home, dir: join(this.stateDir, 'programs') });
+      return ProgramContainerLine.start({ project: this.project.name, network: networkName(this.project.name, 'home'), address: t.program.address, isp: t.isp.home, dir: join(this.stateDir, 'programs') });
     })();
     const line = await this.programLine;
     const run = await line.runProgram(spec.image, spec.command, {

@@ -1,9 +1,10 @@
 /**
- * The Docker engine and compose v1 (`docker-compose`), as the docker runtime needs them, with one
- * clear sentence when something is missing instead of a stack trace.
+ * The Docker engine and compose (v2 or v1, compose-cli.ts), as the docker runtime needs them,
+ * with one clear sentence when something is missing instead of a stack trace.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { composeCli } from './compose-cli.ts';
 import { LAB_IMAGE } from './compose-file.ts';
 import { LAB_SUPERNET, type LabNets } from './topology.ts';
 
@@ -24,9 +25,9 @@ export class DockerError extends Error {
 /** Checks, in order, what the docker runtime needs; throws a DockerError naming what to do. */
 export async function checkDocker(images: string[] = [LAB_IMAGE]): Promise<void> {
   // Asked at once (compose alone is a Python start); reported in the order a person fixes them.
-  const [engine, composeCli, ...inspected] = await Promise.allSettled([
+  const [engine, composeFound, ...inspected] = await Promise.allSettled([
     run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 15_000 }),
-    run('docker-compose', ['version', '--short'], { timeout: 15_000 }),
+    composeCli(),
     ...images.map((image) => run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], { timeout: 15_000 })),
   ]);
   if (engine.status === 'rejected') {
@@ -35,8 +36,12 @@ export async function checkDocker(images: string[] = [LAB_IMAGE]): Promise<void>
     }
     throw new DockerError('TLSLAB_DOCKER_NOT_RUNNING', 'The docker runtime needs the Docker engine, which is not running: start dockerd (or `systemctl start docker`).');
   }
-  if (composeCli.status === 'rejected') {
-    throw new DockerError('TLSLAB_COMPOSE_MISSING', 'The docker runtime needs docker-compose, which is not installed: apt-get install docker-compose.');
+  if (composeFound.status === 'rejected') throw new DockerError('TLSLAB_COMPOSE_MISSING', (composeFound.reason as Error).message);
+  if (!composeFound.value) {
+    throw new DockerError(
+      'TLSLAB_COMPOSE_MISSING',
+      'The docker runtime needs compose, which is not installed: apt-get install docker-compose (compose v1), or Docker\'s compose plugin (`docker compose`, v2).',
+    );
   }
   const missing = images.filter((_, i) => inspected[i].status === 'rejected');
   if (missing.length) {
@@ -45,12 +50,15 @@ export async function checkDocker(images: string[] = [LAB_IMAGE]): Promise<void>
 }
 
 export async function compose(project: string, file: string, args: string[], timeoutMs = 120_000): Promise<string> {
+  const cli = await composeCli();
+  if (!cli) throw new DockerError('TLSLAB_COMPOSE_MISSING', 'compose is not installed: apt-get install docker-compose');
+  const [program, ...pre] = cli.argv;
   try {
-    const { stdout } = await run('docker-compose', ['-p', project, '-f', file, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20 });
+    const { stdout } = await run(program, [...pre, '-p', project, '-f', file, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20 });
     return stdout;
   } catch (err) {
     const e = err as Error & { stderr?: string };
-    throw new DockerError('TLSLAB_DOCKER_FAILED', `docker-compose ${args.join(' ')} failed: ${(e.stderr || e.message).trim()}`);
+    throw new DockerError('TLSLAB_DOCKER_FAILED', `${cli.command} ${args.join(' ')} failed: ${(e.stderr || e.message).trim()}`);
   }
 }
 
@@ -110,9 +118,11 @@ export async function removeHostRuleIfLast(leaving?: string): Promise<boolean> {
 /** A pair of free /24s inside 10.89.0.0/16 for one lab, skipping `avoid` (pairs tried already). */
 export async function freeNets(avoid: Set<string> = new Set()): Promise<LabNets> {
   const used = await usedSubnets();
-  for (let i = 0; i < 127; i++) {
+  // From the second pair: the first (10.89.0, 10.89.1) is the standalone files' default, and a
+  // tlslab lab holding it would make `docker-compose -f docker/compose.yaml up` fail.
+  for (let i = 1; i < 127; i++) {
     const nets = { home: `10.89.${2 * i}`, internet: `10.89.${2 * i + 1}` };
     if (!used.has(`${nets.home}.0/24`) && !used.has(`${nets.internet}.0/24`) && !avoid.has(nets.home)) return nets;
   }
-  throw new DockerError('TLSLAB_DOCKER_FAILED', 'no free pair of subnets left in 10.89.0.0/16: stop other docker labs (docker-compose -p <project> down)');
+  throw new DockerError('TLSLAB_DOCKER_FAILED', 'no free pair of subnets left in 10.89.0.0/16: stop other docker labs (`docker compose -p <project> down`, or docker-compose)');
 }

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { holdContainer, releaseContainer } from '../leftovers.ts';
 import type { ProgramRun } from '../lab.ts';
 import { SYSTEM_BUNDLE, TRUST_VARIABLES, watchProgram } from '../program-process.ts';
-import { LAB_IMAGE } from './compose-file.ts';
+import { containerName, LAB_IMAGE } from './compose-file.ts';
 
 const run = promisify(execFile);
 const PINS = '/tlslab/pins.json';
@@ -29,7 +29,7 @@ export class ProgramContainerLine {
 
   /** Start the helper holding the line at `address` on the lab's home network. */
   static async start(opts: { project: string; network: string; address: string; isp: string; dir: string }): Promise<ProgramContainerLine> {
-    const helper = `${opts.project}_program-line`;
+    const helper = containerName(opts.project, 'program-line');
     holdContainer(helper);
     try {
       await run('docker', [
