@@ -5,7 +5,12 @@ import { defineConfig } from 'vitest/config';
  * Chromium on the host aborts page loads in flight with net::ERR_NETWORK_CHANGED when that
  * happens; so the docker tests run after every other test, one file at a time.
  */
-const DOCKER_TESTS = ['test/docker/**/*.test.ts', 'test/browser/console-docker.test.ts'];
+const DOCKER_TESTS = [
+  'test/docker/**/*.test.ts',
+  'test/browser/console-docker.test.ts',
+  // It adds interfaces on purpose, to show a load survives that: not beside other browser tests.
+  'test/browser/network-changed.test.ts',
+];
 
 export default defineConfig({
   test: {
