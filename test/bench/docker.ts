@@ -43,19 +43,34 @@ for (let i = 0; i < ROUNDS; i++) {
   await lab.stop();
   down.push(performance.now() - t);
 }
+// `tlslab run` in each runtime, alternated (docker, local, docker, local …) so that a drift in the
+// machine's speed moves both; the ratio is taken pair by pair.
+const runOf = (runtime: string) => time(() => execFileSync('node', ['src/cli/tlslab.mjs', 'run', 'kz-2019', '--runtime', runtime], { cwd: ROOT, stdio: 'ignore' }));
 const run: number[] = [];
+const local: number[] = [];
+const ratios: number[] = [];
 for (let i = 0; i < ROUNDS; i++) {
-  run.push(time(() => execFileSync('node', ['src/cli/tlslab.mjs', 'run', 'kz-2019', '--runtime', 'docker'], { cwd: ROOT, stdio: 'ignore' })));
+  run.push(runOf('docker'));
+  local.push(runOf('local'));
+  ratios.push(run[i] / local[i]);
 }
+const sizeMb = (image: string) => Number(execFileSync('docker', ['image', 'inspect', '-f', '{{.Size}}', image], { encoding: 'utf8' })) / 1e6;
+const lab = sizeMb('tlslab/lab');
+const browser = sizeMb('tlslab/browser');
+const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 
 console.log(`## Docker runtime (${new Date().toISOString().slice(0, 10)})
 
-Machine: ${cpus().length} × ${cpus()[0].model}, Node ${process.version}. Command: \`npm run bench:docker\`${fresh !== null ? ' with BENCH_DOCKER_FRESH=1' : ''}.
+Machine: ${cpus().length} × ${cpus()[0].model}, Node ${process.version}. Command: \`npm run bench:docker\`${fresh !== null ? ' with BENCH_DOCKER_FRESH=1' : ''}, ${ROUNDS} rounds.
 
-| what | result |
-|---|---|
-${fresh !== null ? `| image build from nothing (debootstrap, Chromium, import, app layer) | ${seconds(fresh)} |\n` : ''}| image build, base cached (a code change) | ${cached.map(seconds).join(', ')} |
-| kz-2019 lab: start to every container serving (${scenario.clients.length} clients + isp + 9 sites) | median ${seconds(median(up))} (${up.map(seconds).join(', ')}) |
-| stop (compose down) | median ${seconds(median(down))} |
-| \`tlslab run kz-2019 --runtime docker\` (new process, all ${scenario.clients.length} clients) | median ${seconds(median(run))} (${run.map(seconds).join(', ')}) |
+| what | result | target |
+|---|---|---|
+${fresh !== null ? `| image build from nothing (debootstrap, Chromium, import, app layers) | ${seconds(fresh)} | |\n` : ''}| image build, bases cached (a code change) | ${cached.map(seconds).join(', ')} | |
+| tlslab/lab (every host but the browsing subscribers) | ${lab.toFixed(0)} MB | ≤ 300 MB: ${verdict(lab <= 300)} |
+| tlslab/browser (the same plus Chromium) | ${browser.toFixed(0)} MB | |
+| kz-2019 lab: start to every container serving (${scenario.clients.length} clients + isp + ${scenario.sites.length} sites) | median ${seconds(median(up))} (${up.map(seconds).join(', ')}) | ≤ 8 s: ${verdict(median(up) <= 8000)} |
+| stop (every container and network removed, host rule out) | median ${seconds(median(down))} (${down.map(seconds).join(', ')}) | ≤ 2 s: ${verdict(median(down) <= 2000)} |
+| \`tlslab run kz-2019 --runtime docker\` (new process, all ${scenario.clients.length} clients) | median ${seconds(median(run))} (${run.map(seconds).join(', ')}) | |
+| \`tlslab run kz-2019\` (local), alternated with it | median ${seconds(median(local))} (${local.map(seconds).join(', ')}) | |
+| docker / local, pair by pair | median ${median(ratios).toFixed(2)}× (${ratios.map((r) => r.toFixed(2)).join(', ')}) | ≤ 1.3×: ${verdict(median(ratios) <= 1.3)} |
 `);
