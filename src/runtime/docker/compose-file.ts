@@ -23,9 +23,9 @@ export function imageOfClient(client: Pick<DockerTopology['clients'][number], 'p
   return client.program === 'chromium' ? BROWSER_IMAGE : LAB_IMAGE;
 }
 
-/** The images a lab of this topology starts. */
-export function imagesOf(topology: DockerTopology): string[] {
-  return [...new Set([LAB_IMAGE, ...topology.clients.map(imageOfClient)])];
+/** The images a lab with these subscribers starts. */
+export function imagesOf(clients: ReadonlyArray<Pick<DockerTopology['clients'][number], 'program'>>): string[] {
+  return [...new Set([LAB_IMAGE, ...clients.map(imageOfClient)])];
 }
 export { HOSTS_MOUNT, STATE_MOUNT };
 const MAIN = ['node', 'src/runtime/docker/container/main.mjs'];

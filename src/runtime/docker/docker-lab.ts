@@ -5,7 +5,7 @@
  * the lab's keys, writes the compose file, starts it, runs each step through a client's agent
  * and follows the ISP's records; `stop()` always takes the whole project down.
  */
-import { hostDir, hostsDir, makeHostDirs } from './host-state.ts';
+import { hostDir, hostServices, hostsDir, makeHostDirs } from './host-state.ts';
 import { dockerTopology } from './topology.ts';
 import { ProgramContainerLine } from './program-container.ts';
 import { writeProgramPins } from '../program-pins.ts';
@@ -68,7 +68,7 @@ export class DockerLab implements Lab {
   static async start(scenario: Scenario, opts: DockerLabOptions = {}): Promise<DockerLab> {
     const cannot = dockerCannotRun(scenario);
     if (cannot) throw new DockerError('TLSLAB_DOCKER_FAILED', cannot);
-    await checkDocker(imagesOf(dockerTopology(scenario.sites, scenario.clients)));
+    await checkDocker(imagesOf(scenario.clients));
     const stateDir = await createLabStateDir(scenario.name, opts.stateRoot, { keep: opts.keepState });
     const name = `tlslab${randomBytes(4).toString('hex')}`;
     const composeFile = join(stateDir, 'compose.yaml');
@@ -130,8 +130,7 @@ export class DockerLab implements Lab {
   }
 
   private services(): string[] {
-    const t = this.manifest.topology;
-    return ['isp', ...t.sites.map((s) => s.service), ...t.clients.map((c) => c.service)];
+    return hostServices(this.manifest.topology);
   }
 
   /**

@@ -22,6 +22,9 @@ export class DockerError extends Error {
   }
 }
 
+const COMPOSE_MISSING =
+  'The docker runtime needs compose, which is not installed: apt-get install docker-compose (compose v1), or Docker\'s compose plugin (`docker compose`, v2).';
+
 /** Checks, in order, what the docker runtime needs; throws a DockerError naming what to do. */
 export async function checkDocker(images: string[] = [LAB_IMAGE]): Promise<void> {
   // Asked at once (compose alone is a Python start); reported in the order a person fixes them.
@@ -37,12 +40,7 @@ export async function checkDocker(images: string[] = [LAB_IMAGE]): Promise<void>
     throw new DockerError('TLSLAB_DOCKER_NOT_RUNNING', 'The docker runtime needs the Docker engine, which is not running: start dockerd (or `systemctl start docker`).');
   }
   if (composeFound.status === 'rejected') throw new DockerError('TLSLAB_COMPOSE_MISSING', (composeFound.reason as Error).message);
-  if (!composeFound.value) {
-    throw new DockerError(
-      'TLSLAB_COMPOSE_MISSING',
-      'The docker runtime needs compose, which is not installed: apt-get install docker-compose (compose v1), or Docker\'s compose plugin (`docker compose`, v2).',
-    );
-  }
+  if (!composeFound.value) throw new DockerError('TLSLAB_COMPOSE_MISSING', COMPOSE_MISSING);
   const missing = images.filter((_, i) => inspected[i].status === 'rejected');
   if (missing.length) {
     throw new DockerError('TLSLAB_IMAGE_MISSING', `The lab's image${missing.length > 1 ? 's' : ''} ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not built: run docker/build-images.sh (offline), or docker-compose -f docker/compose.yaml build.`);
@@ -51,7 +49,7 @@ export async function checkDocker(images: string[] = [LAB_IMAGE]): Promise<void>
 
 export async function compose(project: string, file: string, args: string[], timeoutMs = 120_000): Promise<string> {
   const cli = await composeCli();
-  if (!cli) throw new DockerError('TLSLAB_COMPOSE_MISSING', 'compose is not installed: apt-get install docker-compose');
+  if (!cli) throw new DockerError('TLSLAB_COMPOSE_MISSING', COMPOSE_MISSING);
   const [program, ...pre] = cli.argv;
   try {
     const { stdout } = await run(program, [...pre, '-p', project, '-f', file, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20 });
