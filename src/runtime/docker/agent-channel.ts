@@ -1,60 +1,78 @@
 /**
- * tlslab's end of a client agent (container/agent.ts): one `docker exec -i` per client, kept for
- * the lab's life, one JSON line per step each way.
+ * tlslab's end of a client agent (container/agent.ts): one connection to the unix socket the
+ * subscriber's container serves in its host folder, kept for the lab's life, one JSON line per
+ * step each way.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { StepRun } from '../../clients/scripted-session.ts';
 import type { SessionStep } from '../../scenario/schema.ts';
-import { AGENT_PREFIX } from './container/agent.ts';
+import { AGENT_SOCKET } from './paths.ts';
 
 export class AgentChannel {
-  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly conn: Promise<Socket>;
   private readonly waiting = new Map<number, { resolve: (r: StepRun) => void; reject: (e: Error) => void }>();
   private nextId = 1;
-  private readonly stderrTail: string[] = [];
-  private exited: Error | null = null;
+  private ended: Error | null = null;
 
+  /** `hostFolder`: the subscriber's folder on this machine, where its container listens. */
   constructor(
-    readonly container: string,
+    readonly hostFolder: string,
     readonly client: string,
   ) {
-    this.child = spawn('docker', ['exec', '-i', '-w', '/opt/tlslab', container, 'node', 'src/runtime/docker/container/main.mjs', 'agent', client]);
-    createInterface({ input: this.child.stdout }).on('line', (line) => {
-      if (!line.startsWith(AGENT_PREFIX)) return;
-      const reply = JSON.parse(line.slice(AGENT_PREFIX.length)) as { id: number; run?: StepRun; error?: string };
-      const w = this.waiting.get(reply.id);
-      this.waiting.delete(reply.id);
-      if (reply.run) w?.resolve(reply.run);
-      else w?.reject(new Error(`${client}: ${reply.error}`));
+    this.conn = connectInFolder(hostFolder, AGENT_SOCKET).then((conn) => {
+      createInterface({ input: conn }).on('line', (line) => {
+        const reply = JSON.parse(line) as { id: number; run?: StepRun; error?: string };
+        const w = this.waiting.get(reply.id);
+        this.waiting.delete(reply.id);
+        if (reply.run) w?.resolve(reply.run);
+        else w?.reject(new Error(`${client}: ${reply.error}`));
+      });
+      conn.on('error', () => {}); // 'close' follows and says what it means
+      conn.on('close', () => this.end(new Error(`the ${client} subscriber's container closed its agent connection (did it stop?)`)));
+      return conn;
     });
-    createInterface({ input: this.child.stderr }).on('line', (line) => {
-      this.stderrTail.push(line);
-      if (this.stderrTail.length > 20) this.stderrTail.shift();
-    });
-    this.child.on('exit', (code) => {
-      this.exited = new Error(`the ${client} agent in ${container} exited (${code}): ${this.stderrTail.join('\n') || 'no output'}`);
-      for (const w of this.waiting.values()) w.reject(this.exited);
-      this.waiting.clear();
-    });
+    this.conn.catch((err: Error) => this.end(new Error(`cannot reach the ${client} subscriber's agent in ${hostFolder}: ${err.message}`)));
   }
 
-  runStep(step: SessionStep): Promise<StepRun> {
-    if (this.exited) return Promise.reject(this.exited);
+  async runStep(step: SessionStep): Promise<StepRun> {
+    const conn = await this.conn.catch(() => null);
+    if (this.ended || !conn) throw this.ended;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.child.stdin.write(JSON.stringify({ id, step }) + '\n');
+      conn.write(JSON.stringify({ id, step }) + '\n');
     });
   }
 
-  /** Ends the agent (its client closes: Chromium quits); kills it if it has not gone in 5 s. */
+  /** Ends the agent (its client closes: Chromium quits); drops the connection if it lasts 5 s. */
   async close(): Promise<void> {
-    if (this.exited) return;
-    const gone = new Promise<void>((r) => this.child.once('exit', () => r()));
-    this.child.stdin.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
+    const conn = await this.conn.catch(() => null);
+    if (!conn || conn.closed) return;
+    const gone = new Promise<void>((r) => conn.once('close', () => r()));
+    conn.end();
+    const timer = setTimeout(() => conn.destroy(), 5_000);
     await gone;
     clearTimeout(timer);
   }
+
+  private end(err: Error): void {
+    this.ended ??= err;
+    for (const w of this.waiting.values()) w.reject(this.ended);
+    this.waiting.clear();
+  }
+}
+
+/**
+ * Connects to a unix socket by way of its folder's file descriptor: a socket's path may be at
+ * most 107 bytes (unix(7)), and a lab's folder under a deep working directory is longer;
+ * `/proc/self/fd/N/<name>` is short whatever the folder (the way podman reaches its sockets).
+ */
+function connectInFolder(folder: string, name: string): Promise<Socket> {
+  const fd = openSync(folder, 'r');
+  return new Promise<Socket>((resolve, reject) => {
+    const conn = connect(`/proc/self/fd/${fd}/${name}`);
+    conn.once('connect', () => resolve(conn)).once('error', reject);
+  }).finally(() => closeSync(fd));
 }

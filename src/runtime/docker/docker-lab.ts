@@ -258,7 +258,7 @@ export class DockerLab implements Lab {
     let agent = this.agents.get(client);
     if (!agent) {
       const c = this.manifest.topology.clients.find((x) => x.name === client)!;
-      agent = new AgentChannel(this.project.container(c.service), client);
+      agent = new AgentChannel(hostDir(this.stateDir, c.service), client);
       this.agents.set(client, agent);
     }
     return agent;
@@ -288,8 +288,8 @@ export class DockerLab implements Lab {
     if (this.stopped) return;
     this.stopped = true;
     this.records.stop();
-    // The agents end as their containers go (each `docker exec` ends with its container); the
-    // lab's state is on this machine already, so nothing inside needs a graceful stop.
+    // The agents' connections end as their containers go; the lab's state is on this machine
+    // already, so nothing inside needs a graceful stop.
     const agents = Promise.allSettled([...this.agents.values()].map((a) => a.close()));
     await Promise.all([
       removeProject(this.project.name).then(

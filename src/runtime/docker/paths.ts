@@ -14,3 +14,10 @@ export const DEFAULT_STANDALONE_SCENARIO = 'kz-2019';
 export function standaloneComposePath(scenario: string): string {
   return scenario === DEFAULT_STANDALONE_SCENARIO ? 'docker/compose.yaml' : `docker/compose/${scenario}.yaml`;
 }
+
+/**
+ * The unix socket, in a subscriber's own folder, on which its container's process runs session
+ * steps for tlslab (container/agent.ts): the folder is bind-mounted, so the machine reaches it
+ * with no `docker exec` and no second process in the container.
+ */
+export const AGENT_SOCKET = 'agent.sock';

@@ -3,8 +3,8 @@
  *   pki              make the lab's keys and docker-lab.json (docker/compose.yaml only)
  *   isp              the ISP box: router, lab DNS, transparent interceptor
  *   site <host>      one site on its own address, ports 443 and 80
- *   client <name>    a subscriber's machine: route through the ISP, trust store, then idle
- *   agent <name>     run session steps as that client (tlslab execs it; JSON lines on stdio)
+ *   client <name>    a subscriber's machine: route through the ISP, trust store, then serve
+ *                    tlslab's session steps on agent.sock in its folder (agent.ts)
  * Every role but `pki` waits for the state folder's docker-lab.json first.
  */
 import { existsSync, rmSync } from 'node:fs';
@@ -43,11 +43,8 @@ try {
     case 'client':
       await (await import('./client.ts')).runClient(await manifest(), name);
       break;
-    case 'agent':
-      await (await import('./agent.ts')).runAgent(await manifest(), name);
-      break;
     default:
-      console.error('usage: main.mjs pki | isp | site <host> | client <name> | agent <name>');
+      console.error('usage: main.mjs pki | isp | site <host> | client <name>');
       process.exitCode = 2;
   }
 } catch (err) {
