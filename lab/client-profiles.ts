@@ -64,6 +64,20 @@ export const CLIENT_PROFILES: ClientSpec[] = [
     description: "Installed the state root; Chromium's CT rule: proofs only for publicly trusted roots",
   },
   {
+    name: 'detector-keys',
+    program: 'scripted',
+    trusts: ['web', 'state'],
+    defences: { detectInterception: 'published-keys' },
+    description: "Installed the state root; an extension compares each site's key with the one the site publishes (as 2019's detector extensions did)",
+  },
+  {
+    name: 'detector-ct',
+    program: 'scripted',
+    trusts: ['web', 'state'],
+    defences: { detectInterception: 'ct-log' },
+    description: "Installed the state root; an extension looks each site's certificate up in the lab's CT log, whatever root it chains to",
+  },
+  {
     name: 'fronting',
     program: 'scripted',
     trusts: ['web', 'state'],

@@ -68,8 +68,9 @@ program
 
 program
   .command('detect')
-  .description("find the ISP box's targets from outside, as the researchers did: the same ClientHello with a control SNI and with each name")
+  .description("find the ISP box as the researchers did: its targets (the same ClientHello with a control SNI and with each name) and, in the docker lab, its hop (the triggering ClientHello with growing TTL)")
   .addOption(OPTIONS.scenario())
+  .addOption(OPTIONS.runtime())
   .addOption(OPTIONS.stateDir())
   .option('--json', 'print every probe and the score as JSON')
   .action(lazy(() => import('./commands/detect.ts'), 'detectCommand'));

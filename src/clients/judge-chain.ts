@@ -1,12 +1,12 @@
 /**
  * A client's decision on the chain it was shown, after OpenSSL's own verification: the
  * defences of its profile (block lists, HSTS and click-through, pins, CT) in the order a
- * browser applies them. Pure: tested without sockets.
+ * browser applies them, then a detector beside the browser. Pure: tested without sockets.
  */
 import { createPublicKey, X509Certificate, createHash } from 'node:crypto';
 import { BLOCKLISTS } from '../../lab/browser-blocklists.ts';
 import { hasValidSct } from '../pki/ct.ts';
-import type { ClientSpec } from '../scenario/schema.ts';
+import type { ClientSpec, DETECTION_METHODS } from '../scenario/schema.ts';
 import type { TrustFacts } from './trust-facts.ts';
 
 export type Verdict = { accept: true; note: string | null } | { accept: false; code: string; message: string };
@@ -21,6 +21,7 @@ export interface ChainToJudge {
 }
 
 export type ClientPolicy = Pick<ClientSpec, 'defences' | 'clickThrough'>;
+type DetectionMethod = (typeof DETECTION_METHODS)[number];
 
 export function spkiHash(cert: X509Certificate): string {
   return createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
@@ -65,20 +66,53 @@ export function judgeChain(input: ChainToJudge, client: ClientPolicy, facts: Tru
   }
 
   // 4. Certificate Transparency: Chromium demands SCTs only for publicly trusted roots.
+  let note: string | null = null;
   if (defences.certificateTransparency) {
     const root = input.chain[input.chain.length - 1];
     const publicRoot = root !== undefined && spkiHash(root) === facts.webRootSpki;
     const required = defences.certificateTransparency === 'every-chain' || publicRoot;
-    const log = { id: facts.ctLog.id, publicKey: createPublicKey(facts.ctLog.publicKeyPem) };
-    const names = (input.chain[0]?.subjectAltName ?? '').split(', ').filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4));
-    if (required && !hasValidSct(input.chain[0].raw, names, log)) {
+    if (required && !loggedInLabCt(input.chain[0], facts)) {
       return {
         accept: false,
         code: 'net::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED',
         message: 'the certificate carries no valid signed certificate timestamp from a known CT log',
       };
     }
-    if (!required) return { accept: true, note: 'CT not required: the chain ends at a root the user installed (Chromium skips CT there)' };
+    if (!required) note = 'CT not required: the chain ends at a root the user installed (Chromium skips CT there)';
   }
-  return { accept: true, note: null };
+
+  // 5. A detector beside the browser (2019's detector extensions, Perspectives-style notaries,
+  // Certificate Patrol) sees only what the browser accepted, and the person heeds it.
+  if (defences.detectInterception) {
+    const evidence = detectorEvidence(defences.detectInterception, input, spkis[0], facts);
+    if (evidence) return { accept: false, code: 'INTERCEPTION_DETECTED', message: `intercepted, by ${issuerCn(input.chain[0])}: ${evidence}` };
+  }
+  return { accept: true, note };
+}
+
+/** Why the detector thinks this connection was re-signed; null when it sees nothing wrong. */
+function detectorEvidence(method: DetectionMethod, input: ChainToJudge, leafSpki: string | undefined, facts: TrustFacts): string | null {
+  if (method === 'published-keys') {
+    // A host that publishes no key leaves the notary nothing to compare with.
+    const published = facts.pins[input.host]?.siteKey;
+    if (published === undefined || leafSpki === published) return null;
+    return `${input.host}'s certificate key sha256/${leafSpki ?? '(none)'} is not the one it publishes (sha256/${published})`;
+  }
+  // ct-log: every genuine certificate of the lab was logged; a forged one never is, whatever root it chains to.
+  if (loggedInLabCt(input.chain[0], facts)) return null;
+  return `the certificate for ${input.host} is not in the lab's CT log ${facts.ctLog.id}`;
+}
+
+/** True when the leaf carries a valid SCT from the lab's CT log for its own DNS names. */
+function loggedInLabCt(leaf: X509Certificate | undefined, facts: TrustFacts): boolean {
+  if (!leaf) return false;
+  const log = { id: facts.ctLog.id, publicKey: createPublicKey(facts.ctLog.publicKeyPem) };
+  const names = (leaf.subjectAltName ?? '').split(', ').filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4));
+  return hasValidSct(leaf.raw, names, log);
+}
+
+/** The CN of the leaf's issuer, as the detector names the interceptor (X509Certificate.issuer is one "key=value" per line). */
+function issuerCn(leaf: X509Certificate | undefined): string {
+  if (!leaf) return 'an unknown issuer';
+  return /^CN=(.*)$/m.exec(leaf.issuer)?.[1] ?? leaf.issuer.replace(/\n/g, ', ');
 }

@@ -6,6 +6,8 @@
 import type { RefusalCause } from '../scenario/schema.ts';
 
 const RULES: Array<[RegExp, RefusalCause]> = [
+  // First: a detector's message names an issuer and SPKI hashes, text that could match a later rule by chance.
+  [/INTERCEPTION_DETECTED|^intercepted, by /im, 'interception-detected'],
   [/PERMITTED_SUBTREE_VIOLATION|EXCLUDED_SUBTREE_VIOLATION|name constraint|subtree violation|ERR_CERT_INVALID|SEC_ERROR_CERT_NOT_IN_NAME_SPACE/i, 'name-constraint'],
   [/CERT_REVOKED|certificate revoked|REVOKED|KNOWN_INTERCEPTION_BLOCKED|distrust/i, 'distrusted-root'],
   [/pinned|pin mismatch|PINNEDPUBKEY|public key does not match/i, 'pin-mismatch'],
@@ -37,6 +39,8 @@ export function explainCause(cause: RefusalCause): string {
       return 'the site uses HSTS, so the warning cannot be clicked through';
     case 'ct-missing':
       return 'the certificate carries no Certificate Transparency proofs';
+    case 'interception-detected':
+      return "the browser accepted the certificate, but a detector saw it is not the site's own and the person heeded it";
     case 'other':
       return 'the connection failed for another reason';
   }

@@ -5,12 +5,27 @@
 import type { StepRun } from '../clients/scripted-session.ts';
 import type { InterceptorEvent } from '../interceptor/events.ts';
 import type { Exchange } from '../interceptor/exports/exchange.ts';
+import type { ProbeResult } from '../measure/probe-job.ts';
 import type { CertificateSummary } from '../pki/inspect.ts';
 import type { HandTry } from '../scenario/hand-tries.ts';
 import type { Scenario, SessionStep, TrustAnchor } from '../scenario/schema.ts';
 import type { HandCommand } from './hand-command.ts';
 
 export type RuntimeName = 'local' | 'docker';
+
+export interface MeasureRequest {
+  /** Names to send in the ClientHello beside the control name. */
+  candidates: string[];
+  /** Count hops up to this TTL, where the runtime can. */
+  maxHops?: number;
+}
+
+export interface Measurement extends ProbeResult {
+  /** Where the probe ran, in words. */
+  vantage: string;
+  /** Why there is no TTL probe, when there is none. */
+  ttlUnavailable: string | null;
+}
 
 /** The line `tlslab test`'s program arrives on, as the box's records name it, in every runtime. */
 export const PROGRAM_LINE = 'your-program';
@@ -90,6 +105,12 @@ export interface Lab extends AsyncDisposable {
    * (code TLSLAB_NAMESPACE_UNAVAILABLE or TLSLAB_NOT_SUPPORTED) where the runtime cannot.
    */
   runProgram(spec: ProgramSpec): Promise<ProgramRun>;
+  /**
+   * Measure the box from a subscriber line as a researcher would (Raman et al., IMC 2020): the
+   * same ClientHello with a control name and each candidate at every server, and, where the
+   * line has real hops, the triggering ClientHello with growing TTL (`ttlUnavailable` says why not).
+   */
+  measure(req: MeasureRequest): Promise<Measurement>;
   /** Everything the interceptor saw so far. */
   interceptorEvents(): InterceptorEvent[];
   /** What a second attacker beyond the ISP saw (empty unless the scenario has one). */

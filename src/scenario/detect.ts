@@ -1,43 +1,23 @@
 /**
- * Detecting the box from outside, as Raman et al. (IMC 2020, section 3) found the 2019 device:
- * send the same ClientHello to a server twice, once with a control SNI (a name nobody targets)
- * and once with a candidate name, and compare the certificates that come back. A certificate
- * that differs under a name, and does not chain to the web PKI, means that name triggers
- * interception on the path to that server (the "Hyperquack" comparison). No knowledge of the
- * box's configuration is used: the scenario's own target list is read only to score the result.
+ * Detecting the box from outside, as Raman et al. (IMC 2020) found the 2019 device: the lab's
+ * own line measures it (Lab.measure: the certificate comparison at every server, and the TTL
+ * probe where the path has hops); this module scores what was found against the scenario's own
+ * target list and words it. No knowledge of the box's configuration goes into the measurement:
+ * the target list is read only to score the result, and `interceptor.location` only to check
+ * that the hop the probe found is where the scenario put the box.
  */
-import { X509Certificate } from 'node:crypto';
-import { connect } from 'node:tls';
-import type { Endpoint } from '../interceptor/events.ts';
 import { decideTls } from '../interceptor/policy.ts';
-import type { LabDescription } from '../runtime/lab.ts';
+import { CONTROL_SNI, type ServerProbes } from '../measure/certificate-probe.ts';
+import type { TtlProbe } from '../measure/ttl-probe.ts';
+import type { Lab } from '../runtime/lab.ts';
 import { policyOf } from '../runtime/scenario-policy.ts';
 import type { Scenario } from './schema.ts';
 
-/** A name no scenario targets: RFC 6761 keeps .invalid for names that resolve nowhere. */
-export const CONTROL_SNI = 'control.hyperquack.invalid';
-
-export interface SeenCertificate {
-  fingerprint: string;
-  subject: string;
-  issuer: string;
-  /** Verifies against the lab's web root alone, as a browser without the state root would. */
-  webTrusted: boolean;
-}
-
-export interface Probe {
-  server: string;
-  sni: string;
-  seen: SeenCertificate | null;
-  error: string | null;
-  /** The certificate differs from the control's and does not chain to the web PKI. */
-  intercepted: boolean;
-  /** Reset after the ClientHello while the control name got an answer from the same server: blocked by SNI (OONI's connection_reset). */
-  blocked: boolean;
-}
+export { CONTROL_SNI };
 
 export interface Detection {
-  servers: Array<{ name: string; route: Endpoint; control: SeenCertificate | null; controlError: string | null; probes: Probe[] }>;
+  vantage: string;
+  servers: ServerProbes[];
   /** Names whose ClientHello triggered interception at some server. */
   triggering: string[];
   /** Names whose ClientHello got a reset where the control name did not. */
@@ -46,64 +26,38 @@ export interface Detection {
   truth: string[];
   precision: number;
   recall: number;
+  /** The box localised by TTL, or why not. */
+  ttl: TtlProbe | null;
+  ttlUnavailable: string | null;
+  /** Where the scenario put the box (its hop from a subscriber), for scoring only. */
+  boxHopTruth: number;
 }
 
-function seeWith(route: Endpoint, sni: string, webRoot: string, timeoutMs = 5_000): Promise<{ seen: SeenCertificate | null; error: string | null }> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: route.address, port: route.port, servername: sni, ca: webRoot, rejectUnauthorized: false, checkServerIdentity: () => undefined });
-    const done = (r: { seen: SeenCertificate | null; error: string | null }) => {
-      socket.destroy();
-      resolve(r);
-    };
-    socket.setTimeout(timeoutMs, () => done({ seen: null, error: `no answer within ${timeoutMs} ms` }));
-    socket.once('error', (e) => done({ seen: null, error: e.message }));
-    socket.once('secureConnect', () => {
-      const cert = socket.getPeerX509Certificate() as X509Certificate | undefined;
-      if (!cert) return done({ seen: null, error: 'no certificate' });
-      done({ seen: { fingerprint: cert.fingerprint256, subject: cert.subject.replace(/\n/g, ', '), issuer: cert.issuer.replace(/\n/g, ', '), webTrusted: socket.authorized }, error: null });
-    });
-  });
-}
-
-/**
- * Probe every TLS site of a running lab with the control SNI and each candidate name, through
- * the ISP box as a subscriber's line reaches it.
- */
-export async function detectInterception(scenario: Scenario, d: LabDescription, webRootPem: string, candidates: string[]): Promise<Detection> {
-  const servers = d.hosts.filter((h) => h.role === 'site' && h.routes?.https).map((h) => ({ name: h.name, route: h.routes!.https! }));
-  const out: Detection['servers'] = [];
-  for (const server of servers) {
-    const control = await seeWith(server.route, CONTROL_SNI, webRootPem);
-    const probes: Probe[] = [];
-    for (const sni of candidates) {
-      const r = await seeWith(server.route, sni, webRootPem);
-      const differs = !!r.seen && !!control.seen && r.seen.fingerprint !== control.seen.fingerprint;
-      // Not the web PKI's, and either unlike the control or like a control that is forged itself (a box that re-signs every name).
-      const forgedControl = !!control.seen && !control.seen.webTrusted;
-      const reset = !!r.error && /ECONNRESET|socket disconnected|socket hang up/i.test(r.error);
-      probes.push({ server: server.name, sni, ...r, intercepted: !!r.seen && !r.seen.webTrusted && (differs || forgedControl), blocked: reset && !!control.seen });
-    }
-    out.push({ name: server.name, route: server.route, control: control.seen, controlError: control.error, probes });
-  }
-  const triggering = [...new Set(out.flatMap((s) => s.probes.filter((p) => p.intercepted).map((p) => p.sni)))].sort();
-  const blocked = [...new Set(out.flatMap((s) => s.probes.filter((p) => p.blocked).map((p) => p.sni)))].sort();
+export async function detectInterception(scenario: Scenario, lab: Lab, candidates: string[]): Promise<Detection> {
+  const m = await lab.measure({ candidates });
+  const triggering = [...new Set(m.servers.flatMap((s) => s.probes.filter((p) => p.intercepted).map((p) => p.sni)))].sort();
+  const blocked = [...new Set(m.servers.flatMap((s) => s.probes.filter((p) => p.blocked).map((p) => p.sni)))].sort();
   const policy = policyOf(scenario);
   const truth = candidates.filter((n) => decideTls(policy, n).action === 'intercept').sort();
   const tp = triggering.filter((n) => truth.includes(n)).length;
   return {
-    servers: out,
+    vantage: m.vantage,
+    servers: m.servers,
     triggering,
     blocked,
     truth,
     precision: triggering.length ? tp / triggering.length : truth.length ? 0 : 1,
     recall: truth.length ? tp / truth.length : 1,
+    ttl: m.ttl,
+    ttlUnavailable: m.ttlUnavailable,
+    boxHopTruth: scenario.interceptor.location.routersBefore + 1,
   };
 }
 
-/** The result as a person reads it: per server, which names changed the certificate, then the score. */
+/** The result as a person reads it: per server, which names changed the certificate, then the score, then the hops. */
 export function detectionReport(det: Detection): string {
-  const lines: string[] = [];
-  const width = Math.max(...det.servers.flatMap((s) => s.probes.map((p) => p.sni.length))) + 2;
+  const lines: string[] = [`From ${det.vantage}:`, ''];
+  const width = Math.max(0, ...det.servers.flatMap((s) => s.probes.map((p) => p.sni.length))) + 2;
   for (const s of det.servers) {
     const control = s.control ? `${s.control.subject}, issued by ${s.control.issuer}${s.control.webTrusted ? '' : ' (NOT trusted by the web PKI: every name is intercepted here)'}` : `no certificate (${s.controlError})`;
     lines.push(`${s.name} at ${s.route.address}:${s.route.port}`, `   control SNI ${CONTROL_SNI}: ${control}`);
@@ -117,5 +71,28 @@ export function detectionReport(det: Detection): string {
   if (det.blocked.length) lines.push(`Names the box blocks (a reset where the control name is answered): ${det.blocked.join(', ')}`);
   lines.push(`The scenario's own targets among them: ${det.truth.join(', ') || '(none)'}`);
   lines.push(`Precision ${det.precision.toFixed(2)}, recall ${det.recall.toFixed(2)} (from probing alone)`);
+  lines.push('', ...ttlReport(det));
   return lines.join('\n');
+}
+
+function ttlReport(det: Detection): string[] {
+  if (det.ttlUnavailable) return [`Where the box sits: not measured: ${det.ttlUnavailable}.`];
+  const t = det.ttl;
+  if (!t) return ['Where the box sits: not measured: no name triggered interception, so there is no forged certificate to look for.'];
+  const lines = [`Where the box sits: the ClientHello naming ${t.sni} to ${t.server} (${t.route.address}), with TTL 1, 2, 3… after a full handshake, beside an ICMP echo with the same TTL:`];
+  for (const h of t.hops) {
+    const icmp = h.icmp ? (h.icmp.kind === 'echo-reply' ? `echo reply from ${h.icmp.from} (the server)` : `time exceeded from ${h.icmp.from}`) : 'no ICMP answer';
+    const hello = !h.target ? '' : h.target.seen ? (h.target.seen.webTrusted ? `; certificate: the real one (${h.target.seen.issuer})` : `; certificate: FORGED, issued by ${h.target.seen.issuer}`) : '; certificate: none (the ClientHello expired on the way)';
+    lines.push(`   TTL ${String(h.ttl).padStart(2)}: ${icmp}${hello}`);
+  }
+  if (t.boxHop === null) lines.push('The forged certificate never came back within the TTLs tried.');
+  else {
+    const before = t.serverHop !== null ? `, ${t.serverHop - t.boxHop} hops before the server (hop ${t.serverHop})` : '';
+    const by = t.hops.find((h) => h.ttl === t.boxHop)?.icmp;
+    lines.push(`The forged certificate first comes back at hop ${t.boxHop}${by?.kind === 'time-exceeded' ? `, the router that answers from ${by.from}` : ''}${before}.`);
+    const control = t.hops.find((h) => h.ttl === t.boxHop)?.control;
+    if (control?.seen) lines.push(`The control name is answered from the same hop: this box takes over every TLS connection on port 443 (a transparent proxy) and relays the untargeted ones.`);
+    lines.push(`The scenario puts the box at hop ${det.boxHopTruth}: ${t.boxHop === det.boxHopTruth ? 'found' : 'NOT where the probe found it'}.`);
+  }
+  return lines;
 }

@@ -2,16 +2,18 @@
 import { describeExpectation } from './expectations.ts';
 import type { MatrixCell, MatrixReport } from './matrix.ts';
 import type { Style } from './narrate.ts';
+import type { RefusalCause } from './schema.ts';
 
 const plain: Style = { bold: (s) => s, dim: (s) => s, outcome: (_o, s) => s, good: (s) => s, bad: (s) => s };
 
-const SHORT_CAUSE: Record<string, string> = {
+const SHORT_CAUSE: Record<RefusalCause, string> = {
   'untrusted-issuer': 'untrusted',
   'distrusted-root': 'distrusted',
   'pin-mismatch': 'pin',
   'name-constraint': 'name-constr.',
   'hsts-no-override': 'hsts',
   'ct-missing': 'no CT',
+  'interception-detected': 'detected',
   other: 'other',
 };
 

@@ -59,7 +59,8 @@ export const OUTCOMES = ['exposed', 'refused', 'untouched', 'blocked'] as const;
  * from the client's own error text by the clients/ module.
  * untrusted-issuer: no installed root (curl "unable to get local issuer certificate");
  * distrusted-root: the state root is blocked even though installed (Chromium ERR_CERT_REVOKED,
- * Firefox OneCRL); pin-mismatch; name-constraint; hsts-no-override; ct-missing.
+ * Firefox OneCRL); pin-mismatch; name-constraint; hsts-no-override; ct-missing;
+ * interception-detected (the browser accepted the chain, a detector the person heeds did not).
  */
 export const REFUSAL_CAUSES = [
   'untrusted-issuer',
@@ -68,6 +69,7 @@ export const REFUSAL_CAUSES = [
   'name-constraint',
   'hsts-no-override',
   'ct-missing',
+  'interception-detected',
   'other',
 ] as const;
 
@@ -155,6 +157,9 @@ const KebabName = (what: string) =>
 // ---------------------------------------------------------------------------------------------
 // Parts of a scenario.
 
+/** Routers on each side of the box at most: the docker lab numbers them into free addresses of its /24s. */
+export const MAX_ROUTERS = 6;
+
 export const InterceptorSchema = z
   .strictObject({
     policy: z
@@ -180,6 +185,13 @@ export const InterceptorSchema = z
       .boolean()
       .default(true)
       .describe("Verify the real server's certificate on the box's own upstream connections (Durumeric et al. 2017 found products that do not)"),
+    location: z
+      .strictObject({
+        routersBefore: z.number().int().min(0).max(MAX_ROUTERS).default(0).describe('Routers between the subscribers and the box'),
+        routersAfter: z.number().int().min(0).max(MAX_ROUTERS).default(0).describe('Routers between the box and the sites'),
+      })
+      .default({ routersBefore: 0, routersAfter: 0 })
+      .describe('Where the box sits on the path: in the docker lab, real router containers on each side (TTL decrements at each); `tlslab detect --runtime docker` must find the box\'s hop. The local runtime has no hops'),
   })
   .superRefine((i, ctx) => {
     if (i.policy === 'sni-targets' && i.targets === undefined) {
@@ -201,6 +213,11 @@ export const CLIENT_PROGRAMS = ['scripted', 'curl', 'openssl', 'chromium'] as co
 export const BLOCKLIST_EMULATIONS = ['chrome-2019', 'chrome-2020', 'firefox-2019'] as const;
 export const PIN_KINDS = ['site-key', 'issuing-ca'] as const;
 export const CT_RULES = ['every-chain', 'public-roots-only'] as const;
+/**
+ * How a detector beside the browser notices a re-signed connection: the key the site
+ * publishes (a notary, Certificate Patrol), or the lab's CT log, whatever root the chain ends at.
+ */
+export const DETECTION_METHODS = ['published-keys', 'ct-log'] as const;
 
 export const DefencesSchema = z
   .strictObject({
@@ -216,6 +233,12 @@ export const DefencesSchema = z
       .enum(CT_RULES)
       .optional()
       .describe('Demand SCTs: on every-chain, or only on chains to publicly trusted roots (Chromium)'),
+    detectInterception: z
+      .enum(DETECTION_METHODS)
+      .optional()
+      .describe(
+        "A detector beside the browser, as 2019's extensions and notaries were, on chains the browser accepted: published-keys compares the leaf's key with the one the site publishes (every site, unlike pins); ct-log wants an SCT from the lab's CT log whatever the root. The person heeds it: refused, \"intercepted, by <issuer CN>\"",
+      ),
     frontDomain: LabHostname.optional().describe('Domain fronting: SNI and TCP go to this front; the Host header names the real site'),
     tunnel: LabHostname.optional().describe('Send everything through a pinned TLS tunnel to this exit beyond the ISP'),
   })
@@ -424,7 +447,10 @@ export const ScenarioSchema = z
         }
       }
     });
-    const reserved = new Set(['isp', 'pki', 'hostnet-fix', ...world.map((w) => serviceOfHost(w.host))]);
+    // The docker lab names each router by its hop (router-1 …; the box's own hop is skipped).
+    const { routersBefore, routersAfter } = s.interceptor.location;
+    const hops = Array.from({ length: routersBefore + routersAfter + 1 }, (_, i) => i + 1).filter((h) => h !== routersBefore + 1);
+    const reserved = new Set(['isp', 'pki', 'hostnet-fix', ...world.map((w) => serviceOfHost(w.host)), ...hops.map((h) => `router-${h}`)]);
     s.clients.forEach((c, i) => {
       // The docker lab runs each client as a service of that name, beside one per host.
       if (reserved.has(c.name)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'name'], message: `"${c.name}" is also the name of a host's container in the docker lab; rename the client` });

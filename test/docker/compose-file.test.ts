@@ -20,7 +20,9 @@ describe('the standalone compose files, one per shipped scenario', () => {
       const scenario = await resolveScenario(file === 'docker/compose.yaml' ? 'kz-2019' : file.replace(/^docker\/compose\/|\.yaml$/g, ''));
       const out = execFileSync('docker-compose', ['-f', projectPath(file), 'config', '--services'], { encoding: 'utf8' });
       const services = out.trim().split('\n').sort();
-      const expected = ['hostnet-fix', 'pki', 'isp', 'ready', ...scenario.sites.map((x) => serviceOfHost(x.host)), ...scenario.clients.map((c) => c.name)].sort();
+      const { routersBefore, routersAfter } = scenario.interceptor.location;
+      const routers = Array.from({ length: routersBefore + routersAfter + 1 }, (_, i) => i + 1).filter((h) => h !== routersBefore + 1).map((h) => `router-${h}`);
+      const expected = ['hostnet-fix', 'pki', 'isp', 'ready', ...routers, ...scenario.sites.map((x) => serviceOfHost(x.host)), ...scenario.clients.map((c) => c.name)].sort();
       expect(services, file).toEqual(expected);
     }
     const out = execFileSync('docker-compose', ['-f', STANDALONE_COMPOSE_FILE, 'config'], { encoding: 'utf8' });
@@ -52,6 +54,21 @@ describe('the generated topology', () => {
     // Targeted and untargeted sites each get their own pair of ports on the box.
     const redirects = topology.sites.flatMap((s) => [s.redirect.https, s.redirect.http]);
     expect(new Set(redirects).size).toBe(redirects.length);
+  });
+
+  it('lays the path hop by hop where the scenario puts the box: routers on each side, no ICMP redirects', async () => {
+    const scenario = await resolveScenario('kz-2019');
+    const topology = dockerTopology(scenario.sites, scenario.clients, { home: '10.89.6', internet: '10.89.7' }, { routersBefore: 2, routersAfter: 1 });
+    expect(topology.gateway).toBe('10.89.6.3');
+    expect(topology.routers).toEqual([
+      { service: 'router-1', hop: 1, side: 'before', address: '10.89.6.3', towardSites: '10.89.6.4', towardSubscribers: null },
+      { service: 'router-2', hop: 2, side: 'before', address: '10.89.6.4', towardSites: '10.89.6.2', towardSubscribers: '10.89.6.3' },
+      { service: 'router-4', hop: 4, side: 'after', address: '10.89.7.200', towardSites: null, towardSubscribers: '10.89.7.2' },
+    ]);
+    expect(topology.isp).toMatchObject({ hop: 3, towardSites: '10.89.7.200', towardSubscribers: '10.89.6.4' });
+    const file = composeFile(topology, { mode: 'runtime', stateDir: '/tmp/x' }) as { services: Record<string, { sysctls?: Record<string, string>; networks?: Record<string, unknown> }> };
+    expect(Object.keys(file.services['router-4'].networks!)).toEqual(['internet']);
+    expect(file.services['router-1'].sysctls).toMatchObject({ 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.send_redirects': '0', 'net.ipv4.conf.eth0.send_redirects': '0' });
   });
 
   it('refuses a client named like a lab host', () => {

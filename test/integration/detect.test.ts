@@ -2,7 +2,6 @@
  * `tlslab detect`: the box's targets found from outside by Raman et al.'s method alone (a control
  * SNI against every lab name, at every server), scored against each scenario's own target list.
  */
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { startLab } from '../../src/runtime/start-lab.ts';
 import { detectInterception } from '../../src/scenario/detect.ts';
@@ -12,8 +11,7 @@ async function detect(name: string) {
   const scenario = await resolveScenario(name);
   const lab = await startLab(scenario);
   try {
-    const d = lab.describe();
-    return await detectInterception(scenario, d, await readFile(d.trust.webRoot, 'utf8'), d.hosts.filter((h) => h.role === 'site').map((h) => h.name));
+    return await detectInterception(scenario, lab, lab.describe().hosts.filter((h) => h.role === 'site').map((h) => h.name));
   } finally {
     await lab.stop();
   }
@@ -30,6 +28,9 @@ describe('finding the box from outside', () => {
     const probe = news.probes.find((p) => p.sni === 'bank.example')!;
     expect(probe).toMatchObject({ intercepted: true, seen: { subject: 'CN=news.example', webTrusted: false } });
     expect(news.probes.find((p) => p.sni === 'news.example')).toMatchObject({ intercepted: false });
+    // Loopback has no hops: the report says so and how to count them.
+    expect(det.ttl).toBeNull();
+    expect(det.ttlUnavailable).toMatch(/no router between a subscriber and the box.*--runtime docker/);
   });
 
   it('intercept-all: the control name is forged too, and every name is found', async () => {

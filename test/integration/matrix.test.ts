@@ -79,6 +79,8 @@ describe('tlslab matrix --variants kz-2019,kz-2020', () => {
     expect(bank.get('chrome-2020')).toEqual(['refused: distrusted', 'refused: distrusted']);
     expect(bank.get('no-cert')).toEqual(['refused: untrusted', 'refused: untrusted']);
     expect(bank.get('installed-cert')).toEqual(['exposed', 'exposed']);
+    expect(bank.get('detector-keys')).toEqual(['refused: detected', 'refused: detected']);
+    expect(bank.get('detector-ct')).toEqual(['refused: detected', 'refused: detected']);
     expect(r.stdout).toMatch(/Expectations: (\d+)\/\1 met/);
     expect(r.stderr).toMatch(/kz-2019 done in [\d.]+ s/);
     expect(r.stderr).toMatch(/kz-2020 done in [\d.]+ s/);
@@ -115,6 +117,19 @@ describe('tlslab matrix --variants kz-2019,kz-2020', () => {
     expect(cell('kz-2019', 'pinned-app', 'bank.example')).toMatchObject({ cause: 'pin-mismatch', error: expect.stringMatching(/^PIN_MISMATCH/) });
     expect(cell('kz-2019', 'click-through', 'bank.example')).toMatchObject({ cause: 'hsts-no-override' });
     expect(cell('kz-2019', 'ct-every-chain', 'bank.example')).toMatchObject({ cause: 'ct-missing' });
+    // The detectors accept what the browser accepts, then name the interceptor: Qaznet's 2019 leaf issuer, ISCA's in 2020.
+    expect(cell('kz-2019', 'detector-keys', 'bank.example')).toMatchObject({
+      outcome: 'refused',
+      cause: 'interception-detected',
+      issuer: 'Security Certificate',
+      error: expect.stringMatching(/^INTERCEPTION_DETECTED: intercepted, by Security Certificate: bank\.example's certificate key sha256\/\S+ is not the one it publishes \(sha256\/\S+\)$/),
+    });
+    expect(cell('kz-2020', 'detector-keys', 'search.example').error).toMatch(/^INTERCEPTION_DETECTED: intercepted, by Information Security Certification Authority: search\.example's/);
+    expect(cell('kz-2019', 'detector-ct', 'bank.example')).toMatchObject({
+      outcome: 'refused',
+      cause: 'interception-detected',
+      error: expect.stringMatching(/^INTERCEPTION_DETECTED: intercepted, by Security Certificate: the certificate for bank\.example is not in the lab's CT log \S+$/),
+    });
 
     // Every expectation written in the two scenario files' matrix blocks, each met.
     const written = (await Promise.all(['kz-2019', 'kz-2020'].map((n) => resolveScenario(n)))).reduce((n, s) => n + s.matrix!.expect.length, 0);
@@ -176,6 +191,39 @@ describe('runMatrix against a scenario whose matrix expects the wrong thing', ()
     expect(matrixTable(report)).toContain('✗ [kz-2019] chrome-2019 on bank.example: exposed: got refused (distrusted-root)');
     const n = report.expectations.length;
     expect(matrixTable(report)).toContain(`Expectations: ${n - 1}/${n} met`);
+  });
+});
+
+describe('the detector profiles in a kz-2019 lab, on a targeted and an untargeted site', () => {
+  const DETECTORS = ['detector-keys', 'detector-ct'];
+  let stateRoot: string;
+  let report: MatrixReport;
+
+  beforeAll(async () => {
+    stateRoot = await mkdtemp(join(tmpdir(), 'tlslab-matrix-detect-'));
+    const scenario = await resolveScenario('kz-2019');
+    // news.example is not on the 2019 target list: the box passes it through with the real certificate.
+    const expectations = DETECTORS.flatMap((client) => [
+      { client, site: 'bank.example', captured: 'nothing' as const },
+      { client, site: 'news.example', outcome: 'untouched' as const },
+    ]);
+    report = await runMatrix([{ ...scenario, matrix: { steps: ['bank-login', 'news'], expect: expectations } }], (s) => startLab(s, { stateRoot }), undefined, DETECTORS);
+  });
+  afterAll(async () => {
+    if (stateRoot) await rm(stateRoot, { recursive: true, force: true });
+  });
+
+  it.each(DETECTORS)('%s is refused on bank.example, naming the state issuer, and the box reads nothing', (client) => {
+    const bank = report.cells.find((c) => c.client === client && c.site === 'bank.example');
+    expect(bank).toMatchObject({ outcome: 'refused', cause: 'interception-detected', error: expect.stringMatching(/^INTERCEPTION_DETECTED: intercepted, by Security Certificate: /) });
+    expect(report.expectations.find((e) => e.expectation.client === client && e.expectation.site === 'bank.example')).toMatchObject({ met: true });
+  });
+
+  it.each(DETECTORS)('%s reaches news.example untouched: the real certificate matches', (client) => {
+    const news = report.cells.find((c) => c.client === client && c.site === 'news.example');
+    expect(news).toMatchObject({ outcome: 'untouched', cause: null, error: null });
+    expect(news?.issuer).not.toBe('Security Certificate');
+    expect(report.passed).toBe(true);
   });
 });
 

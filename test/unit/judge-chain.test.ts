@@ -282,3 +282,63 @@ describe('Certificate Transparency', () => {
     expect(judgeChain(shown(webChain(rightNames, qaznet.pki)), chromium, qaznet.facts)).toEqual({ accept: true, note: null });
   });
 });
+
+describe('interception detectors (detectInterception)', () => {
+  const keys: ClientPolicy = { defences: { detectInterception: 'published-keys' } };
+  const ct: ClientPolicy = { defences: { detectInterception: 'ct-log' } };
+  const issuers = { qaznet: 'Security Certificate', isca: 'Information Security Certification Authority' };
+
+  it('published-keys refuses the forged bank chain, naming the state issuer and both keys', () => {
+    for (const [w, issuer] of [[qaznet, issuers.qaznet], [isca, issuers.isca]] as const) {
+      expect(judgeChain(shown(w.forged), keys, w.facts)).toEqual({
+        accept: false,
+        code: 'INTERCEPTION_DETECTED',
+        message: `intercepted, by ${issuer}: bank.example's certificate key sha256/${spkiHash(w.forged[0])} is not the one it publishes (sha256/${spkiHash(w.real[0])})`,
+      });
+    }
+  });
+
+  it('published-keys covers every site with a published key, not only a pinned one', () => {
+    const v = judgeChain(shown(qaznet.forgedNews, null, 'news.example'), keys, qaznet.facts);
+    expect(v).toMatchObject({ accept: false, code: 'INTERCEPTION_DETECTED' });
+    expect(!v.accept && v.message).toMatch(/^intercepted, by Security Certificate: news\.example's certificate key/);
+  });
+
+  it('published-keys accepts the genuine chain, and a host that publishes no key', () => {
+    for (const w of [qaznet, isca]) expect(judgeChain(shown(w.real), keys, w.facts)).toEqual({ accept: true, note: null });
+    const noNewsKey: TrustFacts = { ...qaznet.facts, pins: { 'bank.example': qaznet.facts.pins['bank.example']! } };
+    expect(judgeChain(shown(qaznet.forgedNews, null, 'news.example'), keys, noNewsKey)).toEqual({ accept: true, note: null });
+  });
+
+  it('published-keys refuses a genuine web-PKI certificate with another key, naming its (web) issuer', () => {
+    const v = judgeChain(shown(isca.real), keys, qaznet.facts);
+    expect(v).toMatchObject({ accept: false, code: 'INTERCEPTION_DETECTED' });
+    const webIssuer = /^CN=(.*)$/m.exec(isca.real[0].issuer)![1];
+    expect(!v.accept && v.message).toContain(`intercepted, by ${webIssuer}: `);
+  });
+
+  it("ct-log refuses the forged chain though it ends at a root the user installed, naming the issuer and the log", () => {
+    for (const [w, issuer] of [[qaznet, issuers.qaznet], [isca, issuers.isca]] as const) {
+      expect(judgeChain(shown(w.forged), ct, w.facts)).toEqual({
+        accept: false,
+        code: 'INTERCEPTION_DETECTED',
+        message: `intercepted, by ${issuer}: the certificate for bank.example is not in the lab's CT log ${w.facts.ctLog.id}`,
+      });
+    }
+  });
+
+  it('ct-log accepts the genuine chain (its leaf carries an SCT from the lab log)', () => {
+    for (const w of [qaznet, isca]) expect(judgeChain(shown(w.real), ct, w.facts)).toEqual({ accept: true, note: null });
+  });
+
+  it("comes last: OpenSSL's own refusal, a pin, and Chromium's CT rule are judged first", () => {
+    // No state root: the browser refuses first, and the detector never sees the connection.
+    expect(judgeChain(shown(qaznet.forged, OPENSSL_UNTRUSTED), keys, qaznet.facts)).toEqual({ accept: false, ...OPENSSL_UNTRUSTED });
+    const pinnedToo: ClientPolicy = { defences: { detectInterception: 'ct-log', pins: { 'bank.example': 'site-key' } } };
+    expect(judgeChain(shown(qaznet.forged), pinnedToo, qaznet.facts)).toMatchObject({ accept: false, code: 'PIN_MISMATCH' });
+    // Chromium's CT rule lets the installed root through; the detector beside it still refuses.
+    const chromiumToo: ClientPolicy = { defences: { detectInterception: 'published-keys', certificateTransparency: 'public-roots-only' } };
+    expect(judgeChain(shown(qaznet.forged), chromiumToo, qaznet.facts)).toMatchObject({ accept: false, code: 'INTERCEPTION_DETECTED' });
+    expect(judgeChain(shown(qaznet.real), chromiumToo, qaznet.facts)).toEqual({ accept: true, note: null });
+  });
+});

@@ -92,6 +92,7 @@ describe('loading a valid scenario', () => {
       plainHttp: 'install-page-for-targets',
       upstreamCheck: true,
       validatesUpstream: true,
+      location: { routersBefore: 0, routersAfter: 0 },
     });
     expect(s.session[0]!.title).toBe('Log in to bank.example as alice');
     expect(s.session[1]!.title).toBe('Read the news');

@@ -120,6 +120,20 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
     networks: { home: { ipv4_address: topology.isp.home }, internet: { ipv4_address: topology.isp.internet } },
     command: [...MAIN, 'isp'],
   });
+  for (const router of topology.routers) {
+    services[router.service] = host(router.service, {
+      cap_add: ['NET_ADMIN'],
+      // It forwards out of the segment it heard from: no ICMP redirect may tell the hosts to skip it.
+      sysctls: {
+        'net.ipv4.ip_forward': '1',
+        'net.ipv4.conf.all.send_redirects': '0',
+        'net.ipv4.conf.default.send_redirects': '0',
+        'net.ipv4.conf.eth0.send_redirects': '0',
+      },
+      networks: { [router.side === 'before' ? 'home' : 'internet']: { ipv4_address: router.address } },
+      command: [...MAIN, 'router', router.service],
+    });
+  }
   for (const site of topology.sites) {
     services[site.service] = host(site.service, {
       networks: { internet: { ipv4_address: site.address } },

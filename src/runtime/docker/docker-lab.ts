@@ -8,6 +8,7 @@
 import { hostDir, hostServices, hostsDir, makeHostDirs } from './host-state.ts';
 import { dockerTopology } from './topology.ts';
 import { ProgramContainerLine } from './program-container.ts';
+import { runProbeContainer } from './probe-container.ts';
 import { writeProgramPins } from '../program-pins.ts';
 import { httpsHosts } from '../../scenario/sites.ts';
 import { dockerCannotRun } from './unsupported.ts';
@@ -22,7 +23,7 @@ import type { Scenario, SessionStep } from '../../scenario/schema.ts';
 import type { HandTry } from '../../scenario/hand-tries.ts';
 import { describeLabPki } from '../describe-pki.ts';
 import type { HandCommand } from '../hand-command.ts';
-import type { Lab, LabDescription, LabHost, ProgramRun, ProgramSpec } from '../lab.ts';
+import type { Lab, LabDescription, LabHost, Measurement, MeasureRequest, ProgramRun, ProgramSpec } from '../lab.ts';
 import { holdComposeProject, releaseComposeProject } from '../leftovers.ts';
 import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
 import { AgentChannel } from './agent-channel.ts';
@@ -86,7 +87,7 @@ export class DockerLab implements Lab {
         // Two labs starting at once may pick the same free subnets; the loser tries the next pair.
         const nets = await freeNets(tried);
         tried.add(nets.home);
-        const topology = dockerTopology(scenario.sites, scenario.clients, nets);
+        const topology = dockerTopology(scenario.sites, scenario.clients, nets, scenario.interceptor.location);
         await makeHostDirs(hostsDir(stateDir), topology);
         await writeFile(composeFile, composeYaml(topology, { mode: 'runtime', stateDir, project: name }, [`tlslab docker lab: ${scenario.name}, project ${name}`]));
         upStarted = true;
@@ -220,6 +221,27 @@ export class DockerLab implements Lab {
     return c.address;
   }
 
+  async measure(req: MeasureRequest): Promise<Measurement> {
+    if (this.stopped) throw new Error(`the ${this.scenario.name} lab has stopped`);
+    const t = this.manifest.topology;
+    const address = t.probe.address;
+    const result = await runProbeContainer({
+      project: this.project.name,
+      network: networkName(this.project.name, 'home'),
+      address,
+      dns: t.isp.home,
+      gateway: t.gateway,
+      job: {
+        servers: t.sites.filter((s) => s.https).map((s) => ({ name: s.name, route: { address: s.address, port: 443 } })),
+        candidates: req.candidates,
+        webRoot: this.manifest.roots.web,
+        ttl: { maxHops: req.maxHops ?? 12 },
+      },
+    });
+    await this.records.settle();
+    return { ...result, vantage: `a probe container on a subscriber line (${address}, default route via ${t.gateway})`, ttlUnavailable: null };
+  }
+
   async runProgram(spec: ProgramSpec): Promise<ProgramRun> {
     if (this.stopped) throw new Error(`the ${this.scenario.name} lab has stopped`);
     if (!spec.image) {
@@ -231,7 +253,7 @@ export class DockerLab implements Lab {
     if (spec.line !== t.program.line) throw new Error(`the docker lab has one line for your program, ${t.program.line}; not ${spec.line}`);
     this.programLine ??= (async () => {
       await writeProgramPins(join(this.stateDir, 'programs', 'pins.json'), this.pki, httpsHosts(this.scenario.sites), this.manifest.facts);
-      return ProgramContainerLine.start({ project: this.project.name, network: networkName(this.project.name, 'home'), address: t.program.address, isp: t.isp.home, dir: join(this.stateDir, 'programs') });
+      return ProgramContainerLine.start({ project: this.project.name, network: networkName(this.project.name, 'home'), address: t.program.address, isp: t.isp.home, gateway: t.gateway, dir: join(this.stateDir, 'programs') });
     })();
     const line = await this.programLine;
     const run = await line.runProgram(spec.image, spec.command, {

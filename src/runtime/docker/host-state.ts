@@ -39,12 +39,13 @@ export function filesOfHost(topology: DockerTopology, service: string): { public
     return { public: [MANIFEST, 'certs/state-root.pem', 'certs/state-root.der', ...own.public], secret: own.secret };
   }
   if (topology.clients.some((c) => c.service === service)) return { public: [MANIFEST], secret: [] };
+  if (topology.routers.some((r) => r.service === service)) return { public: [MANIFEST], secret: [] };
   throw new Error(`no host ${service} in this docker lab`);
 }
 
-/** Every service that gets a folder: the ISP, each site, each subscriber. */
+/** Every service that gets a folder: the ISP, each router, each site, each subscriber. */
 export function hostServices(topology: DockerTopology): string[] {
-  return ['isp', ...topology.sites.map((s) => s.service), ...topology.clients.map((c) => c.service)];
+  return ['isp', ...topology.routers.map((r) => r.service), ...topology.sites.map((s) => s.service), ...topology.clients.map((c) => c.service)];
 }
 
 /**

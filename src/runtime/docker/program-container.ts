@@ -2,7 +2,7 @@
  * A program of the user's own in the docker lab (`tlslab test --runtime docker --image IMAGE`):
  * the user's image runs as a subscriber. A small helper container from the lab's image holds the
  * line: an address on the home network the ISP box knows as the program's line, its default route
- * through the ISP box and the lab's DNS, as every subscriber's machine has. The user's container
+ * towards the ISP box (through the routers before it, if any) and the lab's DNS, as every subscriber's machine has. The user's container
  * joins that network namespace (`--network container:`), so it needs no tool and no capability of
  * its own, and trusts what the state asked people to install: the chosen roots at the system
  * bundle's path and in the variables common runtimes read.
@@ -28,7 +28,7 @@ export class ProgramContainerLine {
   ) {}
 
   /** Start the helper holding the line at `address` on the lab's home network. */
-  static async start(opts: { project: string; network: string; address: string; isp: string; dir: string }): Promise<ProgramContainerLine> {
+  static async start(opts: { project: string; network: string; address: string; isp: string; gateway: string; dir: string }): Promise<ProgramContainerLine> {
     const helper = containerName(opts.project, 'program-line');
     holdContainer(helper);
     try {
@@ -38,7 +38,7 @@ export class ProgramContainerLine {
         '--cap-add', 'NET_ADMIN',
         '--label', `com.docker.compose.project=${opts.project}`,
         LAB_IMAGE,
-        'sh', '-c', `ip route replace default via ${opts.isp} && exec sleep infinity`,
+        'sh', '-c', `ip route replace default via ${opts.gateway} && exec sleep infinity`,
       ]);
       await mkdir(opts.dir, { recursive: true, mode: 0o700 });
       return new ProgramContainerLine(helper, opts.dir);

@@ -42,7 +42,7 @@ export async function standaloneComposeYaml(scenarioName: string = DEFAULT_STAND
   const topology = dockerTopology(scenario.sites, scenario.clients, {
     home: `\${TLSLAB_HOME_NET:-${DEFAULT_NETS.home}}`,
     internet: `\${TLSLAB_INTERNET_NET:-${DEFAULT_NETS.internet}}`,
-  });
+  }, scenario.interceptor.location);
   const buildContext = scenarioName === DEFAULT_STANDALONE_SCENARIO ? '..' : '../..';
   return composeYaml(topology, { mode: 'standalone', scenario: scenario.name, buildContext }, header(scenario.name, scenario.title));
 }

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { LOCAL_BLOCKS, clientAddress } from '../../../lab/topology.ts';
+import { runProbeJob } from '../../measure/probe-job.ts';
 import type { LabClient } from '../../clients/lab-client.ts';
 import { trustFactsOf, type TrustFacts } from '../../clients/trust-facts.ts';
 import type { Endpoint } from '../../interceptor/events.ts';
@@ -16,7 +17,7 @@ import type { HandTry } from '../../scenario/hand-tries.ts';
 import { hostNumbers, httpsHosts, installPageHost } from '../../scenario/sites.ts';
 import { describeLabPki } from '../describe-pki.ts';
 import type { HandCommand } from '../hand-command.ts';
-import type { Lab, LabDescription, LabHost, ProgramRun, ProgramSpec } from '../lab.ts';
+import type { Lab, LabDescription, LabHost, Measurement, MeasureRequest, ProgramRun, ProgramSpec } from '../lab.ts';
 import type { TrustAnchor } from '../../scenario/schema.ts';
 import { ProgramNamespace } from './program-namespace.ts';
 import { writeProgramPins } from '../program-pins.ts';
@@ -123,6 +124,20 @@ export class LocalLab implements Lab {
       trustPem: trusts.map((t) => (t === 'web' ? this.pki.webRoot.cert.pem : this.pki.stateRoot.cert.pem)).join(''),
       listen: (address) => openLine(this.interceptor, this.internet.hosts, this.attacker, line, () => address),
     });
+  }
+
+  async measure(req: MeasureRequest): Promise<Measurement> {
+    if (this.stopped) throw new Error(`the ${this.scenario.name} lab has stopped`);
+    const servers = this.describe()
+      .hosts.filter((h) => h.role === 'site' && h.routes?.https)
+      .map((h) => ({ name: h.name, route: h.routes!.https! }));
+    const result = await runProbeJob({ servers, candidates: req.candidates, webRoot: this.pki.webRoot.cert.pem, ttl: null });
+    return {
+      ...result,
+      vantage: "this machine, on the box's subscriber lines (loopback)",
+      ttlUnavailable:
+        "the local runtime's lines are loopback, with no router between a subscriber and the box: no hop to count. With --runtime docker the path has real routers (the scenario's interceptor.location) and the probe counts them",
+    };
   }
 
   handCommands(tries: HandTry[]): HandCommand[] {

@@ -1,5 +1,6 @@
 /**
- * A subscriber's container: its default route goes through the ISP box, its system trust store
+ * A subscriber's container: its default route goes through the ISP box (by way of the routers
+ * before it, if the scenario places any), its system trust store
  * holds what its profile trusts (so curl and openssl typed by hand in a shell behave as that
  * subscriber's would), and it serves tlslab's session steps on a unix socket in its own folder
  * (agent.ts), so a step costs no `docker exec` and no second process.
@@ -20,7 +21,7 @@ export async function runClient(m: DockerLabManifest, name: string): Promise<voi
   const spec = m.scenario.clients.find((c) => c.name === name);
   const me = m.topology.clients.find((c) => c.name === name);
   if (!spec || !me) throw new NotInThisLab(m, 'client', name);
-  execFileSync('ip', ['route', 'replace', 'default', 'via', m.topology.isp.home]);
+  execFileSync('ip', ['route', 'replace', 'default', 'via', m.topology.gateway]);
   writeFileSync(SYSTEM_BUNDLE, me.trusts.map((t) => (t === 'web' ? m.roots.web : m.roots.state)).join(''));
 
   // The client code (and Chromium's driver) loads at the first connection, not at every start.
@@ -41,7 +42,7 @@ export async function runClient(m: DockerLabManifest, name: string): Promise<voi
   chmodSync(socket, 0o600);
 
   await markReady(me.service);
-  console.log(JSON.stringify({ event: 'client', name, address: me.address, route: `default via ${m.topology.isp.home}`, trusts: me.trusts }));
+  console.log(JSON.stringify({ event: 'client', name, address: me.address, route: `default via ${m.topology.gateway}`, trusts: me.trusts }));
   // Serve until stopped; `init: true` makes this process's SIGTERM end the container at once.
   const stop = () => {
     server.close();

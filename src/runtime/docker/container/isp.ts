@@ -57,6 +57,10 @@ function setUpRouter(m: DockerLabManifest): void {
     }
   }
   sh('iptables', '-t', 'nat', '-A', 'POSTROUTING', '-o', internet, '-j', 'MASQUERADE');
+  // Routers on either side (interceptor.location): each network's prefix goes hop by hop.
+  const { towardSites, towardSubscribers } = m.topology.isp;
+  if (towardSites) sh('ip', 'route', 'replace', `${m.topology.nets.internet}.0/24`, 'via', towardSites, 'dev', internet, 'onlink');
+  if (towardSubscribers) sh('ip', 'route', 'replace', `${m.topology.nets.home}.0/24`, 'via', towardSubscribers, 'dev', home, 'onlink');
   console.log(JSON.stringify({ event: 'router', home, internet, redirects: m.topology.sites.length }));
 }
 
@@ -88,6 +92,7 @@ export async function runIsp(m: DockerLabManifest): Promise<void> {
   const lineOf = (socket: Socket) => {
     const address = socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
     if (m.topology.program?.address === address) return m.topology.program.line;
+    if (m.topology.probe?.address === address) return m.topology.probe.line;
     return m.topology.clients.find((c) => c.address === address)?.name ?? address;
   };
   for (const site of m.topology.sites) {

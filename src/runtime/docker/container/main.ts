@@ -2,10 +2,12 @@
  * What a container of the docker lab runs, by role:
  *   pki              make the lab's keys and docker-lab.json (docker/compose.yaml only)
  *   isp              the ISP box: router, lab DNS, transparent interceptor
+ *   router <service> one hop between the subscribers, the box and the sites (interceptor.location)
  *   site <host>      one site on its own address, ports 443 and 80
+ *   probe            a researcher's probe on a subscriber line: a ProbeJob on stdin, its result on stdout
  *   client <name>    a subscriber's machine: route through the ISP, trust store, then serve
  *                    tlslab's session steps on agent.sock in its folder (agent.ts)
- * Every role but `pki` waits for the state folder's docker-lab.json first.
+ * Every role but `pki` and `probe` waits for the state folder's docker-lab.json first.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,13 +31,19 @@ async function manifest(): Promise<DockerLabManifest> {
 
 try {
   // A marker left from the last start would say "ready" before this one serves (healthchecks read it).
-  if (role === 'isp' || role === 'site' || role === 'client') rmSync(join(STATE_MOUNT, READY_DIR), { recursive: true, force: true });
+  if (role === 'isp' || role === 'router' || role === 'site' || role === 'client') rmSync(join(STATE_MOUNT, READY_DIR), { recursive: true, force: true });
   switch (role) {
     case 'pki':
       await (await import('./pki.ts')).runPki();
       break;
     case 'isp':
       await (await import('./isp.ts')).runIsp(await manifest());
+      break;
+    case 'probe':
+      await (await import('./probe.ts')).runProbe();
+      break;
+    case 'router':
+      await (await import('./router.ts')).runRouter(await manifest(), name);
       break;
     case 'site':
       await (await import('./site.ts')).runSite(await manifest(), name);
@@ -44,7 +52,7 @@ try {
       await (await import('./client.ts')).runClient(await manifest(), name);
       break;
     default:
-      console.error('usage: main.mjs pki | isp | site <host> | client <name>');
+      console.error('usage: main.mjs pki | probe | isp | router <service> | site <host> | client <name>');
       process.exitCode = 2;
   }
 } catch (err) {
