@@ -37,6 +37,7 @@ program
   .addOption(OPTIONS.junit())
   .addOption(OPTIONS.har())
   .addOption(OPTIONS.keylog())
+  .addOption(OPTIONS.screenshots())
   .addOption(OPTIONS.stateDir())
   .addOption(OPTIONS.keepState())
   .addOption(OPTIONS.clients())

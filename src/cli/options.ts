@@ -6,6 +6,7 @@ export const OPTIONS = {
   junit: () => new Option('--junit <file>', 'write JUnit XML for CI: one testcase per expectation (per site for `test`)'),
   har: () => new Option('--har <file>', 'write what the interceptor read as HAR 1.2 (opens in Chrome DevTools)'),
   keylog: () => new Option('--keylog <file>', "write the interceptor's TLS secrets as SSLKEYLOGFILE lines (for Wireshark)"),
+  screenshots: () => new Option('--screenshots <dir>', "keep Chromium's screenshots of each step in this folder (otherwise they go with the lab, unless --keep-state)"),
   clients: () => new Option('--clients <names...>', 'run only these clients of the scenario (e.g. no-cert installed-cert, for a run of a few seconds)'),
   markdown: () => new Option('--markdown <file>', 'write the matrix as a Markdown document'),
   variants: () => new Option('--variants <names>', 'run only these interceptor variants, comma-separated (scenario names with a matrix block)'),

@@ -73,9 +73,10 @@ describe.skipIf(dockerMissing !== null)('docker/compose.yaml, up with testcontai
     expect(await keys('bank')).toEqual(['/lab/state/keys/bank.example.key']);
     expect(await keys('news')).toEqual(['/lab/state/keys/news.example.key']);
     expect((await keys('isp')).sort()).toEqual(['/lab/state/isp/records.jsonl', '/lab/state/keys/stateIntermediate.key', '/lab/state/mitm-ca/keys/ca.private.key']);
-    // What a subscriber can see of the lab: the public facts, its own files.
+    // What a subscriber can see of the lab: the public facts, its own files (the socket tlslab drives it by, 0600).
     const seen = await exec('no-cert', ['ls', '/lab/state']);
-    expect(seen.output.trim().split('\n').sort()).toEqual(['docker-lab.json', 'ready']);
+    expect(seen.output.trim().split('\n').sort()).toEqual(['agent.sock', 'docker-lab.json', 'ready']);
+    expect((await exec('no-cert', ['stat', '-c', '%A', '/lab/state/agent.sock'])).output.trim()).toBe('srw-------');
   });
 
   it('a subscriber without it gets curl error 60, and untargeted sites keep their real chain', async () => {

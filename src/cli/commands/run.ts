@@ -1,4 +1,4 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Report } from '../../scenario/report.ts';
 import type { RuntimeName } from '../../runtime/lab.ts';
@@ -21,6 +21,7 @@ export interface RunOptions {
   junit?: string;
   har?: string;
   keylog?: string;
+  screenshots?: string;
   stateDir: string;
   keepState: boolean;
   runtime: RuntimeName;
@@ -41,7 +42,8 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
     });
     shown.finish();
     report.durationMs = Date.now() - started;
-    const shots = await keepScreenshots(report, join(opts.stateDir, 'runs', basename(lab.describe().stateDir)));
+    const shots = await keepScreenshots(report, opts);
+    const oldRuns = await removeOldRuns(opts.stateDir);
     // `--json -`: the report is stdout, so the narration goes to stderr (a person still sees it).
     const toStdout = opts.json === '-';
     (toStdout ? process.stderr : process.stdout).write(narrateReport(report, colours(toStdout ? process.stderr : process.stdout)) + '\n');
@@ -59,10 +61,13 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
       await writeFile(opts.keylog, lab.keylog().join(''), { mode: 0o600 });
       written.push(`key log ${opts.keylog}`);
     }
-    if (shots) written.push(`screenshots ${shots}`);
+    if (shots.kept) written.push(`screenshots ${shots.kept}`);
     if (opts.json) await writeJson(opts.json, report);
     if (opts.keepState) written.push(`keys and certificates ${lab.describe().stateDir}`);
-    if (written.length) (toStdout ? process.stderr : process.stdout).write(`Wrote ${written.join(', ')}.\n`);
+    const say = (text: string) => (toStdout ? process.stderr : process.stdout).write(`${text}\n`);
+    if (written.length) say(`Wrote ${written.join(', ')}.`);
+    if (shots.dropped) say(`Chromium took ${shots.dropped} screenshots; they went with the lab (--screenshots DIR keeps them).`);
+    if (oldRuns) say(oldRuns);
     if (!report.passed) process.exitCode = 1;
   });
 }
@@ -85,17 +90,35 @@ export function onlyClients(scenario: Scenario, names: string[] | undefined): Sc
 }
 
 /**
- * Screenshots outlive the lab (its state folder, keys included, is deleted when it stops):
- * they are copied to a runs folder without any key, and the report points at the copies.
+ * Chromium's screenshots are taken into the lab's state folder, which goes when the lab stops
+ * (keys included). They stay only where asked: copied to `--screenshots DIR` (the report points
+ * at the copies), or left in the state folder with `--keep-state`. Otherwise the report drops the
+ * paths that are about to vanish, and the line written says how to keep them.
  */
-async function keepScreenshots(report: Report, dir: string): Promise<string | null> {
+async function keepScreenshots(report: Report, opts: Pick<RunOptions, 'screenshots' | 'keepState'>): Promise<{ kept?: string; dropped?: number }> {
   const all = report.steps.flatMap((s) => s.clients.flatMap((c) => c.screenshots.map((file, i) => ({ c, i, file }))));
-  if (all.length === 0) return null;
-  await mkdir(dir, { recursive: true });
+  if (all.length === 0 || (opts.keepState && !opts.screenshots)) return {};
+  if (!opts.screenshots) {
+    for (const s of report.steps) for (const c of s.clients) c.screenshots = [];
+    return { dropped: all.length };
+  }
+  await mkdir(opts.screenshots, { recursive: true });
   for (const { c, i, file } of all) {
-    const kept = join(dir, `${c.client}-${basename(file)}`);
+    const kept = join(opts.screenshots, `${c.client}-${basename(file)}`);
     await copyFile(file, kept);
     c.screenshots[i] = kept;
   }
-  return dir;
+  return { kept: opts.screenshots };
+}
+
+/**
+ * Earlier versions copied every run's screenshots under `<state dir>/runs/`, never cleaned
+ * (tens of MB after a few runs). Nothing writes there now: the folder goes, with one line said.
+ */
+async function removeOldRuns(stateDir: string): Promise<string | null> {
+  const dir = join(stateDir, 'runs');
+  const entries = await readdir(dir).catch(() => null);
+  if (!entries) return null;
+  await rm(dir, { recursive: true, force: true });
+  return `Removed ${dir}: the screenshots of ${entries.length} earlier runs (tlslab keeps them now only with --screenshots DIR).`;
 }
