@@ -463,6 +463,19 @@ export const ScenarioSchema = z
         const problem = host && kindProblem(host, kinds, what);
         if (problem) ctx.addIssue({ code: 'custom', path: ['clients', i, 'defences', key], message: problem });
       }
+      // Only the scripted program applies defences itself; Chromium enforces block lists (as a
+      // CRLSet); curl, openssl and your own program verify in their own way and would ignore them.
+      const applied = c.program === 'scripted' ? null : c.program === 'chromium' ? ['blockedRoots'] : [];
+      for (const key of Object.keys(c.defences ?? {})) {
+        if (applied && !applied.includes(key)) {
+          const program = typeof c.program === 'string' ? c.program : 'your own program';
+          ctx.addIssue({
+            code: 'custom',
+            path: ['clients', i, 'defences', key],
+            message: `${program} does not apply ${key}: only program: scripted applies every defence${program === 'chromium' ? ' (Chromium applies blockedRoots)' : ''}; remove it or use program: scripted`,
+          });
+        }
+      }
       for (const host of Object.keys(c.defences?.pins ?? {})) {
         if (!kindOf.has(host)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'defences', 'pins', host], message: unknownHost(host) });
       }

@@ -210,6 +210,15 @@ describe('a broken scenario names the file, the line and the field', () => {
     expect(err.message).toContain('interceptor.targets[1]: "*.nowhere.test" covers no host of the lab');
   });
 
+  it('a defence the client\'s program would silently ignore', async () => {
+    const text = edit('  - name: no-cert\n    trusts: [web]', '  - name: no-cert\n    trusts: [web]\n    program: curl\n    defences: { pins: { bank.example: site-key } }');
+    const { err, file } = await failureOf(text);
+    expect(err.message).toContain(`${file}:${lineOf(text, 'defences:')}:`);
+    expect(err.message).toContain('clients[0].defences.pins: curl does not apply pins: only program: scripted applies every defence; remove it or use program: scripted');
+    const chromium = await failureOf(edit('  - name: no-cert\n    trusts: [web]', '  - name: no-cert\n    trusts: [web]\n    program: chromium\n    defences: { blockedRoots: chrome-2019, detectInterception: ct-log }'));
+    expect(chromium.err.problems.map((p) => p.path)).toEqual(['clients[0].defences.detectInterception']);
+  });
+
   it('a name that differs from the file name', async () => {
     const { err, file } = await failureOf(VALID, 'maxi');
     expect(err.message).toContain(`${file}:1:7 name: the name "mini" must equal the file name without .yaml ("maxi")`);

@@ -238,7 +238,7 @@ export class DockerLab implements Lab {
         ttl: { maxHops: req.maxHops ?? 12 },
       },
     });
-    await this.records.settle();
+    this.records.catchUp();
     return { ...result, vantage: `a probe container on a subscriber line (${address}, default route via ${t.gateway})`, ttlUnavailable: null };
   }
 
@@ -261,7 +261,7 @@ export class DockerLab implements Lab {
       pinsFile: join(this.stateDir, 'programs', 'pins.json'),
       timeoutMs: spec.timeoutMs,
     });
-    await this.records.settle();
+    this.records.catchUp();
     return run;
   }
 
@@ -270,8 +270,8 @@ export class DockerLab implements Lab {
     const c = this.manifest.topology.clients.find((x) => x.name === client);
     if (!c) throw new Error(`no client named ${client} in ${this.scenario.name}`);
     const run = await this.agent(client).runStep(step);
-    // The box writes its records as it goes; let the ones of this step arrive before anyone reads.
-    await this.records.settle();
+    // The box has written this step's records as they happened (IspRecords.catchUp).
+    this.records.catchUp();
     // Paths the client wrote (screenshots) are in its own host's folder, seen from the machine.
     return JSON.parse(JSON.stringify(run).replaceAll(`"${STATE_MOUNT}/`, `"${hostDir(this.stateDir, c.service)}/`)) as StepRun;
   }

@@ -70,7 +70,28 @@ export async function removeProject(project: string): Promise<void> {
   const ids = (await run('docker', ['ps', '-aq', '--filter', label])).stdout.split('\n').filter(Boolean);
   if (ids.length) await run('docker', ['rm', '-f', '-v', ...ids], { timeout: 60_000 });
   const nets = (await run('docker', ['network', 'ls', '-q', '--filter', label])).stdout.split('\n').filter(Boolean);
-  if (nets.length) await run('docker', ['network', 'rm', ...nets], { timeout: 60_000 });
+  if (nets.length) await removeNetworks(nets);
+}
+
+/**
+ * `docker rm -f` returns before the engine has let go of every container's endpoint: a network
+ * removed at once may still "have active endpoints" (seen with 22 containers). The engine's own
+ * answer is the condition: try again while it says so, for up to 10 s.
+ */
+async function removeNetworks(nets: string[]): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await run('docker', ['network', 'rm', ...nets], { timeout: 60_000 });
+      return;
+    } catch (err) {
+      if (!/active endpoints/.test(String((err as { stderr?: string }).stderr ?? err)) || Date.now() > deadline) throw err;
+      const left = (await run('docker', ['network', 'ls', '-q'])).stdout.split('\n');
+      nets = nets.filter((n) => left.some((id) => id && n.startsWith(id)));
+      if (!nets.length) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 /** The services of a compose project whose containers have exited, with their exit codes. */

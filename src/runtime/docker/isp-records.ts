@@ -18,7 +18,6 @@ export class IspRecords {
   private offset = 0;
   private partial = '';
   private timer: NodeJS.Timeout | undefined;
-  private lastGrowth = Date.now();
 
   constructor(private readonly file: string) {}
 
@@ -47,7 +46,6 @@ export class IspRecords {
       const buf = Buffer.alloc(size - this.offset);
       readSync(fd, buf, 0, buf.length, this.offset);
       this.offset = size;
-      this.lastGrowth = Date.now();
       const lines = (this.partial + buf.toString('utf8')).split('\n');
       this.partial = lines.pop() ?? '';
       for (const line of lines) if (line) this.take(JSON.parse(line) as IspRecord);
@@ -56,14 +54,15 @@ export class IspRecords {
     }
   }
 
-  /** Resolves once nothing new was recorded for `quietMs` (at most `maxMs`). */
-  async settle(quietMs = 150, maxMs = 2_000): Promise<void> {
-    const deadline = Date.now() + maxMs;
+  /**
+   * Takes in what the box has written so far, with no wait: the box appends each record the
+   * moment it happens (container/isp.ts, appendFileSync), and all an outcome rests on (the
+   * connection and the box's decision at the ClientHello, what it read from the request) is
+   * written before the client can have its answer. Later records (a close, an exchange at its
+   * end) are read with the next read; the report reads again at its end.
+   */
+  catchUp(): void {
     this.read();
-    while (Date.now() - this.lastGrowth < quietMs && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 25));
-      this.read();
-    }
   }
 
   /** Every event so far (from the file once the window has moved on). */
