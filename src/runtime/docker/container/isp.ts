@@ -7,7 +7,6 @@
  * the client dialled, whatever name its ClientHello carries: a targeted SNI sent to news.example's
  * address is answered in news.example's names, as the paper found.
  */
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
@@ -20,35 +19,18 @@ import { STATE_MOUNT } from '../paths.ts';
 import type { DockerLabManifest } from '../manifest.ts';
 import { startLabDns } from './lab-dns.ts';
 import { markReady } from './ready.ts';
+import { dropDockerDefaultRoute, interfaceOn, sh } from './net.ts';
 
 /** Everything the box records, one JSON line each, for tlslab on the host to follow. */
 export const ISP_RECORDS = 'isp/records.jsonl';
 
 export type IspRecord = { t: 'event'; e: unknown } | { t: 'exchange'; x: unknown } | { t: 'keylog'; line: string };
 
-function sh(cmd: string, ...args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8' });
-}
-
-/** The interface that holds an address of the given /24 prefix. */
-function interfaceOn(prefix: string): string {
-  for (const line of sh('ip', '-o', '-4', 'addr', 'show').split('\n')) {
-    const [, dev, , cidr] = line.trim().split(/\s+/);
-    if (cidr?.startsWith(`${prefix}.`)) return dev;
-  }
-  throw new Error(`no interface on ${prefix}.0/24`);
-}
-
 function setUpRouter(m: DockerLabManifest): void {
   const home = interfaceOn(m.topology.nets.home);
   const internet = interfaceOn(m.topology.nets.internet);
-  // Docker writes "default via <net>.1" although the host has no address there: without it, a
-  // connection to anything outside the lab fails at once instead of timing out.
-  try {
-    sh('ip', 'route', 'del', 'default');
-  } catch {
-    /* none */
-  }
+  // Without Docker's default route, a connection to anything outside the lab fails at once instead of timing out.
+  dropDockerDefaultRoute();
   for (const site of m.topology.sites) {
     for (const [scheme, port] of [['https', 443], ['http', 80]] as const) {
       if (!site[scheme]) continue;

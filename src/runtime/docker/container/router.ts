@@ -3,25 +3,19 @@
  * the sites and back towards the subscribers, decrementing TTL as every router does, and
  * answers an expired packet with ICMP time-exceeded from its own address; then it idles.
  */
-import { execFileSync } from 'node:child_process';
 import type { DockerLabManifest } from '../manifest.ts';
 import { NotInThisLab } from './not-in-this-lab.ts';
 import { markReady } from './ready.ts';
+import { dropDockerDefaultRoute, interfaceOn, sh } from './net.ts';
 
-const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
+const ip = (...args: string[]) => sh('ip', ...args);
 
 export async function runRouter(m: DockerLabManifest, service: string): Promise<void> {
   const me = m.topology.routers.find((r) => r.service === service);
   if (!me) throw new NotInThisLab(m, 'router', service);
   const { home, internet } = m.topology.nets;
-  // Docker's "default via <net>.1" leads nowhere in an internal network.
-  try {
-    ip('route', 'del', 'default');
-  } catch {
-    /* none */
-  }
-  const dev = ip('-o', '-4', 'addr', 'show').split('\n').find((l) => l.includes(` ${me.address}/`))?.trim().split(/\s+/)[1];
-  if (!dev) throw new Error(`no interface holds ${me.address}`);
+  dropDockerDefaultRoute();
+  const dev = interfaceOn(me.side === 'before' ? home : internet);
   // Both networks' prefixes go to the next hop on this segment; `onlink` where the prefix is this
   // segment's own, so that the kernel sends to the neighbour rather than straight to the host.
   const route = (prefix: string, via: string | null) => {
