@@ -33,7 +33,7 @@ export function judgeChain(input: ChainToJudge, client: ClientPolicy, facts: Tru
 
   // 1. Block lists apply whatever the user trusts, and cannot be clicked through.
   if (defences.blockedRoots) {
-    const blocked = BLOCKLISTS[defences.blockedRoots].blocks[facts.stateProfile];
+    const blocked = BLOCKLISTS[defences.blockedRoots]?.blocks[facts.stateProfile];
     if (blocked && spkis.some((s) => facts.stateSpkis.includes(s))) return { accept: false, ...blocked };
   }
 

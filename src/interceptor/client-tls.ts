@@ -59,8 +59,8 @@ export function terminateClientTls(
  * 48\n") as a sentence a student reads: the alert's name and number (RFC 8446 6.2).
  */
 export function handshakeErrorSentence(err: Error): string {
-  const alert = /alert ([a-z ]+?):.*SSL alert number (\d+)/s.exec(err.message);
-  if (alert) return `the client sent the alert "${alert[1].trim()}" (${alert[2]})`;
+  const [, name, number] = /alert ([a-z ]+?):.*SSL alert number (\d+)/s.exec(err.message) ?? [];
+  if (name && number) return `the client sent the alert "${name.trim()}" (${number})`;
   return err.message.trim().replace(/^[0-9A-F]+:error:[0-9A-F]+:/, '');
 }
 

@@ -94,7 +94,7 @@ export function decideHttp(spec: InterceptPolicySpec, host: string | null): Deci
 }
 
 /** The box's own answer to a plain-HTTP request, or null to forward it: the install page (qca.kz in 2019). */
-export function plainHttpAnswer(spec: InterceptPolicySpec, host: string, url: string): { status: number; statusText: string; headers: Record<string, string>; body: string } | null {
+export function plainHttpAnswer(spec: InterceptPolicySpec, host: string, url: string): { status: number; statusText: string; headers: { Location: string; [name: string]: string }; body: string } | null {
   if (decideHttp(spec, host).action !== 'install-page') return null;
   const location = `http://${spec.installPageHost}/?from=${encodeURIComponent(url)}`;
   return {

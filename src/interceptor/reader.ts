@@ -206,6 +206,7 @@ class BoundedBody {
   }
 
   bytes(): Buffer {
-    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    const [only] = this.chunks;
+    return this.chunks.length === 1 && only ? only : Buffer.concat(this.chunks);
   }
 }

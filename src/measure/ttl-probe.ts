@@ -43,10 +43,10 @@ export async function echoWithTtl(address: string, ttl: number): Promise<HopSigh
     (r) => r.stdout,
     (e: { stdout?: string }) => e.stdout ?? '',
   );
-  const exceeded = /From (\d+\.\d+\.\d+\.\d+)(?: icmp_seq=\d+)? Time to live exceeded/i.exec(out);
-  if (exceeded) return { from: exceeded[1], kind: 'time-exceeded' };
-  const reply = /bytes from (\d+\.\d+\.\d+\.\d+)/.exec(out);
-  return reply ? { from: reply[1], kind: 'echo-reply' } : null;
+  const exceeded = /From (\d+\.\d+\.\d+\.\d+)(?: icmp_seq=\d+)? Time to live exceeded/i.exec(out)?.[1];
+  if (exceeded) return { from: exceeded, kind: 'time-exceeded' };
+  const reply = /bytes from (\d+\.\d+\.\d+\.\d+)/.exec(out)?.[1];
+  return reply ? { from: reply, kind: 'echo-reply' } : null;
 }
 
 /** Runs `f` with every data segment this host sends to `route` leaving with TTL `ttl`. */

@@ -17,7 +17,7 @@ const DAY = 86_400_000;
 
 export function randomSerial(entropy: CertEntropy): string {
   const bytes = entropy.randomBytes(16);
-  bytes[0] &= 0x7f; // positive, 16 bytes (CA/B Forum: at least 64 bits of randomness)
+  bytes.writeUInt8(bytes.readUInt8(0) & 0x7f, 0); // positive, 16 bytes (CA/B Forum: at least 64 bits of randomness)
   return bytes.toString('hex');
 }
 
@@ -79,6 +79,8 @@ export function issueServerCertificate(
   issuer: Authority,
   opts: { names: string[]; key: LabKey; entropy: CertEntropy; ctLog?: CtLog },
 ): SignedCertificate {
+  const [commonName] = opts.names;
+  if (commonName === undefined) throw new Error('a server certificate needs at least one DNS name');
   const now = opts.entropy.now().getTime();
   const extensions: Array<Record<string, unknown> | RawExtension> = serverLeafExtensions({
     names: opts.names,
@@ -89,7 +91,7 @@ export function issueServerCertificate(
   return buildCertificate(
     {
       serialHex: randomSerial(opts.entropy),
-      subject: [{ shortName: 'CN', value: opts.names[0] }],
+      subject: [{ shortName: 'CN', value: commonName }],
       issuer: issuer.name,
       notBefore: new Date(now - DAY),
       notAfter: new Date(now + 89 * DAY),

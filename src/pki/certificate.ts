@@ -63,9 +63,12 @@ export function buildCertificate(spec: CertificateSpec, issuerKey: KeyObject): S
 /** Where forge puts the subject in the TBSCertificate it builds: after version, serial, signature, issuer, validity. */
 const TBS_SUBJECT = 5;
 
+/** sha256WithRSAEncryption (RFC 4055 section 5). */
+const SHA256_WITH_RSA = '1.2.840.113549.1.1.11';
+
 /** Sign with sha256WithRSAEncryption using node's native RSA. */
 function signTbs(cert: forge.pki.Certificate, issuerKey: KeyObject, subjectDer?: Buffer): SignedCertificate {
-  const oid = pki.oids.sha256WithRSAEncryption;
+  const oid = SHA256_WITH_RSA;
   cert.signatureOid = oid;
   cert.siginfo.algorithmOid = oid;
   const tbs = (pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
@@ -84,9 +87,9 @@ export function derToPem(der: Buffer): string {
 
 /** DER of the first certificate in a PEM text (the leaf, for a chain). */
 export function pemToDer(pem: string): Buffer {
-  const m = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem);
-  if (!m) throw new Error('no PEM certificate in the text');
-  return Buffer.from(m[1].replace(/\s+/g, ''), 'base64');
+  const body = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem)?.[1];
+  if (body === undefined) throw new Error('no PEM certificate in the text');
+  return Buffer.from(body.replace(/\s+/g, ''), 'base64');
 }
 
 /** The parts of a certificate that forging copies: names exactly, and raw extensions. */

@@ -115,8 +115,10 @@ export async function createLabPki(opts: LabPkiOptions): Promise<LabPki> {
   const ctLog = createCtLog();
   const sites = new Map<string, SiteCredentials>();
   opts.siteNames.forEach((name, i) => {
-    const leaf = issueServerCertificate(webIntermediate, { names: [name], key: siteKeys[i], entropy, ctLog });
-    sites.set(name, { certChainPem: leaf.pem + webIntermediate.cert.pem, keyPem: siteKeys[i].privateKeyPem });
+    const key = siteKeys[i];
+    if (!key) throw new Error(`no key was generated for ${name}`);
+    const leaf = issueServerCertificate(webIntermediate, { names: [name], key, entropy, ctLog });
+    sites.set(name, { certChainPem: leaf.pem + webIntermediate.cert.pem, keyPem: key.privateKeyPem });
   });
 
   const files = await writeTrustFiles(opts.dir, { webRoot, webIntermediate, stateRoot, stateIntermediate }, sites);

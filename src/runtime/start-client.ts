@@ -41,7 +41,7 @@ export async function startClient(spec: ClientSpec, ctx: ClientContext, facts: T
  * ERR_CERT_KNOWN_INTERCEPTION_BLOCKED), as the release it names blocked this lab's state CA.
  */
 function chromiumProfileOf(spec: ClientSpec, facts: TrustFacts): ChromiumProfile {
-  const blocked = spec.defences?.blockedRoots ? BLOCKLISTS[spec.defences.blockedRoots].blocks[facts.stateProfile] : undefined;
+  const blocked = spec.defences?.blockedRoots ? BLOCKLISTS[spec.defences.blockedRoots]?.blocks[facts.stateProfile] : undefined;
   return {
     trusts: spec.trusts,
     distrust: !!blocked,

@@ -20,13 +20,13 @@ function check(x: Expectation, report: Checked): ExpectationCheck {
   const pool = x.by === 'upstream-attacker' ? (report.attacker?.captured ?? []) : report.captured;
   const found = pool.filter((c) => c.client === x.client && c.site === x.site);
   if (x.captured === 'nothing') {
-    return { expectation: x, met: found.length === 0, actual: found.length ? `${found.length} items captured, e.g. ${found[0].kind} ${found[0].value}` : 'nothing captured' };
+    return { expectation: x, met: found.length === 0, actual: found[0] ? `${found.length} items captured, e.g. ${found[0].kind} ${found[0].value}` : 'nothing captured' };
   }
   const ofKind = found.filter((c) => c.kind === x.captured && (x.contains === undefined || c.value.includes(x.contains)));
   return {
     expectation: x,
     met: ofKind.length > 0,
-    actual: ofKind.length ? `${x.captured}: ${ofKind[0].value}` : `no ${x.captured}${x.contains ? ` containing "${x.contains}"` : ''} captured`,
+    actual: ofKind[0] ? `${x.captured}: ${ofKind[0].value}` : `no ${x.captured}${x.contains ? ` containing "${x.contains}"` : ''} captured`,
   };
 }
 

@@ -13,6 +13,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { DockerLab } from '../../src/runtime/docker/docker-lab.ts';
 import { resolveScenario } from '../../src/scenario/loader.ts';
+import { at } from '../support/at.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -22,7 +23,7 @@ const time = (f: () => void) => {
   f();
   return performance.now() - t;
 };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => at([...xs].sort((a, b) => a - b), Math.floor(xs.length / 2), 'sample');
 
 const build = () => execFileSync('bash', ['docker/build-images.sh'], { cwd: ROOT, stdio: 'ignore' });
 let fresh: number | null = null;
@@ -60,7 +61,7 @@ const ratios: number[] = [];
 for (let i = 0; i < ROUNDS; i++) {
   run.push(runOf('docker'));
   local.push(runOf('local'));
-  ratios.push(run[i] / local[i]);
+  ratios.push(at(run, i, 'docker run') / at(local, i, 'local run'));
 }
 const sizeMb = (image: string) => Number(execFileSync('docker', ['image', 'inspect', '-f', '{{.Size}}', image], { encoding: 'utf8' })) / 1e6;
 const lab = sizeMb('tlslab/lab');
@@ -69,7 +70,7 @@ const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 
 console.log(`## Docker runtime (${new Date().toISOString().slice(0, 10)})
 
-Machine: ${cpus().length} × ${cpus()[0].model}, Node ${process.version}. Command: \`npm run bench:docker\`${fresh !== null ? ' with BENCH_DOCKER_FRESH=1' : ''}, ${ROUNDS} rounds.
+Machine: ${cpus().length} × ${at(cpus(), 0, 'CPU').model}, Node ${process.version}. Command: \`npm run bench:docker\`${fresh !== null ? ' with BENCH_DOCKER_FRESH=1' : ''}, ${ROUNDS} rounds.
 
 | what | result | target |
 |---|---|---|

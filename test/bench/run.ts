@@ -18,14 +18,15 @@ import { LocalLab } from '../../src/runtime/local/local-lab.ts';
 import { resolveScenario } from '../../src/scenario/loader.ts';
 import { pemToDer } from '../../src/pki/certificate.ts';
 import { readFile } from 'node:fs/promises';
+import { at } from '../support/at.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const TLSLAB = join(import.meta.dirname, '..', '..', 'src', 'cli', 'tlslab.mjs');
 
 function stats(ms: number[]) {
   const s = [...ms].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-  return { n: s.length, median: q(0.5), p95: q(0.95), min: s[0], max: s[s.length - 1] };
+  const q = (p: number) => at(s, Math.min(s.length - 1, Math.floor(p * s.length)), 'sample');
+  return { n: s.length, median: q(0.5), p95: q(0.95), min: at(s, 0, 'sample'), max: at(s, s.length - 1, 'sample') };
 }
 const fmt = (x: ReturnType<typeof stats>) =>
   `median ${x.median.toFixed(1)} ms, p95 ${x.p95.toFixed(1)} ms, min ${x.min.toFixed(1)}, max ${x.max.toFixed(1)} (n=${x.n})`;

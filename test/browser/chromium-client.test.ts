@@ -20,6 +20,7 @@ import type { Lab } from '../../src/runtime/lab.ts';
 import { startLab } from '../../src/runtime/start-lab.ts';
 import { resolveScenario } from '../../src/scenario/loader.ts';
 import { whyChromiumIsMissing } from '../support/chromium-available.ts';
+import { at } from '../support/at.ts';
 import type { SessionStep, StepAction } from '../../src/scenario/schema.ts';
 
 const missing = whyChromiumIsMissing();
@@ -215,7 +216,7 @@ describe.skipIf(missing !== null)('Chromium through the kz-2019 ISP box', () => 
       search: await chromium.runStep(step('search', { kind: 'search', site: 'search.example', query: 'vpn download' })),
     }));
 
-    expect(result.bank.attempts[0].error?.code).toBe('net::ERR_CERT_AUTHORITY_INVALID');
+    expect(at(result.bank.attempts, 0, 'attempt').error?.code).toBe('net::ERR_CERT_AUTHORITY_INVALID');
     expect(result.bank.summary).toContain('because the website uses HSTS');
     expect(result.search.summary).toBe(
       'searched "vpn download": 200 "vpn download - find. Search" after the person clicked through the warning (net::ERR_CERT_AUTHORITY_INVALID) and proceeded',
@@ -235,8 +236,8 @@ describe.skipIf(missing !== null)('Chromium through the kz-2019 ISP box', () => 
     expect(run.summary).toBe('200 http://qca.example/ "Qaznet Trust Network: national security certificate"');
     expect(run.attempts).toEqual([expect.objectContaining({ scheme: 'http', url: 'http://qca.example/', status: 200, issuer: null, error: null })]);
     expect(run.screenshots).toEqual([join(artifacts, 'chromium-install-page', 'screenshots', 'install-page-1.png')]);
-    expect(existsSync(run.screenshots[0])).toBe(true);
-    expect(isPng(run.screenshots[0])).toBe(true);
+    expect(existsSync(at(run.screenshots, 0, 'screenshot'))).toBe(true);
+    expect(isPng(at(run.screenshots, 0, 'screenshot'))).toBe(true);
   });
 
   it('a name outside the lab does not resolve, and the box sees nothing of it', async () => {

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { whyChromiumIsMissing } from '../support/chromium-available.ts';
+import { at } from '../support/at.ts';
 
 const missing = whyChromiumIsMissing();
 if (missing && process.env.CI !== 'true') console.warn(`[test/browser] skipping the screenshot tests: ${missing}`);
@@ -37,7 +38,7 @@ describe.skipIf(missing !== null && process.env.CI !== 'true')('screenshots kept
     const { stdout } = await run(process.execPath, [TLSLAB, 'run', 'kz-2019', '--clients', 'chromium-installed', '--state-dir', root, '--screenshots', dir], { env: { ...process.env, NO_COLOR: '1' } });
     const shots = readdirSync(dir).filter((f) => f.endsWith('.png'));
     expect(shots.length).toBeGreaterThanOrEqual(3);
-    const pointed = [...stdout.matchAll(/screenshot: (\S+)/g)].map((m) => m[1]);
+    const pointed = [...stdout.matchAll(/screenshot: (\S+)/g)].map((m) => at(m, 1, 'screenshot path'));
     expect(pointed.length).toBeGreaterThan(0);
     for (const p of pointed) expect(existsSync(p), p).toBe(true);
     expect(stdout).toContain(`screenshots ${dir}`);

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { whyChromiumIsMissing } from '../support/chromium-available.ts';
+import { group } from '../support/at.ts';
 
 const missing = whyChromiumIsMissing();
 if (missing && process.env.CI !== 'true') console.warn(`[test/browser] skipping the signal tests: ${missing}`);
@@ -100,7 +101,7 @@ describe.skipIf(missing !== null && process.env.CI !== 'true')('stopping tlslab 
   it('Ctrl-C of `tlslab console` after a Chromium subscriber has run', { timeout: 120_000 }, async () => {
     const s = await start(['console', '--scenario', 'kz-2019']);
     await expect.poll(() => /Open the console: (\S+)/.exec(s.output())?.[1], { timeout: 30_000 }).toBeTruthy();
-    const url = new URL(/Open the console: (\S+)/.exec(s.output())![1]);
+    const url = new URL(group(/Open the console: (\S+)/, s.output()));
     const ws = new WebSocket(`ws://${url.host}/ws`, { headers: { origin: `http://${url.host}` } });
     let stepDone = false;
     ws.on('message', (data) => {

@@ -10,6 +10,13 @@ import { serviceOfHost } from '../../src/scenario/sites.ts';
 import { projectPath } from '../../src/project-root.ts';
 import { dockerMissing, onCi } from './docker-available.ts';
 
+/** Service `name` of a generated compose file, or throw naming the ones it has. */
+function service<S>(file: { services: Record<string, S> }, name: string): S {
+  const found = file.services[name];
+  if (found === undefined) throw new Error(`no service ${name} in the compose file (has ${Object.keys(file.services).join(', ')})`);
+  return found;
+}
+
 describe('the standalone compose files, one per shipped scenario', () => {
   it('are what `npm run docker:compose` writes (regenerate them after changing a scenario or the topology)', async () => {
     expect(await staleStandaloneComposeFiles()).toEqual([]);
@@ -45,12 +52,12 @@ describe('the generated topology', () => {
       expect(net.driver_opts['com.docker.network.bridge.inhibit_ipv4']).toBe('true');
     }
     // Only the ISP is on both networks; clients only on home, sites only on internet.
-    const on = (name: string) => Object.keys(file.services[name].networks ?? {});
+    const on = (name: string) => Object.keys(service(file, name).networks ?? {});
     expect(on('isp').sort()).toEqual(['home', 'internet']);
     expect(on('no-cert')).toEqual(['home']);
     expect(on('bank')).toEqual(['internet']);
-    expect(file.services['no-cert'].dns).toEqual(['10.89.6.2']);
-    expect(file.services.isp.init).toBe(true);
+    expect(service(file, 'no-cert').dns).toEqual(['10.89.6.2']);
+    expect(service(file, 'isp').init).toBe(true);
     // Targeted and untargeted sites each get their own pair of ports on the box.
     const redirects = topology.sites.flatMap((s) => [s.redirect.https, s.redirect.http]);
     expect(new Set(redirects).size).toBe(redirects.length);
@@ -67,8 +74,8 @@ describe('the generated topology', () => {
     ]);
     expect(topology.isp).toMatchObject({ hop: 3, towardSites: '10.89.7.200', towardSubscribers: '10.89.6.4' });
     const file = composeFile(topology, { mode: 'runtime', stateDir: '/tmp/x' }) as { services: Record<string, { sysctls?: Record<string, string>; networks?: Record<string, unknown> }> };
-    expect(Object.keys(file.services['router-4'].networks!)).toEqual(['internet']);
-    expect(file.services['router-1'].sysctls).toMatchObject({ 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.send_redirects': '0', 'net.ipv4.conf.eth0.send_redirects': '0' });
+    expect(Object.keys(service(file, 'router-4').networks!)).toEqual(['internet']);
+    expect(service(file, 'router-1').sysctls).toMatchObject({ 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.send_redirects': '0', 'net.ipv4.conf.eth0.send_redirects': '0' });
   });
 
   it('refuses a client named like a lab host', () => {

@@ -160,7 +160,7 @@ describe('the box under failures on both sides', () => {
         await new Promise((r) => t.once('secureConnect', r));
         const text = 'GET / HTTP/1.1\r\nHost: bank.example\r\n';
         let i = 0;
-        const drip = setInterval(() => !t.destroyed && t.write(text[i++ % text.length]), 50);
+        const drip = setInterval(() => !t.destroyed && t.write(text.charAt(i++ % text.length)), 50);
         t.once('close', () => clearInterval(drip));
         return t;
       }),

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { group } from '../support/at.ts';
 
 const exec = promisify(execFile);
 const TLSLAB = join(import.meta.dirname, '..', '..', 'src', 'cli', 'tlslab.mjs');
@@ -158,7 +159,7 @@ describe('tlslab up, poked with the real curl and openssl', () => {
         }
       }, 50);
     });
-    const factsFile = /The same facts as JSON: (\S+)/.exec(output)![1];
+    const factsFile = group(/The same facts as JSON: (\S+)/, output);
     facts = JSON.parse(await readFile(join(dir, factsFile), 'utf8'));
   });
   afterAll(() => {

@@ -39,7 +39,7 @@ function tableOf(stdout: string, site: string): Map<string, string[]> {
   for (const line of lines.slice(start + 2)) {
     if (line.trim() === '') break;
     const [client, ...cells] = line.trim().split(/\s{2,}/);
-    rows.set(client, cells);
+    rows.set(client!, cells); // split always gives at least one part
   }
   return rows;
 }
@@ -147,7 +147,7 @@ describe('tlslab matrix --variants kz-2019,kz-2020', () => {
       const table = section!.split('\n').filter((l) => l.startsWith('|'));
       expect(table[0]).toBe('| client | kz-2019 | kz-2020 |');
       expect(table[1]).toBe('|---|---|---|');
-      expect(table.slice(2).map((l) => l.split(' | ')[0].slice(2))).toEqual(CLIENT_PROFILES.map((c) => c.name));
+      expect(table.slice(2).map((l) => l.split(' | ')[0]!.slice(2))).toEqual(CLIENT_PROFILES.map((c) => c.name));
     }
     expect(md).toContain('| chrome-2019 | refused: distrusted | exposed |');
   });

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect as tlsConnect } from 'node:tls';
+import { group } from '../support/at.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: process.env.SOAK_SECONDS ?? '1200' }, 'rss-mb': { type: 'string', default: '400' } } });
 const SECONDS = Number(values.seconds);
@@ -46,7 +47,7 @@ while (!/The same facts as JSON: (\S+)/.test(printed)) {
   if (box.exitCode !== null) throw new Error(`tlslab up exited early:\n${printed}`);
   await wait(100);
 }
-const factsFile = resolve(/The same facts as JSON: (\S+)/.exec(printed)![1]);
+const factsFile = resolve(group(/The same facts as JSON: (\S+)/, printed));
 const facts = JSON.parse(readFileSync(factsFile, 'utf8'));
 const route = (name: string, scheme: 'https' | 'http') => facts.hosts.find((h: { name: string }) => h.name === name).routes[scheme] as { address: string; port: number };
 const bank = route('bank.example', 'https');
@@ -161,7 +162,7 @@ function drip(): Promise<void> {
     t.once('secureConnect', () => {
       const text = 'GET / HTTP/1.1\r\nX-Slow: ';
       let i = 0;
-      timer = setInterval(() => !t.destroyed && t.write(text[i++ % text.length]), 500);
+      timer = setInterval(() => !t.destroyed && t.write(text.charAt(i++ % text.length)), 500);
     });
     // The box drops it at its request-head deadline; a client that gives up first is fine too.
     const giveUp = setTimeout(() => t.destroy(), 40_000);

@@ -109,15 +109,15 @@ export async function listeningPorts(): Promise<number[]> {
   for (const fd of await readdir('/proc/self/fd')) {
     const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
     const m = /^socket:\[(\d+)\]$/.exec(target);
-    if (m) inodes.add(m[1]);
+    if (m) inodes.add(m[1]!);
   }
   const ports: number[] = [];
   for (const file of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
     const text = await readFile(file, 'utf8').catch(() => '');
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols.length < 10 || cols[3] !== '0A' || !inodes.has(cols[9])) continue;
-      ports.push(parseInt(cols[1].split(':')[1], 16));
+      if (cols.length < 10 || cols[3] !== '0A' || !inodes.has(cols[9]!)) continue;
+      ports.push(parseInt(cols[1]!.split(':')[1] ?? '', 16));
     }
   }
   return ports.sort((a, b) => a - b);

@@ -3,6 +3,7 @@ import { buildCertificate } from '../../src/pki/certificate.ts';
 import { SCT_LIST_OID, createCtLog, embeddedScts, hasValidSct, sctListExtension, type CtLog } from '../../src/pki/ct.ts';
 import { serverLeafExtensions } from '../../src/pki/extensions.ts';
 import { generateRsaKey, type LabKey } from '../../src/pki/keys.ts';
+import { at } from '../support/at.ts';
 
 /** The lab's CT log (RFC 6962 3.3 extension, lab-simplified signed input) on real certificates. */
 
@@ -13,8 +14,8 @@ function certificate(key: LabKey, names: string[], extra: ReturnType<typeof sctL
   return buildCertificate(
     {
       serialHex: '1234abcd',
-      subject: [{ shortName: 'CN', value: names[0] }],
-      issuer: [{ shortName: 'CN', value: names[0] }],
+      subject: [{ shortName: 'CN', value: at(names, 0, 'name') }],
+      issuer: [{ shortName: 'CN', value: at(names, 0, 'name') }],
       notBefore: new Date('2019-07-01T00:00:00Z'),
       notAfter: new Date('2019-10-01T00:00:00Z'),
       publicKey: key.publicKey,
@@ -67,9 +68,10 @@ describe('SCT list extension', () => {
   it('embeddedScts returns the one SCT with the log id and the time', () => {
     const scts = embeddedScts(withSct);
     expect(scts).toHaveLength(1);
-    expect(scts[0].logId).toBe(log.id);
-    expect(scts[0].timestamp.toISOString()).toBe(WHEN.toISOString());
-    expect(scts[0].signature.length).toBeGreaterThan(60); // a DER ECDSA P-256 signature
+    const sct = at(scts, 0, 'SCT');
+    expect(sct.logId).toBe(log.id);
+    expect(sct.timestamp.toISOString()).toBe(WHEN.toISOString());
+    expect(sct.signature.length).toBeGreaterThan(60); // a DER ECDSA P-256 signature
   });
 
   it('finds nothing in a certificate without the extension', () => {

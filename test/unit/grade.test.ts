@@ -54,7 +54,7 @@ const S = {
   EMPTY_RENEGOTIATION_INFO_SCSV: 0x00ff,
   FALLBACK_SCSV: 0x5600,
 } as const;
-const GREASE = [0x0a0a, 0x1a1a, 0xfafa];
+const GREASE = [0x0a0a, 0x1a1a, 0xfafa] as const;
 
 /** The 13 suites of DEVICE_CIPHERS by IANA id, in the order of the OpenSSL cipher string. */
 const DEVICE_IDS = [

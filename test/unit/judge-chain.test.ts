@@ -13,6 +13,7 @@ import { serverLeafExtensions } from '../../src/pki/extensions.ts';
 import { describeCertificate } from '../../src/pki/inspect.ts';
 import { generateRsaKey, type LabKey } from '../../src/pki/keys.ts';
 import { createLabPki, type LabPki } from '../../src/pki/lab-pki.ts';
+import { at } from '../support/at.ts';
 
 const QAZNET_2019 = loadStateCaPreset('qaznet-2019');
 const ISCA_2020 = loadStateCaPreset('isca-2020');
@@ -93,8 +94,8 @@ describe('spkiHash', () => {
   });
 
   it('differs between the real leaf and the forged one (the forger has a fresh key)', () => {
-    expect(spkiHash(qaznet.forged[0])).not.toBe(spkiHash(qaznet.real[0]));
-    expect(spkiHash(qaznet.forged[0])).not.toBe(spkiHash(qaznet.forgedNews[0]));
+    expect(spkiHash(at(qaznet.forged, 0, 'forged leaf'))).not.toBe(spkiHash(at(qaznet.real, 0, 'real leaf')));
+    expect(spkiHash(at(qaznet.forged, 0, 'forged leaf'))).not.toBe(spkiHash(at(qaznet.forgedNews, 0, 'forged news leaf')));
   });
 });
 
@@ -293,7 +294,7 @@ describe('interception detectors (detectInterception)', () => {
       expect(judgeChain(shown(w.forged), keys, w.facts)).toEqual({
         accept: false,
         code: 'INTERCEPTION_DETECTED',
-        message: `intercepted, by ${issuer}: bank.example's certificate key sha256/${spkiHash(w.forged[0])} is not the one it publishes (sha256/${spkiHash(w.real[0])})`,
+        message: `intercepted, by ${issuer}: bank.example's certificate key sha256/${spkiHash(at(w.forged, 0, 'forged leaf'))} is not the one it publishes (sha256/${spkiHash(at(w.real, 0, 'real leaf'))})`,
       });
     }
   });
@@ -313,7 +314,7 @@ describe('interception detectors (detectInterception)', () => {
   it('published-keys refuses a genuine web-PKI certificate with another key, naming its (web) issuer', () => {
     const v = judgeChain(shown(isca.real), keys, qaznet.facts);
     expect(v).toMatchObject({ accept: false, code: 'INTERCEPTION_DETECTED' });
-    const webIssuer = /^CN=(.*)$/m.exec(isca.real[0].issuer)![1];
+    const webIssuer = /^CN=(.*)$/m.exec(at(isca.real, 0, 'real leaf').issuer)![1];
     expect(!v.accept && v.message).toContain(`intercepted, by ${webIssuer}: `);
   });
 

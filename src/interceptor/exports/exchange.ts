@@ -26,7 +26,10 @@ export interface Exchange {
 
 export function headerPairs(raw: string[]): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i], raw[i + 1]]);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const [name, value] = [raw[i], raw[i + 1]];
+    if (name !== undefined && value !== undefined) pairs.push([name, value]);
+  }
   return pairs;
 }
 

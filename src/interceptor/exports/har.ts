@@ -84,7 +84,7 @@ function parseCookieHeader(value: string | undefined) {
 }
 
 function parseSetCookie(value: string) {
-  const [pair, ...attrs] = value.split(/;\s*/);
+  const [pair = '', ...attrs] = value.split(/;\s*/);
   // No "=": a nameless cookie whose value is the whole pair (RFC 6265bis 5.6, as browsers read it).
   const i = pair.indexOf('=');
   const flags = attrs.map((a) => a.toLowerCase());

@@ -41,7 +41,7 @@ export async function checkDocker(images: string[] = [LAB_IMAGE]): Promise<void>
   }
   if (composeFound.status === 'rejected') throw new DockerError('TLSLAB_COMPOSE_MISSING', (composeFound.reason as Error).message);
   if (!composeFound.value) throw new DockerError('TLSLAB_COMPOSE_MISSING', COMPOSE_MISSING);
-  const missing = images.filter((_, i) => inspected[i].status === 'rejected');
+  const missing = images.filter((_, i) => inspected[i]?.status === 'rejected');
   if (missing.length) {
     throw new DockerError('TLSLAB_IMAGE_MISSING', `The lab's image${missing.length > 1 ? 's' : ''} ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not built: run docker/build-images.sh (offline), or docker-compose -f docker/compose.yaml build.`);
   }
@@ -102,8 +102,8 @@ export async function exitedServices(project: string): Promise<Map<string, numbe
   ]);
   const exited = new Map<string, number>();
   for (const line of stdout.split('\n')) {
-    const m = /^(\S+) Exited \((-?\d+)\)/.exec(line);
-    if (m) exited.set(m[1], Number(m[2]));
+    const [, service, code] = /^(\S+) Exited \((-?\d+)\)/.exec(line) ?? [];
+    if (service && code) exited.set(service, Number(code));
   }
   return exited;
 }

@@ -117,7 +117,7 @@ export function dockerTopology(world: readonly LabSite[], clients: ClientSpec[],
   const near = (i: number, step: 1 | -1) => {
     const other = path[i + step];
     if (!other) return null;
-    if (other.side === 'box') return path[i].side === 'after' ? isp.internet : isp.home;
+    if (other.side === 'box') return path[i]?.side === 'after' ? isp.internet : isp.home;
     return other.address;
   };
   const routers = path.flatMap((h, i) =>
@@ -128,7 +128,7 @@ export function dockerTopology(world: readonly LabSite[], clients: ClientSpec[],
   return {
     nets,
     isp: { ...isp, hop: boxAt + 1, towardSites: near(boxAt, 1), towardSubscribers: near(boxAt, -1) },
-    gateway: path[0].address,
+    gateway: path[0]?.address ?? isp.home, // the first router before the box, else the box itself
     routers,
     sites,
     program: { line: PROGRAM_LINE, address: `${nets.home}.${PROGRAM_HOST_NUMBER}` },

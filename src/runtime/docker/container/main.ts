@@ -18,7 +18,14 @@ import { STATE_MOUNT } from '../paths.ts';
 import { NotInThisLab } from './not-in-this-lab.ts';
 import { READY_DIR } from './ready.ts';
 
+const USAGE = 'usage: main.mjs pki | probe | isp | router <service> | site <host> | client <name>';
 const [role, name] = process.argv.slice(2);
+
+/** The service, host or client name the role needs as its second argument. */
+function nameArgument(): string {
+  if (!name) throw new Error(`main.mjs ${role} needs a name\n${USAGE}`);
+  return name;
+}
 
 async function manifest(): Promise<DockerLabManifest> {
   const deadline = Date.now() + 120_000;
@@ -43,16 +50,16 @@ try {
       await (await import('./probe.ts')).runProbe();
       break;
     case 'router':
-      await (await import('./router.ts')).runRouter(await manifest(), name);
+      await (await import('./router.ts')).runRouter(await manifest(), nameArgument());
       break;
     case 'site':
-      await (await import('./site.ts')).runSite(await manifest(), name);
+      await (await import('./site.ts')).runSite(await manifest(), nameArgument());
       break;
     case 'client':
-      await (await import('./client.ts')).runClient(await manifest(), name);
+      await (await import('./client.ts')).runClient(await manifest(), nameArgument());
       break;
     default:
-      console.error('usage: main.mjs pki | probe | isp | router <service> | site <host> | client <name>');
+      console.error(USAGE);
       process.exitCode = 2;
   }
 } catch (err) {

@@ -9,7 +9,7 @@ export function sh(cmd: string, ...args: string[]): string {
 export function interfaceOn(prefix: string): string {
   for (const line of sh('ip', '-o', '-4', 'addr', 'show').split('\n')) {
     const [, dev, , cidr] = line.trim().split(/\s+/);
-    if (cidr?.startsWith(`${prefix}.`)) return dev;
+    if (dev && cidr?.startsWith(`${prefix}.`)) return dev;
   }
   throw new Error(`no interface on ${prefix}.0/24`);
 }
