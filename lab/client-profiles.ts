@@ -100,5 +100,10 @@ export const CLIENT_PROFILES: ClientSpec[] = [
     description: "Debian's Chromium, root installed, with a CRLSet as Google pushed it by December 2020 (Qaznet revoked, ISCA known interception)",
   },
   { name: 'curl-installed', program: 'curl', trusts: ['web', 'state'], description: 'The real curl, with the state root in its CA bundle' },
-  { name: 'openssl-installed', program: 'openssl', trusts: ['web', 'state'], description: 'The real openssl s_client -verify_return_error, with the state root in its CA file' },
+  {
+    name: 'openssl-installed',
+    program: 'openssl',
+    trusts: ['web', 'state'],
+    description: 'The real openssl s_client -verify_return_error, with the state root in its CA file',
+  },
 ];

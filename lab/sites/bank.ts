@@ -67,13 +67,20 @@ function bankPages(site: LabSite) {
 
   function layout(title: string, main: SafeHtml, user?: LabAccount): SafeHtml {
     const nav = user
-      ? html`<nav>${user.displayName} · <form method="post" action="/logout"><button type="submit">Log out</button></form></nav>`
+      ? html`<nav>
+          ${user.displayName} ·
+          <form method="post" action="/logout"><button type="submit">Log out</button></form>
+        </nav>`
       : html`<nav>${tagline}</nav>`;
     return page({
       title: `${title} · ${name}`,
       lang: language,
       css: CSS,
-      header: html`<header><div class="logo">${[...name][0] ?? 'B'}</div><div class="brand">${name}</div>${nav}</header>`,
+      header: html`<header>
+        <div class="logo">${[...name][0] ?? 'B'}</div>
+        <div class="brand">${name}</div>
+        ${nav}
+      </header>`,
       main,
       footer: `${name} is a simulated bank in tls-interception-lab. Never enter real credentials here.`,
     });
@@ -83,37 +90,52 @@ function bankPages(site: LabSite) {
     return layout(
       'Log in',
       html`<div class="card login">
-<h1>Online banking</h1>
-<p class="muted">Log in with your ${name} username and password.</p>
-${error ? html`<div class="error" role="alert">${error}</div>` : ''}
-<form method="post" action="/login">
-<label for="username">Username</label>
-<input type="text" id="username" name="username" autocomplete="username" value="${username}" required>
-<label for="password">Password</label>
-<input type="password" id="password" name="password" autocomplete="current-password" required>
-<button class="primary" type="submit">Log in</button>
-</form>
-</div>`,
+        <h1>Online banking</h1>
+        <p class="muted">Log in with your ${name} username and password.</p>
+        ${error ? html`<div class="error" role="alert">${error}</div>` : ''}
+        <form method="post" action="/login">
+          <label for="username">Username</label>
+          <input type="text" id="username" name="username" autocomplete="username" value="${username}" required />
+          <label for="password">Password</label>
+          <input type="password" id="password" name="password" autocomplete="current-password" required />
+          <button class="primary" type="submit">Log in</button>
+        </form>
+      </div>`,
     );
   }
 
   function accountPage(user: LabAccount, account: Statement): SafeHtml {
     const rows = account.transactions.map(
-      (t) => html`<tr><td>${t.date}</td><td>${t.description}</td><td class="amount${t.amount > 0 ? ' credit' : ''}">${money(t.amount)}</td></tr>`,
+      (t) =>
+        html`<tr>
+          <td>${t.date}</td>
+          <td>${t.description}</td>
+          <td class="amount${t.amount > 0 ? ' credit' : ''}">${money(t.amount)}</td>
+        </tr>`,
     );
     return layout(
       'My account',
       html`<div class="card">
-<p class="muted">Current account of ${user.displayName}</p>
-<p>Account number: <strong id="iban">${formatAccountNumber(account.accountNumber)}</strong></p>
-<p class="muted">Available balance</p>
-<div class="balance" id="balance">${money(account.balance)}</div>
-</div>
-<div class="card">
-<h2>Recent transactions</h2>
-<table><thead><tr><th>Date</th><th>Description</th><th class="amount">Amount</th></tr></thead>
-<tbody>${rows}</tbody></table>
-</div>`,
+          <p class="muted">Current account of ${user.displayName}</p>
+          <p>Account number: <strong id="iban">${formatAccountNumber(account.accountNumber)}</strong></p>
+          <p class="muted">Available balance</p>
+          <div class="balance" id="balance">${money(account.balance)}</div>
+        </div>
+        <div class="card">
+          <h2>Recent transactions</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>Date</th>
+                <th>Description</th>
+                <th class="amount">Amount</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${rows}
+            </tbody>
+          </table>
+        </div>`,
       user,
     );
   }

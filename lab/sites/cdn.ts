@@ -48,12 +48,7 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** Headers of the WebSocket handshake itself (RFC 6455 section 4.1); ws makes its own. */
-const WEBSOCKET_HANDSHAKE = new Set([
-  'sec-websocket-key',
-  'sec-websocket-version',
-  'sec-websocket-extensions',
-  'sec-websocket-protocol',
-]);
+const WEBSOCKET_HANDSHAKE = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol']);
 
 /** The Host header's name: without the port and a trailing dot, lowercased (DNS names are case-insensitive). */
 function hostOf(req: IncomingMessage): string {
@@ -99,10 +94,13 @@ function landingPage(edge: string) {
     title: `${edge} edge`,
     header: html`<header style="background:#f38020;color:#fff;padding:14px 24px;font-weight:700">${edge}</header>`,
     main: html`<div class="card">
-<h1>${edge} edge server</h1>
-<p>This edge serves many customers' sites from one address. Which site you get is chosen by the Host header of your request, not by the name your TLS connection was opened for.</p>
-<p class="muted">Ask for a customer's site by sending its name in the Host header.</p>
-</div>`,
+      <h1>${edge} edge server</h1>
+      <p>
+        This edge serves many customers' sites from one address. Which site you get is chosen by the Host header of your request, not by the name your TLS
+        connection was opened for.
+      </p>
+      <p class="muted">Ask for a customer's site by sending its name in the Host header.</p>
+    </div>`,
     footer: `${edge} is a simulated content delivery network in tls-interception-lab.`,
   });
 }

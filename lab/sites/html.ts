@@ -13,12 +13,7 @@ export class SafeHtml {
 }
 
 export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /** Marks trusted markup, CSS or script as safe (entities are not decoded inside <style>/<script>). */
@@ -76,19 +71,26 @@ export interface PageOptions {
 
 export function page(opts: PageOptions): SafeHtml {
   return html`<!doctype html>
-<html lang="${opts.lang ?? 'en'}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${opts.title}</title>
-<style>${raw(BASE_CSS + (opts.css ?? ''))}</style>
-</head>
-<body>
-${opts.header}
-<main>${opts.main}</main>
-${opts.footer ? html`<footer>${opts.footer}</footer>` : ''}
-${opts.script ? html`<script>${raw(opts.script)}</script>` : ''}
-</body>
-</html>
-`;
+    <html lang="${opts.lang ?? 'en'}">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${opts.title}</title>
+        <style>
+          ${raw(BASE_CSS + (opts.css ?? ''))}
+        </style>
+      </head>
+      <body>
+        ${opts.header}
+        <main>${opts.main}</main>
+        ${opts.footer ? html`<footer>${opts.footer}</footer>` : ''}
+        ${
+          opts.script
+            ? html`<script>
+                ${raw(opts.script)};
+              </script>`
+            : ''
+        }
+      </body>
+    </html> `;
 }

@@ -41,9 +41,7 @@ function requestTarget(target: string): URL {
 }
 
 /** Adapts an async handler: known HttpErrors become their status, anything else a 500. */
-export function asyncHandler(
-  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
-): (req: IncomingMessage, res: ServerResponse) => void {
+export function asyncHandler(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     handler(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;

@@ -39,29 +39,43 @@ function installPage(site: LabSite, opts: InstallPageOptions, triedToReach: stri
     title: `${opts.authorityName}: national security certificate`,
     lang: site.branding.language,
     css: CSS,
-    header: html`<header><div class="authority">${opts.authorityName}</div><div class="sub">${site.branding.tagline}</div></header>`,
+    header: html`<header>
+      <div class="authority">${opts.authorityName}</div>
+      <div class="sub">${site.branding.tagline}</div>
+    </header>`,
     main: html`<div class="card">
-<h1>Install the national security certificate</h1>
-${triedToReach ? html`<p class="notice">You tried to reach <span class="tried" id="tried">${triedToReach}</span>. Access to this resource requires the national security certificate.</p>` : ''}
-<p>Access to some Internet resources requires the national security certificate to be installed on your device. Without it, some sites may not open or may show security warnings.</p>
-<p class="local" lang="ru">Для доступа к некоторым ресурсам сети Интернет необходимо установить сертификат безопасности.</p>
-<p class="local" lang="kk">Кейбір Интернет ресурстарына қол жеткізу үшін қауіпсіздік сертификатын орнату қажет.</p>
-<div class="downloads">
-<a href="/${stem}.cer" download>Download ${stem}.cer</a>
-<a href="/${stem}.pem" download>Download ${stem}.pem</a>
-<a href="/${stem}.der" download>Download ${stem}.der</a>
-</div>
-</div>
-<div class="card">
-<h2>How to install</h2>
-<ol>
-<li><strong>Windows:</strong> open ${stem}.cer, choose "Install Certificate", then "Place all certificates in the following store" and select "Trusted Root Certification Authorities".</li>
-<li><strong>macOS:</strong> open ${stem}.cer in Keychain Access, then set "When using this certificate" to "Always Trust".</li>
-<li><strong>Android:</strong> Settings, Security, Install from storage, select ${stem}.cer.</li>
-<li><strong>iPhone and iPad:</strong> open ${stem}.cer in Safari, install the profile, then enable full trust in Settings, General, About, Certificate Trust Settings.</li>
-<li><strong>Firefox:</strong> Settings, Privacy &amp; Security, View Certificates, Authorities, Import, and tick "Trust this CA to identify websites".</li>
-</ol>
-</div>`,
+        <h1>Install the national security certificate</h1>
+        ${triedToReach ? html`<p class="notice">You tried to reach <span class="tried" id="tried">${triedToReach}</span>. Access to this resource requires the national security certificate.</p>` : ''}
+        <p>
+          Access to some Internet resources requires the national security certificate to be installed on your device. Without it, some sites may not open or
+          may show security warnings.
+        </p>
+        <p class="local" lang="ru">Для доступа к некоторым ресурсам сети Интернет необходимо установить сертификат безопасности.</p>
+        <p class="local" lang="kk">Кейбір Интернет ресурстарына қол жеткізу үшін қауіпсіздік сертификатын орнату қажет.</p>
+        <div class="downloads">
+          <a href="/${stem}.cer" download>Download ${stem}.cer</a>
+          <a href="/${stem}.pem" download>Download ${stem}.pem</a>
+          <a href="/${stem}.der" download>Download ${stem}.der</a>
+        </div>
+      </div>
+      <div class="card">
+        <h2>How to install</h2>
+        <ol>
+          <li>
+            <strong>Windows:</strong> open ${stem}.cer, choose "Install Certificate", then "Place all certificates in the following store" and select "Trusted
+            Root Certification Authorities".
+          </li>
+          <li><strong>macOS:</strong> open ${stem}.cer in Keychain Access, then set "When using this certificate" to "Always Trust".</li>
+          <li><strong>Android:</strong> Settings, Security, Install from storage, select ${stem}.cer.</li>
+          <li>
+            <strong>iPhone and iPad:</strong> open ${stem}.cer in Safari, install the profile, then enable full trust in Settings, General, About, Certificate
+            Trust Settings.
+          </li>
+          <li>
+            <strong>Firefox:</strong> Settings, Privacy &amp; Security, View Certificates, Authorities, Import, and tick "Trust this CA to identify websites".
+          </li>
+        </ol>
+      </div>`,
     footer: 'This page is part of tls-interception-lab and reproduces the 2019 install page for study. The certificate offered here is a lab key.',
   });
 }

@@ -77,14 +77,18 @@ function shellPage(site: LabSite) {
     css: CSS,
     header: html`<header>${site.branding.name}<span>${site.branding.tagline}</span></header>`,
     main: html`<div class="card" style="max-width:420px;margin:40px auto">
-<h1>Sign in to mail</h1>
-<form id="login">
-<label for="username">Username</label><input type="text" id="username" name="username" autocomplete="username" required>
-<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
-<div class="error" id="error" role="alert"></div>
-<button class="primary" type="submit">Sign in</button>
-</form></div>
-<div class="card" id="inbox"><h2>Inbox</h2><div id="messages"></div></div>`,
+        <h1>Sign in to mail</h1>
+        <form id="login">
+          <label for="username">Username</label><input type="text" id="username" name="username" autocomplete="username" required />
+          <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required />
+          <div class="error" id="error" role="alert"></div>
+          <button class="primary" type="submit">Sign in</button>
+        </form>
+      </div>
+      <div class="card" id="inbox">
+        <h2>Inbox</h2>
+        <div id="messages"></div>
+      </div>`,
     footer: `${site.host} is a simulated webmail service in tls-interception-lab.`,
     script: SHELL_SCRIPT,
   });

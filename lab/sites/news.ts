@@ -74,7 +74,10 @@ function layout(site: LabSite, title: string, main: SafeHtml): SafeHtml {
     title: `${title} · ${name}`,
     lang: language,
     css: CSS,
-    header: html`<header><a class="masthead" href="/">${name}</a><div class="date">${tagline}</div></header>`,
+    header: html`<header>
+      <a class="masthead" href="/">${name}</a>
+      <div class="date">${tagline}</div>
+    </header>`,
     main,
     footer: `${site.host} is a simulated news site in tls-interception-lab.`,
   });
@@ -82,30 +85,44 @@ function layout(site: LabSite, title: string, main: SafeHtml): SafeHtml {
 
 function headlinesPage(site: LabSite): SafeHtml {
   const items = ARTICLES.map(
-    (a, i) => html`<div class="headline"><a href="/article/${i + 1}">${a.headline}</a><p class="standfirst">${a.standfirst}</p><span class="muted">${a.date}</span></div>`,
+    (a, i) =>
+      html`<div class="headline">
+        <a href="/article/${i + 1}">${a.headline}</a>
+        <p class="standfirst">${a.standfirst}</p>
+        <span class="muted">${a.date}</span>
+      </div>`,
   );
-  return layout(site, 'Headlines', html`<h2>Latest</h2>${items}`);
+  return layout(
+    site,
+    'Headlines',
+    html`<h2>Latest</h2>
+      ${items}`,
+  );
 }
 
 function articlePage(site: LabSite, article: Article): SafeHtml {
   return layout(
     site,
     article.headline,
-    html`<article><h1>${article.headline}</h1><p class="standfirst">${article.standfirst}</p><p class="muted">${article.date}</p>${article.body.map(
-      (p) => html`<p>${p}</p>`,
-    )}</article><p><a href="/">← All headlines</a></p>`,
+    html`<article>
+        <h1>${article.headline}</h1>
+        <p class="standfirst">${article.standfirst}</p>
+        <p class="muted">${article.date}</p>
+        ${article.body.map((p) => html`<p>${p}</p>`)}
+      </article>
+      <p><a href="/">← All headlines</a></p>`,
   );
 }
 
 function handlerFor(site: LabSite) {
   return function handle(req: IncomingMessage, res: ServerResponse): void {
-  const { method, url } = route(req);
-  if (method !== 'GET') return notFound(res);
-  if (url.pathname === '/') return sendHtml(res, 200, headlinesPage(site));
-  const match = /^\/article\/(\d+)$/.exec(url.pathname);
-  const article = match ? ARTICLES[Number(match[1]) - 1] : undefined;
-  if (article) return sendHtml(res, 200, articlePage(site, article));
-  notFound(res);
+    const { method, url } = route(req);
+    if (method !== 'GET') return notFound(res);
+    if (url.pathname === '/') return sendHtml(res, 200, headlinesPage(site));
+    const match = /^\/article\/(\d+)$/.exec(url.pathname);
+    const article = match ? ARTICLES[Number(match[1]) - 1] : undefined;
+    if (article) return sendHtml(res, 200, articlePage(site, article));
+    notFound(res);
   };
 }
 

@@ -43,16 +43,16 @@ function loginPage(site: LabSite, error?: string): SafeHtml {
     site,
     'Sign in',
     html`<div class="card login">
-<h1>Sign in</h1>
-${error ? html`<div class="error" role="alert">${error}</div>` : ''}
-<form method="post" action="/login">
-<label for="username">Username</label>
-<input type="text" id="username" name="username" autocomplete="username" required>
-<label for="password">Password</label>
-<input type="password" id="password" name="password" autocomplete="current-password" required>
-<button class="primary" type="submit">Sign in</button>
-</form>
-</div>`,
+      <h1>Sign in</h1>
+      ${error ? html`<div class="error" role="alert">${error}</div>` : ''}
+      <form method="post" action="/login">
+        <label for="username">Username</label>
+        <input type="text" id="username" name="username" autocomplete="username" required />
+        <label for="password">Password</label>
+        <input type="password" id="password" name="password" autocomplete="current-password" required />
+        <button class="primary" type="submit">Sign in</button>
+      </form>
+    </div>`,
   );
 }
 

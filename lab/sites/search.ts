@@ -29,8 +29,9 @@ form.box button{margin:0;background:#16a34a}
 
 function searchBox(query = ''): SafeHtml {
   return html`<form class="box" action="/search" method="get" role="search">
-<input type="search" name="q" value="${query}" aria-label="Search" placeholder="Search the web" autofocus>
-<button type="submit">Search</button></form>`;
+    <input type="search" name="q" value="${query}" aria-label="Search" placeholder="Search the web" autofocus />
+    <button type="submit">Search</button>
+  </form>`;
 }
 
 /** The engine's name as its logo: a final dot in bold ("find." shows as find<b>.</b>). */
@@ -53,21 +54,33 @@ function resultsFor(query: string, world: readonly LabSite[]): Array<{ title: st
   const news = world.find((s) => s.kind === 'news');
   const social = world.find((s) => s.kind === 'social');
   return [
-    ...(news ? [{
-      title: `${query}: latest news and analysis`,
-      url: `https://${news.host}/`,
-      snippet: `Everything ${news.branding.name} published about ${query} today, with background and commentary from our correspondents.`,
-    }] : []),
-    ...(social ? [{
-      title: `What people are saying about ${query}`,
-      url: `https://${social.host}/`,
-      snippet: `Posts, photos and discussion about ${query} from people near you.`,
-    }] : []),
-    ...(news ? [{
-      title: `${query}: definition, history and facts`,
-      url: `https://${news.host}/article/2`,
-      snippet: `A short explainer: where ${query} comes from, why it matters and what happens next.`,
-    }] : []),
+    ...(news
+      ? [
+          {
+            title: `${query}: latest news and analysis`,
+            url: `https://${news.host}/`,
+            snippet: `Everything ${news.branding.name} published about ${query} today, with background and commentary from our correspondents.`,
+          },
+        ]
+      : []),
+    ...(social
+      ? [
+          {
+            title: `What people are saying about ${query}`,
+            url: `https://${social.host}/`,
+            snippet: `Posts, photos and discussion about ${query} from people near you.`,
+          },
+        ]
+      : []),
+    ...(news
+      ? [
+          {
+            title: `${query}: definition, history and facts`,
+            url: `https://${news.host}/article/2`,
+            snippet: `A short explainer: where ${query} comes from, why it matters and what happens next.`,
+          },
+        ]
+      : []),
   ];
 }
 
@@ -80,14 +93,20 @@ function resultCount(query: string): string {
 
 function resultsPage(site: LabSite, world: readonly LabSite[], query: string): SafeHtml {
   const results = resultsFor(query, world).map(
-    (r) => html`<div class="result"><div class="url">${r.url}</div><a class="title" href="${r.url}">${r.title}</a><p>${r.snippet}</p></div>`,
+    (r) =>
+      html`<div class="result">
+        <div class="url">${r.url}</div>
+        <a class="title" href="${r.url}">${r.title}</a>
+        <p>${r.snippet}</p>
+      </div>`,
   );
   return page({
     title: `${query} - ${site.branding.name} Search`,
     lang: site.branding.language,
     css: CSS,
     header: html`<header>${logoOf(site.branding.name)}${searchBox(query)}</header>`,
-    main: html`<p class="stats">About ${resultCount(query)} results for <strong id="query">${query}</strong></p>${results}`,
+    main: html`<p class="stats">About ${resultCount(query)} results for <strong id="query">${query}</strong></p>
+      ${results}`,
   });
 }
 

@@ -75,9 +75,11 @@ function layout(site: LabSite, title: string, visitor: Visitor, main: SafeHtml, 
     title: `${title} · ${site.host}`,
     lang: site.branding.language,
     css: CSS,
-    header: html`<header><div class="brand">${site.branding.name}</div><nav><a href="/">Feed</a><a href="/chat">Chat</a></nav><div class="who">${
-      visitor.user ? `Signed in as @${visitor.user.username}` : 'Browsing as guest'
-    }</div></header>`,
+    header: html`<header>
+      <div class="brand">${site.branding.name}</div>
+      <nav><a href="/">Feed</a><a href="/chat">Chat</a></nav>
+      <div class="who">${visitor.user ? `Signed in as @${visitor.user.username}` : 'Browsing as guest'}</div>
+    </header>`,
     main,
     footer: `${site.host} is a simulated social network in tls-interception-lab.`,
     script,
@@ -85,19 +87,25 @@ function layout(site: LabSite, title: string, visitor: Visitor, main: SafeHtml, 
 }
 
 function signInCard(error?: string): SafeHtml {
-  return html`<div class="card"><h2>Sign in</h2>
-${error ? html`<div class="error" role="alert">${error}</div>` : ''}
-<form method="post" action="/login">
-<label for="username">Username</label><input type="text" id="username" name="username" autocomplete="username" required>
-<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
-<button class="primary" type="submit">Sign in</button>
-</form></div>`;
+  return html`<div class="card">
+    <h2>Sign in</h2>
+    ${error ? html`<div class="error" role="alert">${error}</div>` : ''}
+    <form method="post" action="/login">
+      <label for="username">Username</label><input type="text" id="username" name="username" autocomplete="username" required />
+      <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required />
+      <button class="primary" type="submit">Sign in</button>
+    </form>
+  </div>`;
 }
 
 function feedPage(site: LabSite, visitor: Visitor, error?: string): SafeHtml {
   const posts = POSTS.map(
-    (p) => html`<article class="card post"><div class="author">${p.author} <span class="meta">@${p.handle} · ${p.time}</span></div>
-<p>${p.text}</p><div class="likes">♥ ${p.likes}</div></article>`,
+    (p) =>
+      html`<article class="card post">
+        <div class="author">${p.author} <span class="meta">@${p.handle} · ${p.time}</span></div>
+        <p>${p.text}</p>
+        <div class="likes">♥ ${p.likes}</div>
+      </article>`,
   );
   return layout(site, 'Feed', visitor, html`${visitor.user ? '' : signInCard(error)}${posts}`);
 }
@@ -130,10 +138,12 @@ function chatPage(site: LabSite, visitor: Visitor): SafeHtml {
     site,
     'Chat',
     visitor,
-    html`<div class="card"><h1>Chat</h1><p class="muted" id="status">Connecting…</p>
-<div id="log" aria-live="polite"></div>
-<form id="say"><input type="text" id="text" placeholder="Write a message" autocomplete="off"><button class="primary" type="submit">Send</button></form>
-</div>`,
+    html`<div class="card">
+      <h1>Chat</h1>
+      <p class="muted" id="status">Connecting…</p>
+      <div id="log" aria-live="polite"></div>
+      <form id="say"><input type="text" id="text" placeholder="Write a message" autocomplete="off" /><button class="primary" type="submit">Send</button></form>
+    </div>`,
     CHAT_SCRIPT,
   );
 }

@@ -17,7 +17,11 @@ type Builder = JUnitBuilder;
 /** A scenario run: its expectations are the tests. */
 export function reportJunit(report: Report): Builder {
   const b = builder.newBuilder();
-  const suite = b.testSuite().name(`tlslab run ${report.scenario}`).timestamp(report.startedAt).time(report.durationMs / 1000);
+  const suite = b
+    .testSuite()
+    .name(`tlslab run ${report.scenario}`)
+    .timestamp(report.startedAt)
+    .time(report.durationMs / 1000);
   for (const check of report.expectations) {
     const test = suite.testCase().className(`tlslab.${report.scenario}`).name(describeExpectation(check.expectation));
     if (!check.met) test.failure(`expected ${describeExpectation(check.expectation)}; ${check.actual}`);
@@ -39,12 +43,21 @@ export function matrixJunit(report: MatrixReport): Builder {
 /** `tlslab test`: one testcase per site; a site where the box read the program fails. */
 export function programJunit(report: ProgramReport): Builder {
   const b = builder.newBuilder();
-  const suite = b.testSuite().name(`tlslab test ${report.command.join(' ')}`).timestamp(report.startedAt).time(report.durationMs / 1000);
+  const suite = b
+    .testSuite()
+    .name(`tlslab test ${report.command.join(' ')}`)
+    .timestamp(report.startedAt)
+    .time(report.durationMs / 1000);
   for (const r of report.results) {
-    const test = suite.testCase().className(`tlslab.test.${report.scenario}`).name(`${r.site}: not readable by the ISP box (trusting ${report.trusts.join(', ')})`);
+    const test = suite
+      .testCase()
+      .className(`tlslab.test.${report.scenario}`)
+      .name(`${r.site}: not readable by the ISP box (trusting ${report.trusts.join(', ')})`);
     const said = r.stderrTail.length ? `\nthe program's stderr:\n${r.stderrTail.join('\n')}` : '';
     if (r.outcome === 'exposed') {
-      test.failure(`exposed: the box read ${r.captured.length} items on ${r.site}, certificate issued by ${r.issuer ?? 'the box'} (${r.captured.map((c) => c.kind).join(', ')})`);
+      test.failure(
+        `exposed: the box read ${r.captured.length} items on ${r.site}, certificate issued by ${r.issuer ?? 'the box'} (${r.captured.map((c) => c.kind).join(', ')})`,
+      );
     }
     test.standardOutput(`${r.outcome}${r.cause ? ` (${r.cause})` : ''}: ${r.why}${said}`);
   }

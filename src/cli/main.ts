@@ -69,7 +69,9 @@ program
 
 program
   .command('detect')
-  .description("find the ISP box as the researchers did: its targets (the same ClientHello with a control SNI and with each name) and, in the docker lab, its hop (the triggering ClientHello with growing TTL)")
+  .description(
+    'find the ISP box as the researchers did: its targets (the same ClientHello with a control SNI and with each name) and, in the docker lab, its hop (the triggering ClientHello with growing TTL)',
+  )
   .addOption(OPTIONS.scenario())
   .addOption(OPTIONS.runtime())
   .addOption(OPTIONS.stateDir())
@@ -79,19 +81,22 @@ program
 program
   .command('test')
   .description('run your own program as a subscriber (no proxy settings) and say, site by site, whether the ISP box read it; exit 1 if it did')
-  .argument('<command...>', 'the program and its arguments, after --; {url} becomes each site\'s URL in turn')
+  .argument('<command...>', "the program and its arguments, after --; {url} becomes each site's URL in turn")
   .addOption(OPTIONS.scenario())
-  .option('--trust <roots>', 'what the program trusts: web (ignored the state\'s request) or web,state (installed the root)', 'web,state')
+  .option('--trust <roots>', "what the program trusts: web (ignored the state's request) or web,state (installed the root)", 'web,state')
   .option('--sites <names>', 'comma-separated sites to try (default: every web site of the scenario)')
   .option('--timeout <seconds>', 'how long one run of the program may take', '20')
-  .option('--image <image>', 'with --runtime docker: the docker image the program runs in, as a subscriber\'s container')
+  .option('--image <image>', "with --runtime docker: the docker image the program runs in, as a subscriber's container")
   .addOption(OPTIONS.json())
   .addOption(OPTIONS.junit())
   .addOption(OPTIONS.stateDir())
   .addOption(OPTIONS.runtime())
   .action(lazy(() => import('./commands/test.ts'), 'testCommand'));
 
-program.command('list').description('list the scenarios with one-line descriptions').action(lazy(() => import('./commands/list.ts'), 'listCommand'));
+program
+  .command('list')
+  .description('list the scenarios with one-line descriptions')
+  .action(lazy(() => import('./commands/list.ts'), 'listCommand'));
 
 program
   .command('validate')
@@ -101,7 +106,7 @@ program
 
 program
   .command('up')
-  .description('start a scenario\'s lab and keep it running for hands-on work (Ctrl-C stops it)')
+  .description("start a scenario's lab and keep it running for hands-on work (Ctrl-C stops it)")
   .argument('<scenario>', 'scenario name or path')
   .addOption(OPTIONS.stateDir())
   .addOption(OPTIONS.runtime())
@@ -109,7 +114,7 @@ program
 
 program
   .command('console')
-  .description('start a scenario\'s lab and a web console on 127.0.0.1 for classroom walkthroughs (Ctrl-C stops both)')
+  .description("start a scenario's lab and a web console on 127.0.0.1 for classroom walkthroughs (Ctrl-C stops both)")
   .addOption(OPTIONS.scenario())
   .addOption(OPTIONS.consolePort())
   .addOption(OPTIONS.consoleMatrix())

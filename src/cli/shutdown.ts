@@ -59,7 +59,7 @@ function say(text: string): void {
 
 async function shutDown(reason: string): Promise<void> {
   if (stopping) {
-    say('Still stopping: the lab\'s clients are being closed and its keys deleted…\n');
+    say("Still stopping: the lab's clients are being closed and its keys deleted…\n");
     return;
   }
   stopping = true;

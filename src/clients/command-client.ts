@@ -43,8 +43,12 @@ export class CommandClient implements LabClient {
     const scheme = url.startsWith('http:') ? 'http' : 'https';
     return {
       step: step.id,
-      attempts: [{ site, url, scheme, local: null, issuer: null, error: failed ? { code: `EXIT_${r.exitCode ?? r.signal}`, message: words } : null, status: null }],
-      summary: failed ? `${command[0]} failed on ${url} (exit ${r.exitCode ?? r.signal}): ${words}` : `${command[0]} ran on ${url}: exit 0${r.stdout.trim() ? `, "${r.stdout.trim().split('\n').at(-1)!.slice(0, 80)}"` : ''}`,
+      attempts: [
+        { site, url, scheme, local: null, issuer: null, error: failed ? { code: `EXIT_${r.exitCode ?? r.signal}`, message: words } : null, status: null },
+      ],
+      summary: failed
+        ? `${command[0]} failed on ${url} (exit ${r.exitCode ?? r.signal}): ${words}`
+        : `${command[0]} ran on ${url}: exit 0${r.stdout.trim() ? `, "${r.stdout.trim().split('\n').at(-1)!.slice(0, 80)}"` : ''}`,
     };
   }
 

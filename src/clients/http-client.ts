@@ -46,8 +46,7 @@ export class TlsRefusal extends Error {
 /** A client's judgement on the chain it was shown (defaults to OpenSSL's verdict alone). */
 export type ChainVerifier = (input: ChainToJudge) => Verdict;
 
-export const opensslOnly: ChainVerifier = (input) =>
-  input.opensslError ? { accept: false, ...input.opensslError } : { accept: true, note: null };
+export const opensslOnly: ChainVerifier = (input) => (input.opensslError ? { accept: false, ...input.opensslError } : { accept: true, note: null });
 
 export interface DialTlsOptions {
   /** The name asked for (SNI) and checked against the certificate. */

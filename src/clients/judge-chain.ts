@@ -24,7 +24,9 @@ export type ClientPolicy = Pick<ClientSpec, 'defences' | 'clickThrough'>;
 type DetectionMethod = (typeof DETECTION_METHODS)[number];
 
 export function spkiHash(cert: X509Certificate): string {
-  return createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+  return createHash('sha256')
+    .update(cert.publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64');
 }
 
 export function judgeChain(input: ChainToJudge, client: ClientPolicy, facts: TrustFacts, learnedHsts: ReadonlySet<string> = new Set()): Verdict {
@@ -107,7 +109,10 @@ function detectorEvidence(method: DetectionMethod, input: ChainToJudge, leafSpki
 function loggedInLabCt(leaf: X509Certificate | undefined, facts: TrustFacts): boolean {
   if (!leaf) return false;
   const log = { id: facts.ctLog.id, publicKey: createPublicKey(facts.ctLog.publicKeyPem) };
-  const names = (leaf.subjectAltName ?? '').split(', ').filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4));
+  const names = (leaf.subjectAltName ?? '')
+    .split(', ')
+    .filter((n) => n.startsWith('DNS:'))
+    .map((n) => n.slice(4));
   return hasValidSct(leaf.raw, names, log);
 }
 

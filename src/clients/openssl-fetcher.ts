@@ -21,14 +21,29 @@ export function opensslFetcher(opts: { network: ClientNetwork; caBundleFile: str
       attempt.error = { code: 'ENOTFOUND', message: `${url.hostname} does not resolve in the lab` };
       return { attempt, response: null };
     }
-    const args = ['s_client', '-connect', `${to.address}:${to.port}`, '-servername', url.hostname, '-CAfile', opts.caBundleFile,
-      '-verify_return_error', '-verify_hostname', url.hostname, '-quiet', '-ign_eof'];
+    const args = [
+      's_client',
+      '-connect',
+      `${to.address}:${to.port}`,
+      '-servername',
+      url.hostname,
+      '-CAfile',
+      opts.caBundleFile,
+      '-verify_return_error',
+      '-verify_hostname',
+      url.hostname,
+      '-quiet',
+      '-ign_eof',
+    ];
     const { response, stderr, code } = await exchange(args, url, init);
     // "depth=0 CN = bank.example" lines name each certificate as OpenSSL walks the chain.
     attempt.issuer = /depth=1 .*?CN\s?=\s?([^,\n]+)/.exec(stderr)?.[1]?.trim() ?? null;
     const verifyError = /verify error:num=\d+:([^\n]+)/.exec(stderr);
     if (code !== 0 || verifyError) {
-      attempt.error = { code: verifyError ? 'VERIFY_ERROR' : `EXIT_${code}`, message: verifyError ? `verify error: ${verifyError[1]!.trim()}` : stderr.trim().split('\n').pop() ?? '' };
+      attempt.error = {
+        code: verifyError ? 'VERIFY_ERROR' : `EXIT_${code}`,
+        message: verifyError ? `verify error: ${verifyError[1]!.trim()}` : (stderr.trim().split('\n').pop() ?? ''),
+      };
       return { attempt, response: null };
     }
     if (!response) {
@@ -100,4 +115,3 @@ function exchange(
     req.end(init.body);
   });
 }
-

@@ -8,7 +8,10 @@ import type { RefusalCause } from '../scenario/schema.ts';
 const RULES: Array<[RegExp, RefusalCause]> = [
   // First: a detector's message names an issuer and SPKI hashes, text that could match a later rule by chance.
   [/INTERCEPTION_DETECTED|^intercepted, by /im, 'interception-detected'],
-  [/PERMITTED_SUBTREE_VIOLATION|EXCLUDED_SUBTREE_VIOLATION|name constraint|subtree violation|ERR_CERT_INVALID|SEC_ERROR_CERT_NOT_IN_NAME_SPACE/i, 'name-constraint'],
+  [
+    /PERMITTED_SUBTREE_VIOLATION|EXCLUDED_SUBTREE_VIOLATION|name constraint|subtree violation|ERR_CERT_INVALID|SEC_ERROR_CERT_NOT_IN_NAME_SPACE/i,
+    'name-constraint',
+  ],
   [/CERT_REVOKED|certificate revoked|REVOKED|KNOWN_INTERCEPTION_BLOCKED|distrust/i, 'distrusted-root'],
   [/pinned|pin mismatch|PINNEDPUBKEY|public key does not match/i, 'pin-mismatch'],
   [/HSTS/i, 'hsts-no-override'],
@@ -34,7 +37,7 @@ export function explainCause(cause: RefusalCause): string {
     case 'pin-mismatch':
       return "the server's key is not the one this client pinned";
     case 'name-constraint':
-      return "the issuing CA is not allowed to vouch for this name (name constraints)";
+      return 'the issuing CA is not allowed to vouch for this name (name constraints)';
     case 'hsts-no-override':
       return 'the site uses HSTS, so the warning cannot be clicked through';
     case 'ct-missing':

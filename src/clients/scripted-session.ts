@@ -66,7 +66,14 @@ export class ScriptedClient implements LabClient {
         const outerAttempt: Attempt = { ...attempt, issuer: null, local: null };
         let outer;
         try {
-          outer = await dialTls({ name: exit, to: resolveOrThrow(network, exit, 'https'), trust, localAddress: network.localAddress, attempt: outerAttempt, verify: pinned });
+          outer = await dialTls({
+            name: exit,
+            to: resolveOrThrow(network, exit, 'https'),
+            trust,
+            localAddress: network.localAddress,
+            attempt: outerAttempt,
+            verify: pinned,
+          });
         } finally {
           attempt.local = outerAttempt.local;
           attempt.issuer = outerAttempt.issuer;

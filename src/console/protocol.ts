@@ -122,7 +122,10 @@ export function parseClientMessage(raw: string): ClientMessage {
   if (typeof m !== 'object' || m === null) throw new ProtocolError('CONSOLE_ERR_BAD_MESSAGE', 'the message is not a JSON object');
   const { v, type } = m as { v?: unknown; type?: unknown };
   if (v !== PROTOCOL_VERSION) {
-    throw new ProtocolError('CONSOLE_ERR_VERSION', `protocol version ${JSON.stringify(v)} is not supported; this server speaks v${PROTOCOL_VERSION} (reload the page)`);
+    throw new ProtocolError(
+      'CONSOLE_ERR_VERSION',
+      `protocol version ${JSON.stringify(v)} is not supported; this server speaks v${PROTOCOL_VERSION} (reload the page)`,
+    );
   }
   if (!CLIENT_TYPES.includes(type as (typeof CLIENT_TYPES)[number])) {
     throw new ProtocolError('CONSOLE_ERR_BAD_MESSAGE', `unknown message type ${JSON.stringify(type)}; valid: ${CLIENT_TYPES.join(', ')}`);

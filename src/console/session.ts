@@ -68,7 +68,13 @@ export class ConsoleSession {
     ];
     // A second attacker beyond the ISP (the sloppy scenario). Lab has no listener for its
     // events, so its terminal is filled after each client's run.
-    if (lab.scenario.attacker) this.terminals.push({ id: ATTACKER_TERMINAL, title: `Attacker beyond the ISP, posing as ${lab.scenario.attacker.impersonates.join(', ')}`, host: 'attacker', role: 'attacker' });
+    if (lab.scenario.attacker)
+      this.terminals.push({
+        id: ATTACKER_TERMINAL,
+        title: `Attacker beyond the ISP, posing as ${lab.scenario.attacker.impersonates.join(', ')}`,
+        host: 'attacker',
+        role: 'attacker',
+      });
     for (const t of this.terminals) this.lines.set(t.id, []);
     for (const c of lab.scenario.clients) this.write(clientTerminal(c.name), c.description ?? `client ${c.name}`);
     this.write(ISP_TERMINAL, `${lab.scenario.interceptor.policy}: waiting for traffic`);

@@ -10,8 +10,7 @@ import { TLSSocket, type SecureContext } from 'node:tls';
 import type { ClientTlsFailure } from './events.ts';
 
 export type HandshakeEnd =
-  | { ok: true; tls: TLSSocket; protocol: string | null; cipher: string | null }
-  | { ok: false; failure: ClientTlsFailure; message: string };
+  { ok: true; tls: TLSSocket; protocol: string | null; cipher: string | null } | { ok: false; failure: ClientTlsFailure; message: string };
 
 export function terminateClientTls(
   raw: Socket,
@@ -44,7 +43,11 @@ export function terminateClientTls(
       const certificateSent = raw.bytesWritten > sentBefore;
       settle(
         certificateSent
-          ? { ok: false, failure: 'closed-during-handshake', message: 'the client hung up during the handshake, after the forged certificate was sent, without an alert' }
+          ? {
+              ok: false,
+              failure: 'closed-during-handshake',
+              message: 'the client hung up during the handshake, after the forged certificate was sent, without an alert',
+            }
           : { ok: false, failure: 'cut-before-certificate', message: 'the connection was cut before the box could answer the ClientHello' },
       );
     };
@@ -67,7 +70,11 @@ export function handshakeErrorSentence(err: Error): string {
 /** What a failed TLS handshake on the client side means (OpenSSL's alert texts, RFC 8446 6.2). */
 export function classifyHandshakeError(err: Error & { code?: string }): ClientTlsFailure {
   const text = `${err.code ?? ''} ${err.message}`.toLowerCase();
-  if (/alert (unknown ca|bad certificate|certificate unknown|certificate revoked|unsupported certificate|certificate expired|access denied|decrypt error)|alert_unknown_ca|alert_bad_certificate|alert_certificate|alert_access_denied|alert_decrypt_error/.test(text)) {
+  if (
+    /alert (unknown ca|bad certificate|certificate unknown|certificate revoked|unsupported certificate|certificate expired|access denied|decrypt error)|alert_unknown_ca|alert_bad_certificate|alert_certificate|alert_access_denied|alert_decrypt_error/.test(
+      text,
+    )
+  ) {
     return 'cert-rejected';
   }
   if (/econnreset|socket hang up|disconnected before secure/.test(text)) return 'closed-during-handshake';

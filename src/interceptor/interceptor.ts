@@ -80,7 +80,17 @@ export class Interceptor implements AsyncDisposable {
       (realDer, leaf, first) => {
         const forged = describeCertificate(leaf.cert.der);
         const real = describeCertificate(realDer);
-        this.record({ type: 'forged', time: now(), destination: first.destination, sni: first.sni, names: forged.names, issuer: forged.issuer, realIssuer: real.issuer, real, forged });
+        this.record({
+          type: 'forged',
+          time: now(),
+          destination: first.destination,
+          sni: first.sni,
+          names: forged.names,
+          issuer: forged.issuer,
+          realIssuer: real.issuer,
+          real,
+          forged,
+        });
       },
     );
   }

@@ -80,7 +80,11 @@ export class MitmEngine {
     // upstream keepalive is: past 128 connections a request waits for a free one, rather than
     // open (and soon close) a new TLS connection for every request of a burst.
     const pool = { keepAlive: true, maxSockets: 128, maxFreeSockets: 128, scheduling: 'lifo' as const, timeout: opts.timeouts.upstreamIdleMs };
-    this.httpsAgent = new UpstreamPool({ ...pool, secureContext: deviceContext(opts.webRoots), rejectUnauthorized: opts.validatesUpstream }, opts.validatesUpstream, opts.onKeylog);
+    this.httpsAgent = new UpstreamPool(
+      { ...pool, secureContext: deviceContext(opts.webRoots), rejectUnauthorized: opts.validatesUpstream },
+      opts.validatesUpstream,
+      opts.onKeylog,
+    );
     this.httpAgent = new HttpAgent(pool);
   }
 
@@ -337,7 +341,8 @@ export class MitmEngine {
     }
     let failure: RequestFailure;
     if (p?.timedOut) failure = 'origin-timeout';
-    else if (kind === 'PROXY_TO_SERVER_REQUEST_ERROR' && /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ETIMEDOUT)$/.test(code)) failure = 'origin-unreachable';
+    else if (kind === 'PROXY_TO_SERVER_REQUEST_ERROR' && /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ETIMEDOUT)$/.test(code))
+      failure = 'origin-unreachable';
     else if (/ECONNRESET|EPIPE|ERR_STREAM_PREMATURE_CLOSE/.test(code) || /aborted|socket hang up/.test(err?.message ?? '')) failure = 'origin-reset';
     else failure = 'origin-error';
     this.fail(ctx, failure, `${kind}: ${err?.message ?? 'unknown error'}`);
@@ -374,7 +379,14 @@ export class MitmEngine {
     const options = ctx.proxyToServerWebSocketOptions!;
     options.url = `${scheme}://${flow.destination.address}:${flow.destination.port}${upgrade.url}`;
     if (ctx.isSSL) Object.assign(options, { servername: (upgrade.socket as TLSSocket).servername || host });
-    const ws = new ReadWebSocket(this.opts.sinks, flow, host, url, { method: 'GET', url, httpVersion: upgrade.httpVersion, rawHeaders: upgrade.rawHeaders, headers: upgrade.headers }, flow.destination.address);
+    const ws = new ReadWebSocket(
+      this.opts.sinks,
+      flow,
+      host,
+      url,
+      { method: 'GET', url, httpVersion: upgrade.httpVersion, rawHeaders: upgrade.rawHeaders, headers: upgrade.headers },
+      flow.destination.address,
+    );
     (ctx as WebSocketCtx).read = ws;
     this.webSockets.add(ws);
     cb();

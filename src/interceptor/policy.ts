@@ -72,10 +72,7 @@ export function decideTls(spec: InterceptPolicySpec, sni: string | null): Decisi
 }
 
 /** Second trigger: what the real server presented. */
-export function decideOnUpstream(
-  spec: InterceptPolicySpec,
-  upstream: { trusted: boolean; error: string | null },
-): Decision<'intercept' | 'pass'> {
+export function decideOnUpstream(spec: InterceptPolicySpec, upstream: { trusted: boolean; error: string | null }): Decision<'intercept' | 'pass'> {
   if (upstream.trusted) return { action: 'intercept', reason: 'the real server presented a browser-trusted certificate' };
   if (!spec.upstreamCheck) {
     return { action: 'intercept', reason: `the real server's certificate is not browser-trusted (${upstream.error}), and this box forges anyway` };
@@ -94,7 +91,11 @@ export function decideHttp(spec: InterceptPolicySpec, host: string | null): Deci
 }
 
 /** The box's own answer to a plain-HTTP request, or null to forward it: the install page (qca.kz in 2019). */
-export function plainHttpAnswer(spec: InterceptPolicySpec, host: string, url: string): { status: number; statusText: string; headers: { Location: string; [name: string]: string }; body: string } | null {
+export function plainHttpAnswer(
+  spec: InterceptPolicySpec,
+  host: string,
+  url: string,
+): { status: number; statusText: string; headers: { Location: string; [name: string]: string }; body: string } | null {
   if (decideHttp(spec, host).action !== 'install-page') return null;
   const location = `http://${spec.installPageHost}/?from=${encodeURIComponent(url)}`;
   return {

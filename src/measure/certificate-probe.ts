@@ -70,7 +70,15 @@ export function seeCertificate(route: Endpoint, sni: string, webRoot: string, op
     socket.once('secureConnect', () => {
       const cert = socket.getPeerX509Certificate() as X509Certificate | undefined;
       if (!cert) return finish({ seen: null, error: 'no certificate' });
-      finish({ seen: { fingerprint: cert.fingerprint256, subject: cert.subject.replace(/\n/g, ', '), issuer: cert.issuer.replace(/\n/g, ', '), webTrusted: socket.authorized }, error: null });
+      finish({
+        seen: {
+          fingerprint: cert.fingerprint256,
+          subject: cert.subject.replace(/\n/g, ', '),
+          issuer: cert.issuer.replace(/\n/g, ', '),
+          webTrusted: socket.authorized,
+        },
+        error: null,
+      });
     });
   });
 }

@@ -75,10 +75,7 @@ export function createIntermediate(
 }
 
 /** A server certificate as a public CA issues it today: 90 days, SAN, EKU serverAuth. */
-export function issueServerCertificate(
-  issuer: Authority,
-  opts: { names: string[]; key: LabKey; entropy: CertEntropy; ctLog?: CtLog },
-): SignedCertificate {
+export function issueServerCertificate(issuer: Authority, opts: { names: string[]; key: LabKey; entropy: CertEntropy; ctLog?: CtLog }): SignedCertificate {
   const [commonName] = opts.names;
   if (commonName === undefined) throw new Error('a server certificate needs at least one DNS name');
   const now = opts.entropy.now().getTime();

@@ -52,11 +52,7 @@ export function buildCertificate(spec: CertificateSpec, issuerKey: KeyObject): S
   cert.publicKey = pki.publicKeyFromPem(spec.publicKey.export({ type: 'spki', format: 'pem' }).toString());
   cert.setSubject(toForgeName(spec.subject));
   cert.setIssuer(toForgeName(spec.issuer));
-  cert.setExtensions(
-    spec.extensions.map((e) =>
-      isRaw(e) ? { id: e.oid, critical: e.critical, value: e.valueDer.toString('binary') } : e,
-    ),
-  );
+  cert.setExtensions(spec.extensions.map((e) => (isRaw(e) ? { id: e.oid, critical: e.critical, value: e.valueDer.toString('binary') } : e)));
   return signTbs(cert, issuerKey, 'raw' in spec.subject ? spec.subject.der : undefined);
 }
 
@@ -81,7 +77,10 @@ function signTbs(cert: forge.pki.Certificate, issuerKey: KeyObject, subjectDer?:
 }
 
 export function derToPem(der: Buffer): string {
-  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const b64 = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 

@@ -20,7 +20,9 @@ export interface CtLog {
 
 export function createCtLog(): CtLog {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const id = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+  const id = createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64');
   return { id, publicKey, privateKey };
 }
 

@@ -50,19 +50,19 @@ export const NAME_CONSTRAINTS_OID = '2.5.29.30';
 
 /** forge writes no nameConstraints of its own: encode the DER by hand with its ASN.1 tools. */
 export function nameConstraintsExtension(spec: NameConstraintSpec): RawExtension {
-  const subtree = (generalName: forge.asn1.Asn1) =>
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [generalName]);
+  const subtree = (generalName: forge.asn1.Asn1) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [generalName]);
   const dnsName = (n: string) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 2, false, n);
-  const ipRange = (bytes: number[]) =>
-    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 7, false, String.fromCharCode(...bytes));
-  const parts = [asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, spec.permittedDns.map((n) => subtree(dnsName(n))))];
+  const ipRange = (bytes: number[]) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 7, false, String.fromCharCode(...bytes));
+  const parts = [
+    asn1.create(
+      asn1.Class.CONTEXT_SPECIFIC,
+      0,
+      true,
+      spec.permittedDns.map((n) => subtree(dnsName(n))),
+    ),
+  ];
   if (spec.excludeAllIp) {
-    parts.push(
-      asn1.create(asn1.Class.CONTEXT_SPECIFIC, 1, true, [
-        subtree(ipRange(new Array(8).fill(0))),
-        subtree(ipRange(new Array(32).fill(0))),
-      ]),
-    );
+    parts.push(asn1.create(asn1.Class.CONTEXT_SPECIFIC, 1, true, [subtree(ipRange(new Array(8).fill(0))), subtree(ipRange(new Array(32).fill(0)))]));
   }
   const value = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, parts);
   return { oid: NAME_CONSTRAINTS_OID, critical: true, valueDer: Buffer.from(asn1.toDer(value).getBytes(), 'binary') };

@@ -16,13 +16,7 @@ export interface ForgedLeaf {
   chainPem: string;
 }
 
-export function forgeLeaf(opts: {
-  realCertDer: Buffer;
-  issuer: Authority;
-  key: LabKey;
-  rules: ForgeryRules;
-  entropy: CertEntropy;
-}): ForgedLeaf {
+export function forgeLeaf(opts: { realCertDer: Buffer; issuer: Authority; key: LabKey; rules: ForgeryRules; entropy: CertEntropy }): ForgedLeaf {
   const real = parseForCopy(opts.realCertDer);
   const shift = opts.rules.validityShiftHours * 3_600_000;
   const cert = buildCertificate(

@@ -75,8 +75,7 @@ export interface LabPkiOptions {
 export async function createLabPki(opts: LabPkiOptions): Promise<LabPki> {
   const entropy = opts.entropy ?? systemEntropy;
   const profile = opts.profile;
-  const nameConstraints: NameConstraintSpec | null =
-    opts.nameConstrained === false ? null : { permittedDns: LAB_DNS_SUFFIXES, excludeAllIp: true };
+  const nameConstraints: NameConstraintSpec | null = opts.nameConstrained === false ? null : { permittedDns: LAB_DNS_SUFFIXES, excludeAllIp: true };
 
   // All keys at once: node generates them on the thread pool in parallel.
   const [webRootKey, webIntKey, stateRootKey, stateIntKey, ...siteKeys] = await Promise.all([

@@ -14,4 +14,3 @@ export function policyOf(scenario: Scenario): InterceptPolicySpec {
     installPageHost: installPageHost(scenario.sites) ?? null,
   };
 }
-

@@ -59,10 +59,18 @@ export function detectionReport(det: Detection): string {
   const lines: string[] = [`From ${det.vantage}:`, ''];
   const width = Math.max(0, ...det.servers.flatMap((s) => s.probes.map((p) => p.sni.length))) + 2;
   for (const s of det.servers) {
-    const control = s.control ? `${s.control.subject}, issued by ${s.control.issuer}${s.control.webTrusted ? '' : ' (NOT trusted by the web PKI: every name is intercepted here)'}` : `no certificate (${s.controlError})`;
+    const control = s.control
+      ? `${s.control.subject}, issued by ${s.control.issuer}${s.control.webTrusted ? '' : ' (NOT trusted by the web PKI: every name is intercepted here)'}`
+      : `no certificate (${s.controlError})`;
     lines.push(`${s.name} at ${s.route.address}:${s.route.port}`, `   control SNI ${CONTROL_SNI}: ${control}`);
     for (const p of s.probes) {
-      const what = p.blocked ? `RESET after the ClientHello: blocked by name (${p.error})` : p.error ? `no answer (${p.error})` : p.intercepted ? `FORGED: ${p.seen!.subject}, issued by ${p.seen!.issuer}` : 'the same certificate as the control';
+      const what = p.blocked
+        ? `RESET after the ClientHello: blocked by name (${p.error})`
+        : p.error
+          ? `no answer (${p.error})`
+          : p.intercepted
+            ? `FORGED: ${p.seen!.subject}, issued by ${p.seen!.issuer}`
+            : 'the same certificate as the control';
       lines.push(`   ${p.sni.padEnd(width)}${what}`);
     }
     lines.push('');
@@ -79,19 +87,36 @@ function ttlReport(det: Detection): string[] {
   if (det.ttlUnavailable) return [`Where the box sits: not measured: ${det.ttlUnavailable}.`];
   const t = det.ttl;
   if (!t) return ['Where the box sits: not measured: no name triggered interception, so there is no forged certificate to look for.'];
-  const lines = [`Where the box sits: the ClientHello naming ${t.sni} to ${t.server} (${t.route.address}), with TTL 1, 2, 3… after a full handshake, beside an ICMP echo with the same TTL:`];
+  const lines = [
+    `Where the box sits: the ClientHello naming ${t.sni} to ${t.server} (${t.route.address}), with TTL 1, 2, 3… after a full handshake, beside an ICMP echo with the same TTL:`,
+  ];
   for (const h of t.hops) {
-    const icmp = h.icmp ? (h.icmp.kind === 'echo-reply' ? `echo reply from ${h.icmp.from} (the server)` : `time exceeded from ${h.icmp.from}`) : 'no ICMP answer';
-    const hello = !h.target ? '' : h.target.seen ? (h.target.seen.webTrusted ? `; certificate: the real one (${h.target.seen.issuer})` : `; certificate: FORGED, issued by ${h.target.seen.issuer}`) : '; certificate: none (the ClientHello expired on the way)';
+    const icmp = h.icmp
+      ? h.icmp.kind === 'echo-reply'
+        ? `echo reply from ${h.icmp.from} (the server)`
+        : `time exceeded from ${h.icmp.from}`
+      : 'no ICMP answer';
+    const hello = !h.target
+      ? ''
+      : h.target.seen
+        ? h.target.seen.webTrusted
+          ? `; certificate: the real one (${h.target.seen.issuer})`
+          : `; certificate: FORGED, issued by ${h.target.seen.issuer}`
+        : '; certificate: none (the ClientHello expired on the way)';
     lines.push(`   TTL ${String(h.ttl).padStart(2)}: ${icmp}${hello}`);
   }
   if (t.boxHop === null) lines.push('The forged certificate never came back within the TTLs tried.');
   else {
     const before = t.serverHop !== null ? `, ${t.serverHop - t.boxHop} hops before the server (hop ${t.serverHop})` : '';
     const by = t.hops.find((h) => h.ttl === t.boxHop)?.icmp;
-    lines.push(`The forged certificate first comes back at hop ${t.boxHop}${by?.kind === 'time-exceeded' ? `, the router that answers from ${by.from}` : ''}${before}.`);
+    lines.push(
+      `The forged certificate first comes back at hop ${t.boxHop}${by?.kind === 'time-exceeded' ? `, the router that answers from ${by.from}` : ''}${before}.`,
+    );
     const control = t.hops.find((h) => h.ttl === t.boxHop)?.control;
-    if (control?.seen) lines.push(`The control name is answered from the same hop: this box takes over every TLS connection on port 443 (a transparent proxy) and relays the untargeted ones.`);
+    if (control?.seen)
+      lines.push(
+        `The control name is answered from the same hop: this box takes over every TLS connection on port 443 (a transparent proxy) and relays the untargeted ones.`,
+      );
     lines.push(`The scenario puts the box at hop ${det.boxHopTruth}: ${t.boxHop === det.boxHopTruth ? 'found' : 'NOT where the probe found it'}.`);
   }
   return lines;

@@ -20,7 +20,11 @@ function check(x: Expectation, report: Checked): ExpectationCheck {
   const pool = x.by === 'upstream-attacker' ? (report.attacker?.captured ?? []) : report.captured;
   const found = pool.filter((c) => c.client === x.client && c.site === x.site);
   if (x.captured === 'nothing') {
-    return { expectation: x, met: found.length === 0, actual: found[0] ? `${found.length} items captured, e.g. ${found[0].kind} ${found[0].value}` : 'nothing captured' };
+    return {
+      expectation: x,
+      met: found.length === 0,
+      actual: found[0] ? `${found.length} items captured, e.g. ${found[0].kind} ${found[0].value}` : 'nothing captured',
+    };
   }
   const ofKind = found.filter((c) => c.kind === x.captured && (x.contains === undefined || c.value.includes(x.contains)));
   return {

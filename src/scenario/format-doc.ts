@@ -129,10 +129,14 @@ export function scenarioFormatDoc(): string {
     'same schema that checks the files, so they cannot drift from it. `scenarios/kz-2019.yaml` is',
     'the fullest example; `test/fixtures/scenarios/elsewhere-2022.yaml` gives a state CA whole.',
     '',
-    ...section('A scenario', 'The top-level fields of a scenario file. `stateCa.root`, `.intermediate` and `.forgery` take the fields of [a state CA](#a-state-ca).', ScenarioSchema),
+    ...section(
+      'A scenario',
+      'The top-level fields of a scenario file. `stateCa.root`, `.intermediate` and `.forgery` take the fields of [a state CA](#a-state-ca).',
+      ScenarioSchema,
+    ),
     ...section(
       'A state CA',
-      'What a preset in `scenarios/state-cas/` holds, field for field; a scenario\'s `stateCa` may override any of these (mappings field by field, lists and `validity` whole), or give them all without `profile`.',
+      "What a preset in `scenarios/state-cas/` holds, field for field; a scenario's `stateCa` may override any of these (mappings field by field, lists and `validity` whole), or give them all without `profile`.",
       StateCaProfileSchema,
     ),
   ].join('\n');

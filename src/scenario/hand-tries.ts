@@ -21,7 +21,15 @@ export interface HandTry {
   /** Whose machine, by what it trusts; `client` is a scenario client holding exactly that store (null: none does). */
   as: { trusts: TrustStore; client: string | null };
   request:
-    | { tool: 'curl'; scheme: 'https' | 'http'; site: string; method: 'GET' | 'POST'; path: string; form?: string; show: 'status' | 'location' | 'status and location' }
+    | {
+        tool: 'curl';
+        scheme: 'https' | 'http';
+        site: string;
+        method: 'GET' | 'POST';
+        path: string;
+        form?: string;
+        show: 'status' | 'location' | 'status and location';
+      }
     | { tool: 'openssl'; site: string; show: 'issuer' };
   /** What the command prints (a part of its output), and how it exits. */
   expect: { exit: number; prints: string };
@@ -96,7 +104,9 @@ export function handTries(scenario: Scenario, d: LabDescription): HandTry[] {
     });
   }
   // Plain HTTP to the target when it has a port 80, else to the first site that does (and is not blocked).
-  const plainSites = d.hosts.filter((h) => h.role === 'site' && h.routes?.http && h.name !== policy.installPageHost && decideTls(policy, h.name).action !== 'block');
+  const plainSites = d.hosts.filter(
+    (h) => h.role === 'site' && h.routes?.http && h.name !== policy.installPageHost && decideTls(policy, h.name).action !== 'block',
+  );
   const plain = plainSites.find((h) => h.name === target) ?? plainSites[0];
   if (plain) {
     const redirected = decideHttp(policy, plain.name).action === 'install-page';

@@ -42,7 +42,10 @@ export async function listScenarios(dir: string): Promise<{ name: string; title:
     const problem = wholeFile(dir, 'no such folder');
     throw new ScenarioError('TLSLAB_SCENARIO_NOT_FOUND', `Scenario folder not found: ${problem.file}`, [problem]);
   }
-  const files = entries.filter((f) => f.endsWith('.yaml')).sort().map((f) => path.resolve(dir, f));
+  const files = entries
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => path.resolve(dir, f));
   const settled = await Promise.allSettled(files.map((f) => loadScenario(f)));
   const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   const foreign = failures.find((e) => !(e instanceof ScenarioError));
@@ -52,7 +55,11 @@ export async function listScenarios(dir: string): Promise<{ name: string; title:
   if (errors.length > 1) {
     // One report for all broken files, so a teacher fixes them in one pass.
     const code = errors.every((e) => e.code === 'TLSLAB_SCENARIO_YAML') ? 'TLSLAB_SCENARIO_YAML' : 'TLSLAB_SCENARIO_INVALID';
-    throw new ScenarioError(code, `${errors.length} scenario files have problems:`, errors.flatMap((e) => e.problems));
+    throw new ScenarioError(
+      code,
+      `${errors.length} scenario files have problems:`,
+      errors.flatMap((e) => e.problems),
+    );
   }
   return settled.map((r, i) => {
     const s = (r as PromiseFulfilledResult<Scenario>).value;
@@ -67,7 +74,10 @@ export async function resolveScenario(nameOrPath: string): Promise<Scenario> {
   const file = path.join(scenariosDir(), `${nameOrPath}.yaml`);
   if (existsSync(file)) return loadScenario(file);
   const available = existsSync(scenariosDir())
-    ? (await readdir(scenariosDir())).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length)).sort()
+    ? (await readdir(scenariosDir()))
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => f.slice(0, -'.yaml'.length))
+        .sort()
     : [];
   const guess = closest(nameOrPath, available);
   const message =

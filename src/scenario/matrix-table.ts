@@ -45,7 +45,9 @@ export function matrixTable(m: MatrixReport, style: Style = plain): string {
   }
   const failed = m.expectations.filter((e) => !e.met);
   out.push('');
-  out.push(style.bold(`Expectations: ${m.expectations.length - failed.length}/${m.expectations.length} met`) + style.dim(` (${(m.durationMs / 1000).toFixed(1)} s)`));
+  out.push(
+    style.bold(`Expectations: ${m.expectations.length - failed.length}/${m.expectations.length} met`) + style.dim(` (${(m.durationMs / 1000).toFixed(1)} s)`),
+  );
   for (const f of failed) out.push(style.bad(`  ✗ [${f.variant}] ${describeExpectation(f.expectation)}: got ${f.actual}`));
   return out.join('\n');
 }
@@ -61,6 +63,11 @@ export function matrixMarkdown(m: MatrixReport): string {
     out.push('');
   }
   out.push('## Client profiles', '', ...m.clients.map((c) => `- **${c.name}**: ${c.description}`), '');
-  out.push('## Interceptors', '', ...m.variants.map((v) => `- **${v.name}** (${v.title}): ${v.explain}${v.upstreamGrade ? `; upstream TLS grade ${v.upstreamGrade}` : ''}`), '');
+  out.push(
+    '## Interceptors',
+    '',
+    ...m.variants.map((v) => `- **${v.name}** (${v.title}): ${v.explain}${v.upstreamGrade ? `; upstream TLS grade ${v.upstreamGrade}` : ''}`),
+    '',
+  );
   return out.join('\n');
 }

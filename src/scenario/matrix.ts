@@ -66,7 +66,16 @@ export async function runMatrix(
       const r = await runScenario(lab);
       report.variants.push({ name: variant.name, title: variant.title, explain: r.interceptor.explain, upstreamGrade: r.upstreamGrade?.grade ?? null });
       for (const row of r.results.filter((x) => x.transport === 'tls')) {
-        report.cells.push({ variant: variant.name, client: row.client, site: row.site, outcome: row.outcome, cause: row.cause, error: row.error, issuer: row.issuer, why: row.why });
+        report.cells.push({
+          variant: variant.name,
+          client: row.client,
+          site: row.site,
+          outcome: row.outcome,
+          cause: row.cause,
+          error: row.error,
+          issuer: row.issuer,
+          why: row.why,
+        });
       }
       report.expectations.push(...r.expectations.map((e) => ({ ...e, variant: variant.name })));
     } finally {

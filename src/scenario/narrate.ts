@@ -109,7 +109,7 @@ export function narrateReport(report: Report, style: Style = plain): string {
     const read = report.attacker.captured.filter((c) => c.kind === 'credential' || c.kind === 'cookie');
     line();
     line(style.bold(`A second attacker beyond the ISP (hijacking ${report.attacker.impersonates.join(', ')}) read ${report.attacker.captured.length} items`));
-    line(style.dim('   The box did not check the certificate it got upstream, and re-signed the attacker\'s with the state\'s trusted name.'));
+    line(style.dim("   The box did not check the certificate it got upstream, and re-signed the attacker's with the state's trusted name."));
     for (const c of read.slice(0, 6)) line(`   ${c.client.padEnd(pad)}${c.site.padEnd(16)}${c.kind.padEnd(11)}${clip(c.value, 56)}`);
   }
 

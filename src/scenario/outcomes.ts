@@ -80,7 +80,9 @@ export class FlowIndex {
 
   /** CN of the issuer of the certificate the box forged for this connection's destination and SNI. */
   forgedIssuerFor(c: ConnectionEvent): string | null {
-    const f = this.forged.find((x) => x.sni?.toLowerCase() === c.sni?.toLowerCase() && x.destination.address === c.destination.address && x.destination.port === c.destination.port);
+    const f = this.forged.find(
+      (x) => x.sni?.toLowerCase() === c.sni?.toLowerCase() && x.destination.address === c.destination.address && x.destination.port === c.destination.port,
+    );
     return f?.forged.issuerCommonName ?? null;
   }
 

@@ -14,7 +14,10 @@ export function programReportText(report: ProgramReport, style: Style = plain): 
   const out: string[] = [];
   const pad = Math.max(...report.results.map((r) => r.site.length)) + 2;
   const indent = ' '.repeat(3 + pad + 10);
-  out.push(style.bold(`${report.command.join(' ')}`) + style.dim(`  (scenario ${report.scenario}, ${report.runtime} runtime, trusting ${report.trusts.join(' and ')})`));
+  out.push(
+    style.bold(`${report.command.join(' ')}`) +
+      style.dim(`  (scenario ${report.scenario}, ${report.runtime} runtime, trusting ${report.trusts.join(' and ')})`),
+  );
   out.push('');
   for (const r of report.results) {
     const label = r.outcome.toUpperCase().padEnd(9);
@@ -23,7 +26,8 @@ export function programReportText(report: ProgramReport, style: Style = plain): 
     out.push(`   ${r.site.padEnd(pad)}${style.outcome(r.outcome, label)} ${clip(head, 70)} ${style.dim(`(${exit})`)}`);
     if (r.issuer) out.push(`${indent}${style.dim(`certificate issued by "${r.issuer}"`)}`);
     if (r.outcome === 'refused' && r.cause) out.push(`${indent}${style.dim(`${r.cause}: ${explainCause(r.cause)}`)}`);
-    if (r.error && (r.outcome === 'refused' || r.outcome === 'blocked')) out.push(`${indent}${style.dim(`the program said: ${clip(r.error.replace(/^[A-Z_0-9]+: /, ''), 100)}`)}`);
+    if (r.error && (r.outcome === 'refused' || r.outcome === 'blocked'))
+      out.push(`${indent}${style.dim(`the program said: ${clip(r.error.replace(/^[A-Z_0-9]+: /, ''), 100)}`)}`);
     for (const c of r.captured.filter((x) => x.kind !== 'url').slice(0, 4)) out.push(`${indent}${style.bad(`the box read ${c.kind}: ${clip(c.value, 70)}`)}`);
     const urls = r.captured.filter((x) => x.kind === 'url').length;
     if (urls) out.push(`${indent}${style.bad(`the box read ${urls} request${urls === 1 ? '' : 's'} (every URL, header and body)`)}`);

@@ -61,8 +61,22 @@ export async function testProgram(lab: Lab, opts: ProgramTestOptions): Promise<P
   const started = Date.now();
   const perSite = opts.command.some((a) => a.includes(URL_PLACEHOLDER));
   const runs = perSite
-    ? await sequential(opts.sites, async (site) => ({ sites: [site], run: await lab.runProgram({ line: PROGRAM_LINE, trusts: opts.trusts, command: withUrl(opts.command, site), timeoutMs: opts.timeoutMs, image: opts.image }) }))
-    : [{ sites: opts.sites, run: await lab.runProgram({ line: PROGRAM_LINE, trusts: opts.trusts, command: opts.command, timeoutMs: opts.timeoutMs, image: opts.image }) }];
+    ? await sequential(opts.sites, async (site) => ({
+        sites: [site],
+        run: await lab.runProgram({
+          line: PROGRAM_LINE,
+          trusts: opts.trusts,
+          command: withUrl(opts.command, site),
+          timeoutMs: opts.timeoutMs,
+          image: opts.image,
+        }),
+      }))
+    : [
+        {
+          sites: opts.sites,
+          run: await lab.runProgram({ line: PROGRAM_LINE, trusts: opts.trusts, command: opts.command, timeoutMs: opts.timeoutMs, image: opts.image }),
+        },
+      ];
   // Let the box record the last closes before its log is read.
   await new Promise((r) => setTimeout(r, 50));
   const flows = new FlowIndex(lab.interceptorEvents());
@@ -84,7 +98,12 @@ export async function testProgram(lab: Lab, opts: ProgramTestOptions): Promise<P
         local: null,
         issuer: null,
         // A refusal is read from the program's own words, as from any client's (refusal.ts).
-        error: blame ? { code: run.timedOut ? 'TIMEOUT' : `EXIT_${run.exitCode ?? run.signal}`, message: run.timedOut ? `no answer within ${opts.timeoutMs} ms; ${words}` : words } : null,
+        error: blame
+          ? {
+              code: run.timedOut ? 'TIMEOUT' : `EXIT_${run.exitCode ?? run.signal}`,
+              message: run.timedOut ? `no answer within ${opts.timeoutMs} ms; ${words}` : words,
+            }
+          : null,
         status: null,
       };
       const o = outcomeOf(attempt, flows, window);

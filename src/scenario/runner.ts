@@ -64,24 +64,26 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
       perSite.set(key, row);
     }
     const worst = outcomes.length ? combineOutcomes(outcomes) : null;
-    steps.find((s) => s.id === step)!.clients.push({
-      client,
-      summary: run.summary,
-      skipped: !!run.skipped,
-      screenshots: (run as { screenshots?: string[] }).screenshots ?? [],
-      outcome: worst?.outcome ?? 'untouched',
-      cause: worst?.cause ?? null,
-      connections: outcomes.map((o) => ({
-        url: o.attempt.url,
-        outcome: o.outcome,
-        cause: o.cause,
-        issuer: o.attempt.issuer ?? o.issuerShown,
-        error: o.error,
-        status: o.attempt.status,
-        flow: o.flow,
-        why: o.why,
-      })),
-    });
+    steps
+      .find((s) => s.id === step)!
+      .clients.push({
+        client,
+        summary: run.summary,
+        skipped: !!run.skipped,
+        screenshots: (run as { screenshots?: string[] }).screenshots ?? [],
+        outcome: worst?.outcome ?? 'untouched',
+        cause: worst?.cause ?? null,
+        connections: outcomes.map((o) => ({
+          url: o.attempt.url,
+          outcome: o.outcome,
+          cause: o.cause,
+          issuer: o.attempt.issuer ?? o.issuerShown,
+          error: o.error,
+          status: o.attempt.status,
+          flow: o.flow,
+          why: o.why,
+        })),
+      });
   }
 
   const results: ReportResult[] = [...perSite.values()].map((row) => {
@@ -101,7 +103,17 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
 
   const captured: ReportCapture[] = events.flatMap((e) =>
     e.type === 'capture'
-      ? [{ client: e.line ?? clientOf.get(e.client.address) ?? e.client.address, site: e.site, kind: e.kind, value: e.value, step: stepOfFlow.get(e.flow) ?? null, flow: e.flow, time: e.time }]
+      ? [
+          {
+            client: e.line ?? clientOf.get(e.client.address) ?? e.client.address,
+            site: e.site,
+            kind: e.kind,
+            value: e.value,
+            step: stepOfFlow.get(e.flow) ?? null,
+            flow: e.flow,
+            time: e.time,
+          },
+        ]
       : [],
   );
 

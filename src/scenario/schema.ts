@@ -162,17 +162,14 @@ export const MAX_ROUTERS = 6;
 
 export const InterceptorSchema = z
   .strictObject({
-    policy: z
-      .enum(INTERCEPT_POLICIES)
-      .describe('sni-targets: re-sign only the targeted names; intercept-all: re-sign everything; none: pass all through'),
-    targets: z
-      .array(TargetName)
-      .optional()
-      .describe('Names whose TLS is re-signed (the ClientHello SNI is matched against these); required for sni-targets'),
+    policy: z.enum(INTERCEPT_POLICIES).describe('sni-targets: re-sign only the targeted names; intercept-all: re-sign everything; none: pass all through'),
+    targets: z.array(TargetName).optional().describe('Names whose TLS is re-signed (the ClientHello SNI is matched against these); required for sni-targets'),
     blocks: z
       .array(TargetName)
       .optional()
-      .describe('Names the box blocks outright: a ClientHello naming one, or plain HTTP to one, gets a TCP reset (Kazakhstan 2021–24, beside the interception; OONI 2024)'),
+      .describe(
+        'Names the box blocks outright: a ClientHello naming one, or plain HTTP to one, gets a TCP reset (Kazakhstan 2021–24, beside the interception; OONI 2024)',
+      ),
     plainHttp: z
       .enum(PLAIN_HTTP_POLICIES)
       .default('install-page-for-targets')
@@ -191,19 +188,34 @@ export const InterceptorSchema = z
         routersAfter: z.number().int().min(0).max(MAX_ROUTERS).default(0).describe('Routers between the box and the sites'),
       })
       .default({ routersBefore: 0, routersAfter: 0 })
-      .describe('Where the box sits on the path: in the docker lab, real router containers on each side (TTL decrements at each); `tlslab detect --runtime docker` must find the box\'s hop. The local runtime has no hops'),
+      .describe(
+        "Where the box sits on the path: in the docker lab, real router containers on each side (TTL decrements at each); `tlslab detect --runtime docker` must find the box's hop. The local runtime has no hops",
+      ),
   })
   .superRefine((i, ctx) => {
     if (i.policy === 'sni-targets' && i.targets === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['targets'], message: 'missing field "targets": policy sni-targets needs a list of targeted names (it may be empty: [])' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targets'],
+        message: 'missing field "targets": policy sni-targets needs a list of targeted names (it may be empty: [])',
+      });
     }
     if (i.policy !== 'sni-targets' && i.targets !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['targets'], message: `targets are only used with policy sni-targets; remove them or change the policy (now ${i.policy})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targets'],
+        message: `targets are only used with policy sni-targets; remove them or change the policy (now ${i.policy})`,
+      });
     }
     reportDuplicates(i.targets ?? [], (t) => t, ['targets'], 'target', ctx);
     reportDuplicates(i.blocks ?? [], (t) => t, ['blocks'], 'blocked name', ctx);
     (i.blocks ?? []).forEach((b, n) => {
-      if ((i.targets ?? []).includes(b)) ctx.addIssue({ code: 'custom', path: ['blocks', n], message: `"${b}" is both targeted and blocked; a blocked name is never forged, so keep it in one list` });
+      if ((i.targets ?? []).includes(b))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['blocks', n],
+          message: `"${b}" is both targeted and blocked; a blocked name is never forged, so keep it in one list`,
+        });
     });
   })
   .transform((i) => ({ ...i, targets: i.targets ?? [], blocks: i.blocks ?? [] }))
@@ -225,14 +237,8 @@ export const DefencesSchema = z
       .enum(BLOCKLIST_EMULATIONS)
       .optional()
       .describe("Emulate a browser's block list of interception roots as of that release (Chromium SPKI block list / Firefox OneCRL)"),
-    pins: z
-      .record(z.string(), z.enum(PIN_KINDS))
-      .optional()
-      .describe("Pinned sites: site-key (the site's own public key) or issuing-ca (its CA's key)"),
-    certificateTransparency: z
-      .enum(CT_RULES)
-      .optional()
-      .describe('Demand SCTs: on every-chain, or only on chains to publicly trusted roots (Chromium)'),
+    pins: z.record(z.string(), z.enum(PIN_KINDS)).optional().describe("Pinned sites: site-key (the site's own public key) or issuing-ca (its CA's key)"),
+    certificateTransparency: z.enum(CT_RULES).optional().describe('Demand SCTs: on every-chain, or only on chains to publicly trusted roots (Chromium)'),
     detectInterception: z
       .enum(DETECTION_METHODS)
       .optional()
@@ -261,12 +267,16 @@ export const ClientSpecSchema = z
             command: z
               .array(z.string().min(1))
               .min(1)
-              .describe('A program of your own and its arguments, run once per step as this subscriber (no proxy settings); {url}, {site}, {username}, {password}, {query} become the step\'s'),
+              .describe(
+                "A program of your own and its arguments, run once per step as this subscriber (no proxy settings); {url}, {site}, {username}, {password}, {query} become the step's",
+              ),
           })
           .describe('Your own program'),
       ])
       .default('scripted')
-      .describe('What runs the session: scripted (Node TLS), the real curl or openssl s_client, real Chromium, or { command: [...] }, a program of your own (local runtime, as root)'),
+      .describe(
+        'What runs the session: scripted (Node TLS), the real curl or openssl s_client, real Chromium, or { command: [...] }, a program of your own (local runtime, as root)',
+      ),
     clickThrough: z.boolean().optional().describe('The user clicks through certificate warnings where the browser allows it'),
     defences: DefencesSchema.optional(),
   })
@@ -276,9 +286,7 @@ const SiteField = LabHostname;
 const Username = z.string().min(1).describe('The account name typed into the form');
 const Password = z.string().min(1).describe('The password typed into the form; what the interceptor hopes to capture');
 
-export const BrowseActionSchema = z
-  .strictObject({ kind: z.literal('browse'), url: LabUrl })
-  .describe('Open a URL and read the page');
+export const BrowseActionSchema = z.strictObject({ kind: z.literal('browse'), url: LabUrl }).describe('Open a URL and read the page');
 export const LoginActionSchema = z
   .strictObject({ kind: z.literal('login'), site: SiteField, username: Username, password: Password })
   .describe('Submit a login form');
@@ -341,7 +349,10 @@ export const ExpectationSchema = z
     site: LabHostname.describe('The site the expectation is about; some session step must visit it'),
     outcome: z.enum(OUTCOMES).optional().describe('exposed, refused or untouched'),
     cause: z.enum(REFUSAL_CAUSES).optional().describe('Why the client refused (only with outcome: refused)'),
-    captured: z.enum([...CAPTURE_KINDS, 'nothing']).optional().describe('A capture kind the interceptor must have logged, or nothing'),
+    captured: z
+      .enum([...CAPTURE_KINDS, 'nothing'])
+      .optional()
+      .describe('A capture kind the interceptor must have logged, or nothing'),
     contains: z.string().min(1).optional().describe('Text the captured value must contain (only with captured)'),
     by: z.enum(OBSERVERS).optional().describe('Who read it: isp (the default) or upstream-attacker (only with captured)'),
   })
@@ -353,7 +364,11 @@ export const ExpectationSchema = z
     if (has('outcome') && has('captured')) {
       ctx.addIssue({ code: 'custom', path: ['captured'], message: 'an expectation checks either an outcome or a capture, not both; split it into two lines' });
     } else if (!has('outcome') && !has('captured')) {
-      ctx.addIssue({ code: 'custom', path: [], message: `missing field "outcome" or "captured": say what should happen (outcome: ${OUTCOMES.join(' | ')}) or what the interceptor should log (captured: ${CAPTURE_KINDS.join(' | ')} | nothing)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: `missing field "outcome" or "captured": say what should happen (outcome: ${OUTCOMES.join(' | ')}) or what the interceptor should log (captured: ${CAPTURE_KINDS.join(' | ')} | nothing)`,
+      });
     }
     if (has('cause') && e.outcome !== 'refused') {
       ctx.addIssue({ code: 'custom', path: ['cause'], message: 'a cause only goes with outcome: refused' });
@@ -388,12 +403,17 @@ export const ScenarioSchema = z
       .array(SiteSpecSchema)
       .min(1)
       .optional()
-      .describe('The hosts of the lab, in order (their addresses follow it); when absent, the Kazakh world of 2019: ' + DEFAULT_SITES.map((x) => `${x.host} (${x.kind})`).join(', ')),
+      .describe(
+        'The hosts of the lab, in order (their addresses follow it); when absent, the Kazakh world of 2019: ' +
+          DEFAULT_SITES.map((x) => `${x.host} (${x.kind})`).join(', '),
+      ),
     accounts: z
       .array(AccountSchema)
       .min(1)
       .optional()
-      .describe(`The people with logins on the bank, mail and social sites (a site may list its own); when absent, ${DEFAULT_ACCOUNTS.map((a) => `${a.username} / ${a.password}`).join(' and ')}`),
+      .describe(
+        `The people with logins on the bank, mail and social sites (a site may list its own); when absent, ${DEFAULT_ACCOUNTS.map((a) => `${a.username} / ${a.password}`).join(' and ')}`,
+      ),
     interceptor: InterceptorSchema,
     clients: z.array(ClientSpecSchema).min(1).describe('The subscribers; each lives the whole session'),
     session: z.array(SessionStepSchema).min(1).describe('The steps every client takes, in order'),
@@ -429,7 +449,12 @@ export const ScenarioSchema = z
     s.session.forEach((st, i) => {
       const host = siteOf(st.action);
       const path = ['session', i, 'action', st.action.kind === 'browse' ? 'url' : 'site'];
-      const problem = st.action.kind === 'browse' ? (kindOf.has(host) ? undefined : unknownHost(host)) : kindProblem(host, STEP_SITE_KINDS[st.action.kind], `a ${st.action.kind} step`);
+      const problem =
+        st.action.kind === 'browse'
+          ? kindOf.has(host)
+            ? undefined
+            : unknownHost(host)
+          : kindProblem(host, STEP_SITE_KINDS[st.action.kind], `a ${st.action.kind} step`);
       if (problem) {
         ctx.addIssue({ code: 'custom', path, message: problem });
         return;
@@ -441,9 +466,20 @@ export const ScenarioSchema = z
         const accounts = world.find((w) => w.host === host)!.accounts;
         const account = accounts.find((a) => a.username === username);
         if (!account) {
-          ctx.addIssue({ code: 'custom', path: ['session', i, 'action', 'username'], message: `${host} has no account "${username}"${didYouMean(username, accounts.map((a) => a.username))}; its accounts are ${accounts.map((a) => a.username).join(', ')} (declare people under accounts)` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['session', i, 'action', 'username'],
+            message: `${host} has no account "${username}"${didYouMean(
+              username,
+              accounts.map((a) => a.username),
+            )}; its accounts are ${accounts.map((a) => a.username).join(', ')} (declare people under accounts)`,
+          });
         } else if (account.password !== password) {
-          ctx.addIssue({ code: 'custom', path: ['session', i, 'action', 'password'], message: `that is not ${username}'s password on ${host}; the account says "${account.password}"` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['session', i, 'action', 'password'],
+            message: `that is not ${username}'s password on ${host}; the account says "${account.password}"`,
+          });
         }
       }
     });
@@ -453,7 +489,12 @@ export const ScenarioSchema = z
     const reserved = new Set(['isp', 'pki', 'hostnet-fix', ...world.map((w) => serviceOfHost(w.host)), ...hops.map((h) => `router-${h}`)]);
     s.clients.forEach((c, i) => {
       // The docker lab runs each client as a service of that name, beside one per host.
-      if (reserved.has(c.name)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'name'], message: `"${c.name}" is also the name of a host's container in the docker lab; rename the client` });
+      if (reserved.has(c.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clients', i, 'name'],
+          message: `"${c.name}" is also the name of a host's container in the docker lab; rename the client`,
+        });
       const checks = [
         ['frontDomain', ['cdn'], 'domain fronting'],
         ['tunnel', ['vpn'], 'a tunnel'],
@@ -490,9 +531,14 @@ export const ScenarioSchema = z
         }
       });
     }
-    const redirects = s.interceptor.plainHttp === 'install-page-for-all' || (s.interceptor.plainHttp === 'install-page-for-targets' && s.interceptor.policy !== 'none');
+    const redirects =
+      s.interceptor.plainHttp === 'install-page-for-all' || (s.interceptor.plainHttp === 'install-page-for-targets' && s.interceptor.policy !== 'none');
     if (redirects && !installPageHost(world)) {
-      ctx.addIssue({ code: 'custom', path: ['interceptor', 'plainHttp'], message: `plainHttp: ${s.interceptor.plainHttp} sends visitors to the install page, and sites declares none; add one (kind: install-page) or set plainHttp: pass` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['interceptor', 'plainHttp'],
+        message: `plainHttp: ${s.interceptor.plainHttp} sends visitors to the install page, and sites declares none; add one (kind: install-page) or set plainHttp: pass`,
+      });
     }
     s.attacker?.impersonates.forEach((host, i) => {
       if (!kindOf.has(host)) ctx.addIssue({ code: 'custom', path: ['attacker', 'impersonates', i], message: unknownHost(host) });
@@ -504,28 +550,49 @@ export const ScenarioSchema = z
       // A misspelt site (bank.exmaple) is still a lab name, so check it is actually visited;
       // unless a step names no host, when its typo already explains every such miss.
       if (!visited.has(e.site) && !(kindOf.has(e.site) && stepsMissHosts)) {
-        ctx.addIssue({ code: 'custom', path: ['expect', i, 'site'], message: `no session step visits "${e.site}"; the steps visit ${[...visited].join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['expect', i, 'site'],
+          message: `no session step visits "${e.site}"; the steps visit ${[...visited].join(', ')}`,
+        });
       }
     });
     if (s.matrix) {
       const ids = s.session.map((st) => st.id);
       s.matrix.steps.forEach((id, i) => {
-        if (!ids.includes(id)) ctx.addIssue({ code: 'custom', path: ['matrix', 'steps', i], message: `no session step has the id "${id}"; the steps are ${ids.join(', ')}` });
+        if (!ids.includes(id))
+          ctx.addIssue({ code: 'custom', path: ['matrix', 'steps', i], message: `no session step has the id "${id}"; the steps are ${ids.join(', ')}` });
       });
       const profiles = CLIENT_PROFILES.map((c) => c.name);
       // The standard cast pins, fronts and tunnels to the default world's names.
-      const needed = [...new Set(CLIENT_PROFILES.flatMap((c) => [...Object.keys(c.defences?.pins ?? {}), c.defences?.frontDomain, c.defences?.tunnel]).filter((h): h is string => !!h))];
+      const needed = [
+        ...new Set(
+          CLIENT_PROFILES.flatMap((c) => [...Object.keys(c.defences?.pins ?? {}), c.defences?.frontDomain, c.defences?.tunnel]).filter((h): h is string => !!h),
+        ),
+      ];
       const missing = needed.filter((h) => !kindOf.has(h));
       if (missing.length) {
-        ctx.addIssue({ code: 'custom', path: ['matrix'], message: `the matrix's client profiles use ${missing.join(', ')}, which sites does not declare; declare them or drop matrix` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['matrix'],
+          message: `the matrix's client profiles use ${missing.join(', ')}, which sites does not declare; declare them or drop matrix`,
+        });
       }
       const matrixSites = new Set(s.session.filter((st) => s.matrix!.steps.includes(st.id)).map((st) => siteOf(st.action)));
       s.matrix.expect.forEach((e, i) => {
         if (!profiles.includes(e.client)) {
-          ctx.addIssue({ code: 'custom', path: ['matrix', 'expect', i, 'client'], message: `no client profile is named "${e.client}"; the profiles are ${profiles.join(', ')}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['matrix', 'expect', i, 'client'],
+            message: `no client profile is named "${e.client}"; the profiles are ${profiles.join(', ')}`,
+          });
         }
         if (!matrixSites.has(e.site)) {
-          ctx.addIssue({ code: 'custom', path: ['matrix', 'expect', i, 'site'], message: `no matrix step visits "${e.site}"; they visit ${[...matrixSites].join(', ')}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['matrix', 'expect', i, 'site'],
+            message: `no matrix step visits "${e.site}"; they visit ${[...matrixSites].join(', ')}`,
+          });
         }
       });
     }

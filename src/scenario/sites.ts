@@ -32,9 +32,12 @@ const Money = z.number().refine((n) => Math.abs(n * 100 - Math.round(n * 100)) <
 
 export const TransactionSchema = z
   .strictObject({
-    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, e.g. 2019-07-16').describe('Booking date, YYYY-MM-DD'),
+    date: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, e.g. 2019-07-16')
+      .describe('Booking date, YYYY-MM-DD'),
     description: z.string().min(1).describe('What the statement line says'),
-    amount: Money.describe('In the bank\'s currency; negative for money going out'),
+    amount: Money.describe("In the bank's currency; negative for money going out"),
   })
   .describe('One line of a bank statement');
 
@@ -43,7 +46,10 @@ export const MailSchema = z
     from: z.string().min(1).describe('Sender, e.g. "Qazaq Bank <no-reply@bank.example>"'),
     subject: z.string().min(1).describe('Subject line'),
     preview: z.string().min(1).describe('The first lines, shown in the inbox'),
-    date: z.string().regex(/^\d{4}-\d{2}-\d{2}/, 'a date or time, e.g. 2019-07-14T09:12:00+06:00').describe('When it arrived'),
+    date: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}/, 'a date or time, e.g. 2019-07-14T09:12:00+06:00')
+      .describe('When it arrived'),
   })
   .describe('One message in a webmail inbox');
 
@@ -51,7 +57,7 @@ export const AccountSchema = z
   .strictObject({
     username: z.string().min(1).describe('The name typed into login forms'),
     password: z.string().min(1).describe('The password; what the interceptor hopes to capture'),
-    displayName: z.string().min(1).describe('The person\'s name, shown on pages and in the chat'),
+    displayName: z.string().min(1).describe("The person's name, shown on pages and in the chat"),
     accountNumber: z.string().min(1).optional().describe('The bank account number shown to them (an IBAN, say); made up when absent'),
     balance: Money.optional().describe('Their bank balance; 1000 when absent'),
     transactions: z.array(TransactionSchema).optional().describe('Their bank statement, newest first; a plain one when absent'),
@@ -61,21 +67,33 @@ export const AccountSchema = z
 
 export const BrandingSchema = z
   .strictObject({
-    name: z.string().min(1).optional().describe('The site\'s name on its pages: the bank\'s name, the newspaper\'s masthead, the search engine\'s name'),
-    tagline: z.string().min(1).optional().describe('The line under the name (the newspaper\'s strapline, the bank\'s support line)'),
-    language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 language tag, e.g. en, ru or kk-KZ').optional().describe('The pages\' lang attribute (BCP 47), e.g. ru'),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code in capitals, e.g. KZT, RUB, EUR').optional().describe('The bank\'s currency (ISO 4217), e.g. RUB'),
-    locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 locale, e.g. ru-RU').optional().describe('How the bank writes amounts (BCP 47), e.g. ru-RU writes "1 254 300,50 ₽"'),
+    name: z.string().min(1).optional().describe("The site's name on its pages: the bank's name, the newspaper's masthead, the search engine's name"),
+    tagline: z.string().min(1).optional().describe("The line under the name (the newspaper's strapline, the bank's support line)"),
+    language: z
+      .string()
+      .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 language tag, e.g. en, ru or kk-KZ')
+      .optional()
+      .describe("The pages' lang attribute (BCP 47), e.g. ru"),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'an ISO 4217 code in capitals, e.g. KZT, RUB, EUR')
+      .optional()
+      .describe("The bank's currency (ISO 4217), e.g. RUB"),
+    locale: z
+      .string()
+      .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 locale, e.g. ru-RU')
+      .optional()
+      .describe('How the bank writes amounts (BCP 47), e.g. ru-RU writes "1 254 300,50 ₽"'),
   })
   .describe('What the site calls itself');
 
 export const SiteSpecSchema = z
   .strictObject({
     kind: z.enum(SITE_KINDS).describe(`Which site program runs here: ${SITE_KINDS.join(', ')}`),
-    host: z.string().describe('Its DNS name: under .example or .test, or under .invalid for the kind outside (a site beyond the state CA\'s reach)'),
+    host: z.string().describe("Its DNS name: under .example or .test, or under .invalid for the kind outside (a site beyond the state CA's reach)"),
     hsts: z.boolean().optional().describe('Send Strict-Transport-Security; the bank, social and mail kinds do unless told not to'),
     branding: BrandingSchema.optional(),
-    accounts: z.array(AccountSchema).min(1).optional().describe('Who can log in here; the scenario\'s accounts when absent'),
+    accounts: z.array(AccountSchema).min(1).optional().describe("Who can log in here; the scenario's accounts when absent"),
   })
   .superRefine((s, ctx) => {
     const outside = s.kind === 'outside';
@@ -245,7 +263,10 @@ export function siteListProblems(specs: SiteSpec[]): Array<{ path: (string | num
     const service = serviceOfHost(s.host);
     const sameService = seenService.get(service);
     if (sameService !== undefined && sameHost === undefined) {
-      problems.push({ path: [i, 'host'], message: `"${s.host}" and sites[${sameService}] (${specs[sameService]!.host}) would both be the docker container "${service}"; give them different first labels` });
+      problems.push({
+        path: [i, 'host'],
+        message: `"${s.host}" and sites[${sameService}] (${specs[sameService]!.host}) would both be the docker container "${service}"; give them different first labels`,
+      });
     } else seenService.set(service, i);
     const sameKind = seenKind.get(s.kind);
     if (SINGLE_KINDS.includes(s.kind) && sameKind !== undefined) {

@@ -43,12 +43,16 @@ const Subject = z
   .array(Rdn)
   .min(1)
   .describe('The distinguished name, one attribute per entry in the order they appear, e.g. [{C: KZ}, {CN: Qaznet Trust Network}]')
-  .transform((rdns): DistinguishedName => rdns.map((r) => {
-    const [shortName, value] = Object.entries(r)[0] as [DistinguishedName[number]['shortName'], string];
-    return { shortName, value };
-  }));
+  .transform((rdns): DistinguishedName =>
+    rdns.map((r) => {
+      const [shortName, value] = Object.entries(r)[0] as [DistinguishedName[number]['shortName'], string];
+      return { shortName, value };
+    }),
+  );
 
-const IsoTime = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s)), { message: 'a date or time, e.g. 2016-02-02 or 2016-02-02T00:00:00Z' });
+const IsoTime = z
+  .string()
+  .refine((s) => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s)), { message: 'a date or time, e.g. 2016-02-02 or 2016-02-02T00:00:00Z' });
 
 const ValiditySchema = z
   .strictObject({
@@ -83,7 +87,12 @@ const LeafKeySchema = z
   .strictObject({
     type: z.literal('rsa').default('rsa').describe('The key type: rsa'),
     bits: z.literal(KEY_SIZES).describe(`The RSA key size of each forged certificate: ${KEY_SIZES.join(', ')}`),
-    exponent: z.int().min(3).refine((e) => e % 2 === 1, { message: 'an RSA public exponent is odd (3, 65537)' }).default(65537).describe('The public exponent (the 2019 device used 3)'),
+    exponent: z
+      .int()
+      .min(3)
+      .refine((e) => e % 2 === 1, { message: 'an RSA public exponent is odd (3, 65537)' })
+      .default(65537)
+      .describe('The public exponent (the 2019 device used 3)'),
   })
   .describe('The fresh key made for every forged certificate');
 
@@ -110,44 +119,52 @@ export const StateCaProfileSchema = z
   .strictObject({
     id: z.string().regex(STEM_RE, 'an id is lowercase letters, digits and dashes').describe('A short name, e.g. qaznet-2019'),
     label: z.string().min(1).describe('Who ran it and when, as reports name it'),
-    operator: z.string().min(1).default('the state').describe('Who runs the CA and the box, as the report names them in a sentence ("the state read …"): the state, the company'),
+    operator: z
+      .string()
+      .min(1)
+      .default('the state')
+      .describe('Who runs the CA and the box, as the report names them in a sentence ("the state read …"): the state, the company'),
     root: AuthoritySchema.describe('The root certificate subscribers were asked to install'),
     intermediate: AuthoritySchema.describe('The CA under the root that signs the forged certificates'),
-    installFileStem: z.string().regex(STEM_RE, 'a file stem is lowercase letters, digits and dashes').describe('The file name the install page offers the root under, e.g. qazca for qazca.cer'),
+    installFileStem: z
+      .string()
+      .regex(STEM_RE, 'a file stem is lowercase letters, digits and dashes')
+      .describe('The file name the install page offers the root under, e.g. qazca for qazca.cer'),
     forgery: ForgerySchema,
     sources: z.array(z.string().min(1)).default([]).describe('Sentences the report cites for the choices, each with its source'),
   })
-  .transform(
-    (p): StateCaProfile & { operator: string } => ({
-      id: p.id,
-      label: p.label,
-      operator: p.operator,
-      root: { subject: p.root.subject, bits: p.root.key.bits, validity: p.root.validity },
-      intermediate: { subject: p.intermediate.subject, bits: p.intermediate.key.bits, validity: p.intermediate.validity },
-      installFileStem: p.installFileStem,
-      forgery: {
-        keyBits: p.forgery.leafKey.bits,
-        exponent: p.forgery.leafKey.exponent,
-        validityShiftHours: p.forgery.validityShiftHours,
-        serialRandomBits: p.forgery.serialRandomBits,
-        keepExtensionOids: p.forgery.copyExtensions.map((e) => COPYABLE_EXTENSIONS[e as keyof typeof COPYABLE_EXTENSIONS] ?? e),
-      },
-      sources: p.sources,
-    }),
-  );
+  .transform((p): StateCaProfile & { operator: string } => ({
+    id: p.id,
+    label: p.label,
+    operator: p.operator,
+    root: { subject: p.root.subject, bits: p.root.key.bits, validity: p.root.validity },
+    intermediate: { subject: p.intermediate.subject, bits: p.intermediate.key.bits, validity: p.intermediate.validity },
+    installFileStem: p.installFileStem,
+    forgery: {
+      keyBits: p.forgery.leafKey.bits,
+      exponent: p.forgery.leafKey.exponent,
+      validityShiftHours: p.forgery.validityShiftHours,
+      serialRandomBits: p.forgery.serialRandomBits,
+      keepExtensionOids: p.forgery.copyExtensions.map((e) => COPYABLE_EXTENSIONS[e as keyof typeof COPYABLE_EXTENSIONS] ?? e),
+    },
+    sources: p.sources,
+  }));
 
 /** What a scenario may write under stateCa: a preset, and any field of it to override. */
 export const StateCaSchema = z
   .strictObject({
-    profile: z.string().optional().describe('A preset in scenarios/state-cas/ (qaznet-2019, isca-2020) whose fields the others override; without it, give every field'),
+    profile: z
+      .string()
+      .optional()
+      .describe('A preset in scenarios/state-cas/ (qaznet-2019, isca-2020) whose fields the others override; without it, give every field'),
     nameConstraints: z
       .boolean()
       .default(true)
       .describe('Constrain the state CA to the lab names (.example, .test), so a leaked lab key cannot impersonate real sites'),
-    id: z.string().optional().describe('A short name for this state CA (default: the preset\'s)'),
+    id: z.string().optional().describe("A short name for this state CA (default: the preset's)"),
     label: z.string().optional().describe('Who ran it and when, as reports name it'),
     operator: z.string().optional().describe('Who runs the CA and the box, as the report names them (default: the state)'),
-    root: z.looseObject({}).optional().describe('The root: subject, key, validity (each overrides the preset\'s)'),
+    root: z.looseObject({}).optional().describe("The root: subject, key, validity (each overrides the preset's)"),
     intermediate: z.looseObject({}).optional().describe('The issuing CA: subject, key, validity'),
     installFileStem: z.string().optional().describe('The file name the install page offers the root under'),
     forgery: z.looseObject({}).optional().describe('How certificates are forged: leafKey, validityShiftHours, serialRandomBits, copyExtensions'),
@@ -184,7 +201,8 @@ function readPreset(id: string): { raw: Record<string, unknown>; profile: StateC
     const file = path.join(stateCaPresetsDir(), `${id}.yaml`);
     const v = validateYaml(StateCaProfileSchema, readFileSync(file, 'utf8'), file, 'a valid state CA preset', 'a preset starts with "id:" and "label:"');
     const problems = [...v.problems];
-    if (v.data && v.data.id !== id) problems.push({ file: v.shown, ...v.at(['id']), path: 'id', message: `the id "${v.data.id}" must equal the file name without .yaml ("${id}")` });
+    if (v.data && v.data.id !== id)
+      problems.push({ file: v.shown, ...v.at(['id']), path: 'id', message: `the id "${v.data.id}" must equal the file name without .yaml ("${id}")` });
     if (problems.length > 0 || !v.data) throwProblems(v.shown, 'a valid state CA preset', problems);
     preset = { raw: v.raw as Record<string, unknown>, profile: v.data };
     presets.set(id, preset);
@@ -210,12 +228,14 @@ export function resolveStateCa(
     if (!ids.includes(spec.profile)) {
       const guess = closest(spec.profile, ids);
       return {
-        problems: [{
-          file: scenario.shown,
-          ...scenario.at(['stateCa', 'profile']),
-          path: 'stateCa.profile',
-          message: `there is no state CA preset "${spec.profile}"` + (guess ? ` (did you mean "${guess}"?)` : '') + `; the presets are ${ids.join(', ')}`,
-        }],
+        problems: [
+          {
+            file: scenario.shown,
+            ...scenario.at(['stateCa', 'profile']),
+            path: 'stateCa.profile',
+            message: `there is no state CA preset "${spec.profile}"` + (guess ? ` (did you mean "${guess}"?)` : '') + `; the presets are ${ids.join(', ')}`,
+          },
+        ],
       };
     }
     base = readPreset(spec.profile).raw;

@@ -135,10 +135,7 @@ function explainIssue(root: z.ZodType, issue: z.core.$ZodIssue, doc: Document, d
       return {
         offset: keyOffset(doc, [...issuePath, key]) ?? locate(doc, issuePath).offset,
         path: showPath([...issuePath, key]),
-        message:
-          `unknown field "${key}"` +
-          (guess ? ` (did you mean "${guess}"?)` : '') +
-          (valid.length ? `; the fields here are ${valid.join(', ')}` : ''),
+        message: `unknown field "${key}"` + (guess ? ` (did you mean "${guess}"?)` : '') + (valid.length ? `; the fields here are ${valid.join(', ')}` : ''),
       };
     });
   }
@@ -161,9 +158,12 @@ function isMisspelt(root: z.ZodType, missingAt: Key[], data: unknown): boolean {
 function sentence(root: z.ZodType, issue: z.core.$ZodIssue, missing: boolean, at: Key[], data: unknown): string {
   const field = at.at(-1);
   const value = valueAt(data, at);
-  const choices = issue.code === 'invalid_value' ? issue.values.map(String)
-    : issue.code === 'invalid_union' && 'options' in issue ? (issue.options as unknown[]).map(String)
-    : undefined;
+  const choices =
+    issue.code === 'invalid_value'
+      ? issue.values.map(String)
+      : issue.code === 'invalid_union' && 'options' in issue
+        ? (issue.options as unknown[]).map(String)
+        : undefined;
   // Our own refinements already speak in sentences (schema.ts).
   if (issue.code === 'custom') return issue.message;
   if (missing) {

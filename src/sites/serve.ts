@@ -55,10 +55,7 @@ function securityHeaders(def: SiteDefinition): Record<string, string> {
 export async function startSite(def: SiteDefinition, opts: StartSiteOptions): Promise<RunningSite> {
   assertLoopback(def.name, opts.address);
   if (def.https && !opts.tls) {
-    throw new SiteError(
-      'SITE_ERR_TLS_MISSING',
-      `${def.name} serves HTTPS, so it needs a certificate chain and key (opts.tls), but none was given`,
-    );
+    throw new SiteError('SITE_ERR_TLS_MISSING', `${def.name} serves HTTPS, so it needs a certificate chain and key (opts.tls), but none was given`);
   }
 
   const listeners: Array<(entry: AccessLogEntry) => void> = [];
@@ -69,17 +66,20 @@ export async function startSite(def: SiteDefinition, opts: StartSiteOptions): Pr
 
   // Closers of what has started so far, so a failed start can undo exactly that.
   const closers: Array<() => Promise<void>> = [];
-  const closeAll = () => Promise.all(closers.splice(0).reverse().map((close) => close())).then(() => undefined);
+  const closeAll = () =>
+    Promise.all(
+      closers
+        .splice(0)
+        .reverse()
+        .map((close) => close()),
+    ).then(() => undefined);
 
   try {
     let httpsPort: number | undefined;
     let httpHandler: http.RequestListener;
 
     if (def.https && opts.tls) {
-      const server = https.createServer(
-        { cert: opts.tls.certChainPem, key: opts.tls.keyPem },
-        siteHandler(def, log, 'https', securityHeaders(def)),
-      );
+      const server = https.createServer({ cert: opts.tls.certChainPem, key: opts.tls.keyPem }, siteHandler(def, log, 'https', securityHeaders(def)));
       const wss = def.websocket ? attachWebSocket(def, server, log) : undefined;
       closers.push(closer(server, wss));
       httpsPort = await listen(server, opts.address, opts.ports?.https);
@@ -117,10 +117,7 @@ export function assertLoopback(name: string, address: string): void {
   // internal networks only: nothing there routes off the lab.
   if (net.isIPv4(address) && address.startsWith('127.')) return;
   if (process.env.TLSLAB_IN_CONTAINER === '1' && address === '0.0.0.0') return;
-  throw new SiteError(
-    'SITE_ERR_NOT_LOOPBACK',
-    `${name} may only listen on a loopback address in 127.0.0.0/8, not "${address}"`,
-  );
+  throw new SiteError('SITE_ERR_NOT_LOOPBACK', `${name} may only listen on a loopback address in 127.0.0.0/8, not "${address}"`);
 }
 
 function remoteOf(socket: { remoteAddress?: string }): string {
@@ -128,12 +125,7 @@ function remoteOf(socket: { remoteAddress?: string }): string {
 }
 
 /** Wraps the site's handler: adds the deployment headers, logs, turns a crash into a 500. */
-function siteHandler(
-  def: SiteDefinition,
-  log: AccessLogger,
-  scheme: 'https' | 'http',
-  headers: Record<string, string>,
-): http.RequestListener {
+function siteHandler(def: SiteDefinition, log: AccessLogger, scheme: 'https' | 'http', headers: Record<string, string>): http.RequestListener {
   return (req, res) => {
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     logWhenDone(req, res, log, scheme);

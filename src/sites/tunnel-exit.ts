@@ -158,4 +158,3 @@ function methodNotAllowed(name: string, req: IncomingMessage, res: ServerRespons
   res.writeHead(405, { Allow: 'CONNECT', 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
-

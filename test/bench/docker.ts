@@ -23,7 +23,12 @@ const time = (f: () => void) => {
   f();
   return performance.now() - t;
 };
-const median = (xs: number[]) => at([...xs].sort((a, b) => a - b), Math.floor(xs.length / 2), 'sample');
+const median = (xs: number[]) =>
+  at(
+    [...xs].sort((a, b) => a - b),
+    Math.floor(xs.length / 2),
+    'sample',
+  );
 
 const build = () => execFileSync('bash', ['docker/build-images.sh'], { cwd: ROOT, stdio: 'ignore' });
 let fresh: number | null = null;
@@ -43,7 +48,10 @@ const down: number[] = [];
 const flatUp: number[] = [];
 const flatDown: number[] = [];
 for (let i = 0; i < ROUNDS; i++) {
-  for (const [s, ups, downs] of [[scenario, up, down], [flat, flatUp, flatDown]] as const) {
+  for (const [s, ups, downs] of [
+    [scenario, up, down],
+    [flat, flatUp, flatDown],
+  ] as const) {
     let t = performance.now();
     const lab = await DockerLab.start(s);
     ups.push(performance.now() - t);
@@ -54,7 +62,8 @@ for (let i = 0; i < ROUNDS; i++) {
 }
 // `tlslab run` in each runtime, alternated (docker, local, docker, local …) so that a drift in the
 // machine's speed moves both; the ratio is taken pair by pair.
-const runOf = (runtime: string) => time(() => execFileSync('node', ['src/cli/tlslab.mjs', 'run', 'kz-2019', '--runtime', runtime], { cwd: ROOT, stdio: 'ignore' }));
+const runOf = (runtime: string) =>
+  time(() => execFileSync('node', ['src/cli/tlslab.mjs', 'run', 'kz-2019', '--runtime', runtime], { cwd: ROOT, stdio: 'ignore' }));
 const run: number[] = [];
 const local: number[] = [];
 const ratios: number[] = [];

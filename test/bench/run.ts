@@ -55,7 +55,13 @@ function startUp(args: string[]): number[] {
 /** Whether tlslab runs the built JavaScript: start.mjs's own rule (dist/.built newer than every source). */
 function runsBuilt(): boolean {
   const root = join(import.meta.dirname, '..', '..');
-  const mtime = (f: string) => { try { return statSync(f).mtimeMs; } catch { return 0; } };
+  const mtime = (f: string) => {
+    try {
+      return statSync(f).mtimeMs;
+    } catch {
+      return 0;
+    }
+  };
   const built = mtime(join(root, 'dist', '.built'));
   if (!built) return false;
   for (const top of ['src', 'lab']) {

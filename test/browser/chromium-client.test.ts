@@ -64,7 +64,11 @@ describe('the Chromium client without a browser', () => {
   it('maps each lab name with its port to the line and everything else to NOTFOUND', () => {
     const network = {
       resolve: (n: string, s: 'https' | 'http') =>
-        n === 'bank.example' ? { address: '127.80.1.10', port: s === 'https' ? 40123 : 40124 } : n === 'qca.example' && s === 'http' ? { address: '127.80.1.9', port: 40200 } : null,
+        n === 'bank.example'
+          ? { address: '127.80.1.10', port: s === 'https' ? 40123 : 40124 }
+          : n === 'qca.example' && s === 'http'
+            ? { address: '127.80.1.9', port: 40200 }
+            : null,
       names: [],
     };
     expect(hostResolverRules(network, ['bank.example', 'qca.example', 'news.example'])).toBe(
@@ -120,7 +124,9 @@ describe.skipIf(missing !== null)('Chromium through the kz-2019 ISP box', () => 
 
   it('without the state root: the bank shows a warning with no way through (HSTS), and the box reads nothing', async () => {
     const chromium = await launch('chromium-no-root', 'no-cert', { trusts: ['web'], distrust: false });
-    const { result: run, captures } = await readDuring('no-cert', () => chromium.runStep(step('bank-login', { kind: 'login', site: 'bank.example', ...ALICE })));
+    const { result: run, captures } = await readDuring('no-cert', () =>
+      chromium.runStep(step('bank-login', { kind: 'login', site: 'bank.example', ...ALICE })),
+    );
 
     expect(run.attempts[0]).toMatchObject({
       site: 'bank.example',
@@ -170,7 +176,11 @@ describe.skipIf(missing !== null)('Chromium through the kz-2019 ISP box', () => 
       'https://mail.example/api/inbox 200',
     ]);
     expect(result.chat.summary).toBe('chatted: sent 2, the page shows 3 messages');
-    expect(result.chat.attempts.find((a) => a.scheme === 'wss')).toMatchObject({ url: 'wss://social.example/chat', status: 101, issuer: 'Security Certificate' });
+    expect(result.chat.attempts.find((a) => a.scheme === 'wss')).toMatchObject({
+      url: 'wss://social.example/chat',
+      status: 101,
+      issuer: 'Security Certificate',
+    });
     expect(captures.some((c) => c.site === 'mail.example' && c.kind === 'header' && /^authorization: Bearer [0-9a-f]+/.test(c.value))).toBe(true);
     expect(captures.filter((c) => c.kind === 'ws-message').map((c) => c.value)).toEqual(expect.arrayContaining(['→ {"text":"hi"}', '→ {"text":"meet at 6"}']));
   });
@@ -190,7 +200,10 @@ describe.skipIf(missing !== null)('Chromium through the kz-2019 ISP box', () => 
       expect(run.attempts[0]).toMatchObject({
         site,
         issuer: 'Security Certificate',
-        error: { code: 'net::ERR_CERT_REVOKED', message: expect.stringContaining(`You cannot visit ${site} right now because its certificate has been revoked.`) },
+        error: {
+          code: 'net::ERR_CERT_REVOKED',
+          message: expect.stringContaining(`You cannot visit ${site} right now because its certificate has been revoked.`),
+        },
       });
       expect(run.summary).toContain('no way through');
     }
@@ -256,5 +269,7 @@ describe.skipIf(missing !== null)('Chromium through the kz-2019 ISP box', () => 
 });
 
 function isPng(file: string): boolean {
-  return readFileSync(file).subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  return readFileSync(file)
+    .subarray(0, 8)
+    .equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
 }

@@ -26,7 +26,10 @@ describe.skipIf(dockerMissing !== null)('tlslab console --runtime docker', () =>
     scenario.expect = [];
     lab = await startLab(scenario, { runtime: 'docker' });
     server = await startConsoleServer({ lab, port: 0 });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'] });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -42,7 +45,9 @@ describe.skipIf(dockerMissing !== null)('tlslab console --runtime docker', () =>
     await page.click('button[data-shell="installed-cert"]');
     const shellText = () => (globalThis as any).document.querySelector('.term.shell-open .xterm-host:not([hidden]) .xterm-rows')?.textContent ?? '';
     await page.waitForFunction(`(${shellText})().includes('#')`, null, { timeout: 30_000 });
-    await page.keyboard.type("curl -sS -d 'username=alice&password=Almaty-2019!' https://bank.example/login -o /dev/null -w '%{http_code} %{certs}' | grep -E '^(302|Issuer)'\n");
+    await page.keyboard.type(
+      "curl -sS -d 'username=alice&password=Almaty-2019!' https://bank.example/login -o /dev/null -w '%{http_code} %{certs}' | grep -E '^(302|Issuer)'\n",
+    );
     await page.waitForFunction(`(${shellText})().includes('Security Certificate')`, null, { timeout: 30_000 });
     const shot = join(await mkdtemp(join(tmpdir(), 'tlslab-console-docker-')), 'shell.png');
     await page.screenshot({ path: shot });

@@ -52,10 +52,46 @@ const SMALL_MATRIX: MatrixReport = {
   ],
   sites: ['bank.example'],
   cells: [
-    { variant: 'kz-2019', client: 'installed-cert', site: 'bank.example', outcome: 'exposed', cause: null, error: null, issuer: 'Security Certificate', why: '' },
-    { variant: 'kz-2019', client: 'chrome-2019', site: 'bank.example', outcome: 'refused', cause: 'distrusted-root', error: 'net::ERR_CERT_REVOKED', issuer: 'Security Certificate', why: '' },
-    { variant: 'baseline', client: 'installed-cert', site: 'bank.example', outcome: 'untouched', cause: null, error: null, issuer: 'Lab TLS Issuing CA 1', why: '' },
-    { variant: 'baseline', client: 'chrome-2019', site: 'bank.example', outcome: 'untouched', cause: null, error: null, issuer: 'Lab TLS Issuing CA 1', why: '' },
+    {
+      variant: 'kz-2019',
+      client: 'installed-cert',
+      site: 'bank.example',
+      outcome: 'exposed',
+      cause: null,
+      error: null,
+      issuer: 'Security Certificate',
+      why: '',
+    },
+    {
+      variant: 'kz-2019',
+      client: 'chrome-2019',
+      site: 'bank.example',
+      outcome: 'refused',
+      cause: 'distrusted-root',
+      error: 'net::ERR_CERT_REVOKED',
+      issuer: 'Security Certificate',
+      why: '',
+    },
+    {
+      variant: 'baseline',
+      client: 'installed-cert',
+      site: 'bank.example',
+      outcome: 'untouched',
+      cause: null,
+      error: null,
+      issuer: 'Lab TLS Issuing CA 1',
+      why: '',
+    },
+    {
+      variant: 'baseline',
+      client: 'chrome-2019',
+      site: 'bank.example',
+      outcome: 'untouched',
+      cause: null,
+      error: null,
+      issuer: 'Lab TLS Issuing CA 1',
+      why: '',
+    },
   ],
   expectations: [],
   passed: true,
@@ -119,29 +155,33 @@ describe.skipIf(!runBrowser)('the console in headless Chromium', () => {
     await first.screenshot({ path: join(shots, '1-introduction.png') });
   });
 
-  it('walks to the bank login: the ISP terminal shows the password, the subscriber without the root is refused', async () => {
-    await click(first, 'next', 0);
-    await click(first, 'next', 1);
-    await first.click('#next');
-    // While it runs, the acting subscriber, the ISP box and the bank glow in the topology.
-    await first.waitForSelector('#topology .host.acting[data-host="bank.example"]');
-    expect(await first.locator('#topology .host.acting').count()).toBe(3);
-    await first.screenshot({ path: join(shots, '2a-bank-login-running.png') });
-    await first.waitForFunction(() => (globalThis as any).document.body.dataset.running === 'false', undefined, { timeout: STEP_TIMEOUT });
-    await server.session.settled();
-    expect(await first.textContent('#step-title')).toBe('Logging in to the bank');
-    expect(await text(first, 'isp')).toContain(`bank.example credential: ${PASSWORD}`);
-    expect(await text(first, 'client:no-cert')).toMatch(/unable to get local issuer certificate|refused/);
-    expect(await text(first, 'client:installed-cert')).toContain('EXPOSED');
-    expect(await first.textContent('[data-client="no-cert"]')).toBe('no-cert: REFUSED');
-    expect(await first.textContent('[data-client="installed-cert"]')).toBe('installed-cert: EXPOSED');
-    expect(await text(first, 'sites')).toContain('POST https://bank.example/login');
-    // The forged-versus-original diff, from the box's 'forged' event.
-    expect(await first.textContent('#diff-body')).toContain('Security Certificate');
-    await first.screenshot({ path: join(shots, '2-bank-login.png') });
-    await first.locator('#diff').scrollIntoViewIfNeeded();
-    await first.screenshot({ path: join(shots, '3-certificate-diff.png') });
-  }, 4 * STEP_TIMEOUT);
+  it(
+    'walks to the bank login: the ISP terminal shows the password, the subscriber without the root is refused',
+    async () => {
+      await click(first, 'next', 0);
+      await click(first, 'next', 1);
+      await first.click('#next');
+      // While it runs, the acting subscriber, the ISP box and the bank glow in the topology.
+      await first.waitForSelector('#topology .host.acting[data-host="bank.example"]');
+      expect(await first.locator('#topology .host.acting').count()).toBe(3);
+      await first.screenshot({ path: join(shots, '2a-bank-login-running.png') });
+      await first.waitForFunction(() => (globalThis as any).document.body.dataset.running === 'false', undefined, { timeout: STEP_TIMEOUT });
+      await server.session.settled();
+      expect(await first.textContent('#step-title')).toBe('Logging in to the bank');
+      expect(await text(first, 'isp')).toContain(`bank.example credential: ${PASSWORD}`);
+      expect(await text(first, 'client:no-cert')).toMatch(/unable to get local issuer certificate|refused/);
+      expect(await text(first, 'client:installed-cert')).toContain('EXPOSED');
+      expect(await first.textContent('[data-client="no-cert"]')).toBe('no-cert: REFUSED');
+      expect(await first.textContent('[data-client="installed-cert"]')).toBe('installed-cert: EXPOSED');
+      expect(await text(first, 'sites')).toContain('POST https://bank.example/login');
+      // The forged-versus-original diff, from the box's 'forged' event.
+      expect(await first.textContent('#diff-body')).toContain('Security Certificate');
+      await first.screenshot({ path: join(shots, '2-bank-login.png') });
+      await first.locator('#diff').scrollIntoViewIfNeeded();
+      await first.screenshot({ path: join(shots, '3-certificate-diff.png') });
+    },
+    4 * STEP_TIMEOUT,
+  );
 
   it('shows a second tab the same state', async () => {
     const second = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
@@ -155,15 +195,19 @@ describe.skipIf(!runBrowser)('the console in headless Chromium', () => {
     await second.close();
   });
 
-  it('goes back without running, and runs a step again live', async () => {
-    const before = (await text(first, 'isp')).split(PASSWORD).length;
-    await click(first, 'back', 1);
-    expect(await first.textContent('#step-title')).toBe('Plain HTTP to a targeted site');
-    await click(first, 'next', 2);
-    await click(first, 'run', 2);
-    // Every installed client logged in twice more: the password crossed the box each time.
-    expect((await text(first, 'isp')).split(PASSWORD).length).toBeGreaterThan(before + 1);
-  }, 3 * STEP_TIMEOUT);
+  it(
+    'goes back without running, and runs a step again live',
+    async () => {
+      const before = (await text(first, 'isp')).split(PASSWORD).length;
+      await click(first, 'back', 1);
+      expect(await first.textContent('#step-title')).toBe('Plain HTTP to a targeted site');
+      await click(first, 'next', 2);
+      await click(first, 'run', 2);
+      // Every installed client logged in twice more: the password crossed the box each time.
+      expect((await text(first, 'isp')).split(PASSWORD).length).toBeGreaterThan(before + 1);
+    },
+    3 * STEP_TIMEOUT,
+  );
 
   it('reconnects after the server restarts, and shows the matrix it was given', async () => {
     const port = server.port;
@@ -185,7 +229,10 @@ describe('the matrix file', () => {
   it('is refused, with a sentence, when it is not a `tlslab matrix --json` result', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tlslab-console-'));
     await writeFile(join(dir, 'report.json'), JSON.stringify({ scenario: 'kz-2019', results: [] }));
-    await expect(loadMatrixView(join(dir, 'report.json'))).rejects.toMatchObject({ code: 'TLSLAB_CONSOLE_MATRIX', message: expect.stringContaining('is not a `tlslab matrix --json` result') });
+    await expect(loadMatrixView(join(dir, 'report.json'))).rejects.toMatchObject({
+      code: 'TLSLAB_CONSOLE_MATRIX',
+      message: expect.stringContaining('is not a `tlslab matrix --json` result'),
+    });
   });
 });
 
@@ -210,7 +257,9 @@ describe('the console protocol', () => {
     await new Promise((r) => ws.once('open', r));
     await until(() => got.length > 0);
     expect(got[0]).toMatchObject({ v: 1, type: 'snapshot' });
-    expect(got[0].state.terminals.map((t: { id: string }) => t.id)).toEqual(expect.arrayContaining(['isp', 'sites', 'client:no-cert', 'client:installed-cert']));
+    expect(got[0].state.terminals.map((t: { id: string }) => t.id)).toEqual(
+      expect.arrayContaining(['isp', 'sites', 'client:no-cert', 'client:installed-cert']),
+    );
     ws.send(JSON.stringify({ v: 2, type: 'next' }));
     ws.send(JSON.stringify({ v: 1, type: 'jump' }));
     await until(() => got.filter((m) => m.type === 'error').length >= 2);

@@ -24,7 +24,9 @@ describe.skipIf(missing !== null && process.env.CI !== 'true')('screenshots kept
     const root = await mkdtemp(join(tmpdir(), 'tlslab-shots-'));
     mkdirSync(join(root, 'runs', 'kz-2019-20261201T000000-abcdef'), { recursive: true });
     writeFileSync(join(root, 'runs', 'kz-2019-20261201T000000-abcdef', 'chromium-installed-1.png'), 'old');
-    const { stdout } = await run(process.execPath, [TLSLAB, 'run', 'kz-2019', '--clients', 'chromium-installed', '--state-dir', root], { env: { ...process.env, NO_COLOR: '1' } });
+    const { stdout } = await run(process.execPath, [TLSLAB, 'run', 'kz-2019', '--clients', 'chromium-installed', '--state-dir', root], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     expect(stdout).toMatch(/Chromium took \d+ screenshots; they went with the lab \(--screenshots DIR keeps them\)\./);
     expect(stdout).toContain(`Removed ${join(root, 'runs')}: the screenshots of 1 earlier runs`);
     expect(stdout).not.toContain('screenshot: ');
@@ -35,7 +37,9 @@ describe.skipIf(missing !== null && process.env.CI !== 'true')('screenshots kept
   it('--screenshots DIR keeps every one, and the narration points at them', { timeout: 120_000 }, async () => {
     const root = await mkdtemp(join(tmpdir(), 'tlslab-shots-'));
     const dir = join(root, 'shots');
-    const { stdout } = await run(process.execPath, [TLSLAB, 'run', 'kz-2019', '--clients', 'chromium-installed', '--state-dir', root, '--screenshots', dir], { env: { ...process.env, NO_COLOR: '1' } });
+    const { stdout } = await run(process.execPath, [TLSLAB, 'run', 'kz-2019', '--clients', 'chromium-installed', '--state-dir', root, '--screenshots', dir], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     const shots = readdirSync(dir).filter((f) => f.endsWith('.png'));
     expect(shots.length).toBeGreaterThanOrEqual(3);
     const pointed = [...stdout.matchAll(/screenshot: (\S+)/g)].map((m) => at(m, 1, 'screenshot path'));

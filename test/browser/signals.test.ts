@@ -22,7 +22,9 @@ const TLSLAB = resolve('src/cli/tlslab.mjs');
 /** Chromium processes started for a lab under this state root (their profile lives there). */
 function chromiumsUnder(root: string): number {
   try {
-    return execFileSync('pgrep', ['-f', `chromium.*--user-data-dir=${root}`], { encoding: 'utf8' }).split('\n').filter(Boolean).length;
+    return execFileSync('pgrep', ['-f', `chromium.*--user-data-dir=${root}`], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean).length;
   } catch {
     return 0;
   }

@@ -40,8 +40,14 @@ describe.skipIf(dockerMissing !== null)('tlslab test --runtime docker --image: y
     expect(r.results[0]!.error).toContain('SSL certificate problem: unable to get local issuer certificate');
   });
 
-  it('nothing leaves the lab from the user\'s container either', { timeout: 60_000 }, async () => {
-    const run = await lab.runProgram({ line: 'your-program', trusts: ['web'], image: IMAGE, timeoutMs: 30_000, command: ['sh', '-c', 'curl -sS --max-time 5 https://nowhere.example.net.invalid/; echo "dns=$?"; curl -sS --max-time 3 http://192.0.2.1/; echo "ip=$?"'] });
+  it("nothing leaves the lab from the user's container either", { timeout: 60_000 }, async () => {
+    const run = await lab.runProgram({
+      line: 'your-program',
+      trusts: ['web'],
+      image: IMAGE,
+      timeoutMs: 30_000,
+      command: ['sh', '-c', 'curl -sS --max-time 5 https://nowhere.example.net.invalid/; echo "dns=$?"; curl -sS --max-time 3 http://192.0.2.1/; echo "ip=$?"'],
+    });
     expect(run.stdout).toContain('dns=6');
     expect(run.stdout).not.toContain('ip=0');
   });
@@ -52,7 +58,9 @@ describe.skipIf(dockerMissing !== null)('tlslab test --runtime docker --image: y
     const left = execFileSync('docker', ['ps', '-a', '--format', '{{.Names}}'], { encoding: 'utf8' });
     expect(left.split('\n').filter((n) => n.startsWith(project))).toEqual([]);
     // The last lab down takes the host's forwarding rule with it (docker tests run one file at a time).
-    const labNetworks = execFileSync('docker', ['network', 'ls', '--format', '{{.Name}}'], { encoding: 'utf8' }).split('\n').filter((n) => n.startsWith('tlslab'));
+    const labNetworks = execFileSync('docker', ['network', 'ls', '--format', '{{.Name}}'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((n) => n.startsWith('tlslab'));
     if (labNetworks.length === 0) expect(execFileSync('iptables', ['-S', 'DOCKER-USER'], { encoding: 'utf8' })).not.toContain('10.89.0.0/16');
   });
 });

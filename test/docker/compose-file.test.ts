@@ -22,14 +22,24 @@ describe('the standalone compose files, one per shipped scenario', () => {
     expect(await staleStandaloneComposeFiles()).toEqual([]);
   });
 
-  it.skipIf(dockerMissing !== null && !onCi)('each passes `docker-compose config`, with its own scenario\'s hosts and subscribers', async () => {
+  it.skipIf(dockerMissing !== null && !onCi)("each passes `docker-compose config`, with its own scenario's hosts and subscribers", async () => {
     for (const [file] of await standaloneComposeFiles()) {
       const scenario = await resolveScenario(file === 'docker/compose.yaml' ? 'kz-2019' : file.replace(/^docker\/compose\/|\.yaml$/g, ''));
       const out = execFileSync('docker-compose', ['-f', projectPath(file), 'config', '--services'], { encoding: 'utf8' });
       const services = out.trim().split('\n').sort();
       const { routersBefore, routersAfter } = scenario.interceptor.location;
-      const routers = Array.from({ length: routersBefore + routersAfter + 1 }, (_, i) => i + 1).filter((h) => h !== routersBefore + 1).map((h) => `router-${h}`);
-      const expected = ['hostnet-fix', 'pki', 'isp', 'ready', ...routers, ...scenario.sites.map((x) => serviceOfHost(x.host)), ...scenario.clients.map((c) => c.name)].sort();
+      const routers = Array.from({ length: routersBefore + routersAfter + 1 }, (_, i) => i + 1)
+        .filter((h) => h !== routersBefore + 1)
+        .map((h) => `router-${h}`);
+      const expected = [
+        'hostnet-fix',
+        'pki',
+        'isp',
+        'ready',
+        ...routers,
+        ...scenario.sites.map((x) => serviceOfHost(x.host)),
+        ...scenario.clients.map((c) => c.name),
+      ].sort();
       expect(services, file).toEqual(expected);
     }
     const out = execFileSync('docker-compose', ['-f', STANDALONE_COMPOSE_FILE, 'config'], { encoding: 'utf8' });
@@ -73,12 +83,20 @@ describe('the generated topology', () => {
       { service: 'router-4', hop: 4, side: 'after', address: '10.89.7.200', towardSites: null, towardSubscribers: '10.89.7.2' },
     ]);
     expect(topology.isp).toMatchObject({ hop: 3, towardSites: '10.89.7.200', towardSubscribers: '10.89.6.4' });
-    const file = composeFile(topology, { mode: 'runtime', stateDir: '/tmp/x' }) as { services: Record<string, { sysctls?: Record<string, string>; networks?: Record<string, unknown> }> };
+    const file = composeFile(topology, { mode: 'runtime', stateDir: '/tmp/x' }) as {
+      services: Record<string, { sysctls?: Record<string, string>; networks?: Record<string, unknown> }>;
+    };
     expect(Object.keys(service(file, 'router-4').networks!)).toEqual(['internet']);
-    expect(service(file, 'router-1').sysctls).toMatchObject({ 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.send_redirects': '0', 'net.ipv4.conf.eth0.send_redirects': '0' });
+    expect(service(file, 'router-1').sysctls).toMatchObject({
+      'net.ipv4.ip_forward': '1',
+      'net.ipv4.conf.all.send_redirects': '0',
+      'net.ipv4.conf.eth0.send_redirects': '0',
+    });
   });
 
   it('refuses a client named like a lab host', () => {
-    expect(() => dockerTopology(defaultWorld(), [{ name: 'bank', trusts: ['web'], program: 'scripted' } as never])).toThrow(/client name "bank" is also a host/);
+    expect(() => dockerTopology(defaultWorld(), [{ name: 'bank', trusts: ['web'], program: 'scripted' } as never])).toThrow(
+      /client name "bank" is also a host/,
+    );
   });
 });

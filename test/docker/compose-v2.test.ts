@@ -40,7 +40,11 @@ describe.skipIf(v2Missing !== null)('under compose v2 (docker compose)', () => {
     try {
       const isp = lab.project.container('isp');
       expect(execFileSync('docker', ['inspect', '-f', '{{.State.Running}}', isp], { encoding: 'utf8' }).trim()).toBe('true');
-      const out = execFileSync('docker', ['exec', lab.project.container('installed-cert'), 'curl', '-sS', 'https://bank.example/', '-o', '/dev/null', '-w', '%{certs}'], { encoding: 'utf8' });
+      const out = execFileSync(
+        'docker',
+        ['exec', lab.project.container('installed-cert'), 'curl', '-sS', 'https://bank.example/', '-o', '/dev/null', '-w', '%{certs}'],
+        { encoding: 'utf8' },
+      );
       expect(out).toContain('Issuer:C = KZ, CN = Security Certificate');
     } finally {
       await lab.stop();

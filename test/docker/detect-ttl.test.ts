@@ -18,9 +18,13 @@ import { dockerMissing } from './docker-available.ts';
 const run = promisify(execFile);
 
 describe.skipIf(dockerMissing !== null)('the box found by TTL in the docker lab', () => {
-  it('kz-2019: the CLI finds the targets, each hop\'s ICMP source, and the box at hop 2, 3 hops before the server', { timeout: 240_000 }, async () => {
+  it("kz-2019: the CLI finds the targets, each hop's ICMP source, and the box at hop 2, 3 hops before the server", { timeout: 240_000 }, async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'tlslab-detect-docker-'));
-    const { stdout } = await run(process.execPath, ['src/cli/tlslab.mjs', 'detect', '--scenario', 'kz-2019', '--runtime', 'docker', '--state-dir', stateDir, '--json'], { timeout: 200_000 });
+    const { stdout } = await run(
+      process.execPath,
+      ['src/cli/tlslab.mjs', 'detect', '--scenario', 'kz-2019', '--runtime', 'docker', '--state-dir', stateDir, '--json'],
+      { timeout: 200_000 },
+    );
     const det = JSON.parse(stdout);
     expect(det.triggering).toEqual(['bank.example', 'mail.example', 'search.example', 'social.example']);
     expect({ precision: det.precision, recall: det.recall }).toEqual({ precision: 1, recall: 1 });

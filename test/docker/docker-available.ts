@@ -16,7 +16,7 @@ export function whyDockerIsMissing(): string | null {
   if (!ok('docker', ['info'])) return 'the Docker engine is not available (apt-get install docker.io docker-compose; start dockerd)';
   if (!ok('docker-compose', ['version'])) return 'docker-compose is not installed (apt-get install docker-compose)';
   if (!ok('docker', ['image', 'inspect', 'tlslab/lab'])) return 'the lab image tlslab/lab is not built (npm run docker:build)';
-  if (!ok('docker', ['image', 'inspect', 'tlslab/browser'])) return 'the browsing subscribers\' image tlslab/browser is not built (npm run docker:build)';
+  if (!ok('docker', ['image', 'inspect', 'tlslab/browser'])) return "the browsing subscribers' image tlslab/browser is not built (npm run docker:build)";
   return null;
 }
 

@@ -26,7 +26,10 @@ describe.skipIf(dockerMissing !== null)('a scenario whose state CA is data only,
       const login = report.steps.find((x) => x.id === 'bank-login')!.clients.find((c) => c.client === 'obedient-resident')!;
       expect(login.summary).toBe('logged in as mira: 200 "My account · Elsewhere Savings Bank"');
       // One container per declared host, named after its first label, and nothing else.
-      const sites = lab.describe().hosts.filter((h) => h.role === 'site').map((h) => h.name);
+      const sites = lab
+        .describe()
+        .hosts.filter((h) => h.role === 'site')
+        .map((h) => h.name);
       expect(sites).toEqual(['trust.example', 'ewbank.example', 'post.test', 'daily.example']);
       const forged = report.forged.find((f) => f.sni === 'ewbank.example')!;
       expect(forged.diff.find((d) => d.field === 'key')!.forged).toBe('RSA-3072, e=65537');

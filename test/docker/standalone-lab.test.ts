@@ -43,16 +43,37 @@ describe.skipIf(dockerMissing !== null)('docker/compose.yaml, up with testcontai
   });
 
   it('a subscriber with the state root is shown the forged chain and logs in; the ISP reads the password', async () => {
-    const login = await exec('installed-cert', ['curl', '-sS', '-d', 'username=alice&password=Almaty-2019!', 'https://bank.example/login', '-o', '/dev/null', '-w', '%{http_code} %{certs}']);
+    const login = await exec('installed-cert', [
+      'curl',
+      '-sS',
+      '-d',
+      'username=alice&password=Almaty-2019!',
+      'https://bank.example/login',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code} %{certs}',
+    ]);
     expect(login.exitCode).toBe(0);
     expect(login.output).toMatch(/^302 /);
     expect(login.output).toContain('Issuer:C = KZ, CN = Security Certificate');
     // What the box recorded, as tlslab on the host reads it (the state volume's records file).
     const records = await exec('isp', ['cat', '/lab/state/isp/records.jsonl']);
-    const events = records.output.trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.t === 'event').map((r) => r.e);
+    const events = records.output
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.t === 'event')
+      .map((r) => r.e);
     expect(events).toContainEqual(expect.objectContaining({ type: 'forged', sni: 'bank.example', names: ['bank.example'] }));
     expect(events).toContainEqual(
-      expect.objectContaining({ type: 'capture', kind: 'credential', site: 'bank.example', value: 'username=alice&password=Almaty-2019!', line: 'installed-cert' }),
+      expect.objectContaining({
+        type: 'capture',
+        kind: 'credential',
+        site: 'bank.example',
+        value: 'username=alice&password=Almaty-2019!',
+        line: 'installed-cert',
+      }),
     );
   });
 
@@ -66,13 +87,21 @@ describe.skipIf(dockerMissing !== null)('docker/compose.yaml, up with testcontai
     expect(all).toContain('forged a certificate for bank.example (SNI bank.example), issued by C=KZ, CN=Security Certificate');
   });
 
-  it('least privilege: a subscriber holds no private key and no one\'s records; a site holds only its own key', async () => {
-    const keys = async (service: string) => (await exec(service, ['sh', '-c', 'find /lab/state \\( -name "*.key" ! -name "*.public.key" -o -name "records.jsonl" \\) | sort'])).output.trim().split('\n').filter(Boolean);
+  it("least privilege: a subscriber holds no private key and no one's records; a site holds only its own key", async () => {
+    const keys = async (service: string) =>
+      (await exec(service, ['sh', '-c', 'find /lab/state \\( -name "*.key" ! -name "*.public.key" -o -name "records.jsonl" \\) | sort'])).output
+        .trim()
+        .split('\n')
+        .filter(Boolean);
     expect(await keys('no-cert')).toEqual([]);
     expect(await keys('installed-cert')).toEqual([]);
     expect(await keys('bank')).toEqual(['/lab/state/keys/bank.example.key']);
     expect(await keys('news')).toEqual(['/lab/state/keys/news.example.key']);
-    expect((await keys('isp')).sort()).toEqual(['/lab/state/isp/records.jsonl', '/lab/state/keys/stateIntermediate.key', '/lab/state/mitm-ca/keys/ca.private.key']);
+    expect((await keys('isp')).sort()).toEqual([
+      '/lab/state/isp/records.jsonl',
+      '/lab/state/keys/stateIntermediate.key',
+      '/lab/state/mitm-ca/keys/ca.private.key',
+    ]);
     // What a subscriber can see of the lab: the public facts, its own files (the socket tlslab drives it by, 0600).
     const seen = await exec('no-cert', ['ls', '/lab/state']);
     expect(seen.output.trim().split('\n').sort()).toEqual(['agent.sock', 'docker-lab.json', 'ready']);
@@ -83,14 +112,22 @@ describe.skipIf(dockerMissing !== null)('docker/compose.yaml, up with testcontai
     const refused = await exec('no-cert', ['curl', '-sS', 'https://bank.example/']);
     expect(refused.exitCode).toBe(60);
     expect(refused.output).toContain('unable to get local issuer certificate');
-    const news = await exec('no-cert', ['sh', '-c', 'openssl s_client -connect news.example:443 -servername news.example -verify_return_error </dev/null 2>&1']);
+    const news = await exec('no-cert', [
+      'sh',
+      '-c',
+      'openssl s_client -connect news.example:443 -servername news.example -verify_return_error </dev/null 2>&1',
+    ]);
     expect(news.output).toContain('Verify return code: 0 (ok)');
     expect(news.output).toContain('CN = Lab TLS Issuing CA 1');
   });
 
-  it('the box knows the address the client dialled: a targeted SNI sent to news.example gets news.example\'s names', async () => {
+  it("the box knows the address the client dialled: a targeted SNI sent to news.example gets news.example's names", async () => {
     const newsAddress = `${NETS.internet}.14`;
-    const out = await exec('installed-cert', ['sh', '-c', `openssl s_client -connect ${newsAddress}:443 -servername bank.example </dev/null 2>/dev/null | openssl x509 -noout -subject -issuer`]);
+    const out = await exec('installed-cert', [
+      'sh',
+      '-c',
+      `openssl s_client -connect ${newsAddress}:443 -servername bank.example </dev/null 2>/dev/null | openssl x509 -noout -subject -issuer`,
+    ]);
     expect(out.output).toContain('subject=CN = news.example');
     expect(out.output).toContain('issuer=C = KZ, CN = Security Certificate');
   });

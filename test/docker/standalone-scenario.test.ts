@@ -34,7 +34,17 @@ describe.skipIf(dockerMissing !== null)('docker/compose/ru-2022.yaml, up with te
   });
 
   it('the Yandex-like subscriber is shown the Russian chain and logs in as ivan; the mainstream one gets curl error 60', async () => {
-    const login = await exec('yandex-like', ['curl', '-sS', '-d', 'username=ivan&password=Moskva-2022!', 'https://severbank.example/login', '-o', '/dev/null', '-w', '%{http_code} %{certs}']);
+    const login = await exec('yandex-like', [
+      'curl',
+      '-sS',
+      '-d',
+      'username=ivan&password=Moskva-2022!',
+      'https://severbank.example/login',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code} %{certs}',
+    ]);
     expect(login.exitCode).toBe(0);
     expect(login.output).toMatch(/^302 /);
     expect(login.output).toContain('CN = Russian Trusted Sub CA');

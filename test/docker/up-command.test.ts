@@ -34,7 +34,11 @@ describe.skipIf(dockerMissing !== null)('tlslab up --runtime docker', () => {
       const r = await new Promise<{ exit: unknown; stdout: string }>((resolve) =>
         execFile('sh', ['-c', c.command], { timeout: 30_000 }, (err, stdout) => resolve({ exit: err ? (err as { code?: unknown }).code : 0, stdout })),
       );
-      expect({ title: c.title, exit: r.exit, printed: r.stdout.includes(c.expect.prints) }, `${c.command}\n${r.stdout}`).toEqual({ title: c.title, exit: c.expect.exit, printed: true });
+      expect({ title: c.title, exit: r.exit, printed: r.stdout.includes(c.expect.prints) }, `${c.command}\n${r.stdout}`).toEqual({
+        title: c.title,
+        exit: c.expect.exit,
+        printed: true,
+      });
     }
     child.kill('SIGINT');
     expect(await exited).toBe(0);

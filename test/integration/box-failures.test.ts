@@ -26,14 +26,26 @@ interface Answer {
 function fetchVia(at: Endpoint, ca: string, opts: RequestOptions & { body?: string; servername?: string } = {}): Promise<Answer> {
   return new Promise((resolve) => {
     const { body, ...rest } = opts;
-    const req = request({ host: at.address, port: at.port, servername: 'bank.example', ca, path: '/', agent: false, headers: { host: opts.servername ?? 'bank.example' }, ...rest }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? null, headers: res.headers, body: text, error: null }));
-      res.on('error', (e) => resolve({ status: res.statusCode ?? null, headers: res.headers, body: text, error: e.message }));
-      res.on('aborted', () => resolve({ status: res.statusCode ?? null, headers: res.headers, body: text, error: 'aborted' }));
-    });
+    const req = request(
+      {
+        host: at.address,
+        port: at.port,
+        servername: 'bank.example',
+        ca,
+        path: '/',
+        agent: false,
+        headers: { host: opts.servername ?? 'bank.example' },
+        ...rest,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? null, headers: res.headers, body: text, error: null }));
+        res.on('error', (e) => resolve({ status: res.statusCode ?? null, headers: res.headers, body: text, error: e.message }));
+        res.on('aborted', () => resolve({ status: res.statusCode ?? null, headers: res.headers, body: text, error: 'aborted' }));
+      },
+    );
     req.on('error', (e) => resolve({ status: null, headers: {}, body: '', error: e.message }));
     req.end(body);
   });
@@ -69,7 +81,9 @@ describe('the box under failures on both sides', () => {
     };
     const tls = tlsConnect({ host: h.bank.address, port: h.bank.port, servername: 'bank.example', ca: h.installed });
     await new Promise((r) => tls.once('secureConnect', r));
-    tls.write('POST /login HTTP/1.1\r\nHost: bank.example\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nusername=alice&password=Almaty');
+    tls.write(
+      'POST /login HTTP/1.1\r\nHost: bank.example\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nusername=alice&password=Almaty',
+    );
     await wait(100);
     tls.destroy();
     await wait(500);
@@ -92,7 +106,7 @@ describe('the box under failures on both sides', () => {
     await stillServes();
   });
 
-  it('gives no listening port to http-mitm-proxy: only the box\'s own routes accept connections', async () => {
+  it("gives no listening port to http-mitm-proxy: only the box's own routes accept connections", async () => {
     const ports = await listeningPorts();
     const ours = [h.bank.port, h.news.port, h.plain.port, h.down.port];
     for (const p of ours) expect(ports).toContain(p);
@@ -107,7 +121,9 @@ describe('the box under failures on both sides', () => {
     let answer = '';
     s.on('data', (c) => (answer += c));
     s.on('error', () => undefined);
-    s.write('GET /chat HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    s.write(
+      'GET /chat HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
     await new Promise((r) => s.once('close', r));
     expect(answer).toMatch(/^HTTP\/1\.1 \d{3}/);
     await stillServes();
@@ -138,7 +154,7 @@ describe('the box under failures on both sides', () => {
     await stillServes();
   });
 
-  it('cuts the client\'s response when the origin resets in the middle of it: a truncated reply never looks complete', async () => {
+  it("cuts the client's response when the origin resets in the middle of it: a truncated reply never looks complete", async () => {
     h.origin.handle = (_req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.write('first half of the page, ');
@@ -199,8 +215,17 @@ describe('the box under failures on both sides', () => {
     const { tmpdir } = await import('node:os');
     const dir = await mkdtemp(`${tmpdir()}/tlslab-curl-`);
     await writeFile(`${dir}/web-root.pem`, h.webRoot);
-    const curl = await promisify(execFile)('curl', ['-sS', '--cacert', `${dir}/web-root.pem`, '--connect-to', `bank.example:443:${h.bank.address}:${h.bank.port}`, 'https://bank.example/'])
-      .then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+    const curl = await promisify(execFile)('curl', [
+      '-sS',
+      '--cacert',
+      `${dir}/web-root.pem`,
+      '--connect-to',
+      `bank.example:443:${h.bank.address}:${h.bank.port}`,
+      'https://bank.example/',
+    ]).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(curl.code).toBe(60);
     expect(curl.stderr).toMatch(/unable to get local issuer certificate/);
     await expect.poll(() => h.box.events.slice(before).find((e) => e.type === 'client-tls-failed')).toMatchObject({ failure: 'cert-rejected' });
@@ -209,19 +234,31 @@ describe('the box under failures on both sides', () => {
   it('forges one certificate for a real certificate, however many first connections race', async () => {
     const forgedBefore = eventsOf(h, 'forged').length;
     // A new name under the wildcard target: the same real certificate, never seen under this SNI.
-    const answers = await Promise.all(Array.from({ length: 20 }, () => fetchVia(h.news, h.installed, { servername: 'race.bank.example', headers: { host: 'news.example' }, checkServerIdentity: () => undefined })));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        fetchVia(h.news, h.installed, { servername: 'race.bank.example', headers: { host: 'news.example' }, checkServerIdentity: () => undefined }),
+      ),
+    );
     for (const a of answers) expect(a.error).toBeNull();
     expect(eventsOf(h, 'forged').length - forgedBefore).toBeLessThanOrEqual(1);
   });
 
-  it('escapes what clients send before it reaches a person\'s terminal', async () => {
+  it("escapes what clients send before it reaches a person's terminal", async () => {
     const before = h.box.events.length;
-    await fetchVia(h.bank, h.installed, { method: 'POST', path: '/login', headers: { host: 'bank.example', 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=%0A%5Bisp%5D%20fake%20line%1B%5B31m&password=x' });
+    await fetchVia(h.bank, h.installed, {
+      method: 'POST',
+      path: '/login',
+      headers: { host: 'bank.example', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'username=%0A%5Bisp%5D%20fake%20line%1B%5B31m&password=x',
+    });
     const t = tlsConnect({ host: h.news.address, port: h.news.port, servername: 'evil\u001b[2J.bank.example', rejectUnauthorized: false });
     t.on('error', () => undefined);
     await new Promise((r) => t.once('close', r).once('secureConnect', () => t.destroy()));
     await wait(100);
-    const lines = h.box.events.slice(before).map(describeEvent).filter((l): l is string => l !== null);
+    const lines = h.box.events
+      .slice(before)
+      .map(describeEvent)
+      .filter((l): l is string => l !== null);
     expect(lines.length).toBeGreaterThan(0);
     // eslint-disable-next-line no-control-regex
     for (const l of lines) expect(l).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
@@ -255,7 +292,11 @@ describe('the box keeps connections alive and bounded', () => {
     // device forged in the server's own names and went on to that server (Raman et al.); the
     // client here takes the forged copy without checking the name, to get its request through.
     const before = h.origin.connections;
-    const a = await fetchVia(h.bank, h.installed, { servername: 'www.bank.example', headers: { host: 'www.bank.example' }, checkServerIdentity: () => undefined });
+    const a = await fetchVia(h.bank, h.installed, {
+      servername: 'www.bank.example',
+      headers: { host: 'www.bank.example' },
+      checkServerIdentity: () => undefined,
+    });
     expect(a).toMatchObject({ status: 200, body: 'hello from the origin\n', error: null });
     expect(h.origin.connections - before).toBe(1);
   });
@@ -270,7 +311,12 @@ describe('the box keeps connections alive and bounded', () => {
     h.origin.server.setSecureContext({ cert: other.certChainPem, key: other.keyPem });
     h.origin.server.closeAllConnections();
     try {
-      const d = await fetchVia(h.bank, h.installed, { servername: 'x.bank.example', headers: { host: 'x.bank.example' }, checkServerIdentity: () => undefined, path: '/again' });
+      const d = await fetchVia(h.bank, h.installed, {
+        servername: 'x.bank.example',
+        headers: { host: 'x.bank.example' },
+        checkServerIdentity: () => undefined,
+        path: '/again',
+      });
       expect(d.status).toBe(502);
       expect(d.body).not.toContain('hello from the origin');
     } finally {
@@ -329,7 +375,7 @@ describe('the box relays headers as they were written', () => {
   });
   afterAll(() => h?.close());
 
-  it('keeps header names, case and order both ways; only hop-by-hop headers are the box\'s own', async () => {
+  it("keeps header names, case and order both ways; only hop-by-hop headers are the box's own", async () => {
     let seen: string[] = [];
     h.origin.handle = (req, res) => {
       seen = req.rawHeaders;
@@ -338,14 +384,20 @@ describe('the box relays headers as they were written', () => {
     };
     const raw = await new Promise<string>((resolve, reject) => {
       const s = tlsConnect({ host: h.bank.address, port: h.bank.port, servername: 'bank.example', ca: h.installed });
-      s.once('secureConnect', () => s.write('GET /x HTTP/1.1\r\nHost: bank.example\r\nX-Client-Header: 1\r\nUser-Agent: Test/1\r\naccept: */*\r\nConnection: close\r\n\r\n'));
+      s.once('secureConnect', () =>
+        s.write('GET /x HTTP/1.1\r\nHost: bank.example\r\nX-Client-Header: 1\r\nUser-Agent: Test/1\r\naccept: */*\r\nConnection: close\r\n\r\n'),
+      );
       let out = '';
       s.on('data', (c) => (out += c));
       s.on('end', () => resolve(out));
       s.on('error', reject);
     });
     const hopByHop = /^(connection|keep-alive|date)$/i;
-    const names = raw.split('\r\n\r\n')[0]!.split('\r\n').slice(1).map((l) => l.slice(0, l.indexOf(':')));
+    const names = raw
+      .split('\r\n\r\n')[0]!
+      .split('\r\n')
+      .slice(1)
+      .map((l) => l.slice(0, l.indexOf(':')));
     expect(names.filter((n) => !hopByHop.test(n))).toEqual(['X-Custom-Thing', 'content-type', 'X-Second', 'Content-Length']);
     const sent = seen.filter((_, i) => i % 2 === 0);
     expect(sent.filter((n) => !hopByHop.test(n))).toEqual(['Host', 'X-Client-Header', 'User-Agent', 'accept']);

@@ -77,12 +77,28 @@ describe.skipIf(cannot !== null)('tlslab test: your own program against the kz-2
 
   it('nothing leaves the lab: no name outside it resolves, no address outside it answers, and the box sees neither', async () => {
     const before = lab.interceptorEvents().length;
-    const out = (await lab.runProgram({ line: 'your-program', trusts: ['web'], command: ['sh', '-c', 'curl -sS --max-time 3 https://nowhere.example.net.invalid/; echo "dns=$?"; curl -sS --max-time 3 http://192.0.2.1/; echo "ip=$?"; getent hosts bank.example; env | grep -cE "^(https?_proxy|HTTPS?_PROXY|ALL_PROXY|all_proxy)=" || true'], timeoutMs: 20_000 })).stdout;
+    const out = (
+      await lab.runProgram({
+        line: 'your-program',
+        trusts: ['web'],
+        command: [
+          'sh',
+          '-c',
+          'curl -sS --max-time 3 https://nowhere.example.net.invalid/; echo "dns=$?"; curl -sS --max-time 3 http://192.0.2.1/; echo "ip=$?"; getent hosts bank.example; env | grep -cE "^(https?_proxy|HTTPS?_PROXY|ALL_PROXY|all_proxy)=" || true',
+        ],
+        timeoutMs: 20_000,
+      })
+    ).stdout;
     expect(out).toContain('dns=6');
     expect(out).toMatch(/ip=(7|28)/);
     expect(out).toMatch(/^10\.90\.1\.10\s+bank\.example$/m);
     expect(out.trim().split('\n').at(-1)).toBe('0');
-    expect(lab.interceptorEvents().slice(before).filter((e) => e.type === 'connection')).toEqual([]);
+    expect(
+      lab
+        .interceptorEvents()
+        .slice(before)
+        .filter((e) => e.type === 'connection'),
+    ).toEqual([]);
   });
 });
 
@@ -98,7 +114,19 @@ describe.skipIf(cannot !== null)('the tlslab test command', () => {
     );
 
   it('exits 1 when the program is read, with JUnit for CI and the JSON report on stdout', async () => {
-    const r = await tlslab(['test', '--sites', 'bank.example,news.example', '--json', '-', '--junit', 'out/junit.xml', '--', 'python3', example('python-client.py'), '{url}']);
+    const r = await tlslab([
+      'test',
+      '--sites',
+      'bank.example,news.example',
+      '--json',
+      '-',
+      '--junit',
+      'out/junit.xml',
+      '--',
+      'python3',
+      example('python-client.py'),
+      '{url}',
+    ]);
     expect(r.code, r.stderr).toBe(1);
     const report = JSON.parse(r.stdout) as ProgramReport;
     expect(report.results.map((x) => `${x.site} ${x.outcome}`)).toEqual(['bank.example exposed', 'news.example untouched']);
@@ -127,7 +155,7 @@ describe.skipIf(cannot !== null)('the tlslab test command', () => {
 });
 
 describe.skipIf(cannot !== null)('a scenario whose clients are your own programs (examples/my-app.yaml)', () => {
-  it('judges each step of each program like any client, and meets the file\'s expectations', async () => {
+  it("judges each step of each program like any client, and meets the file's expectations", async () => {
     const lab = await startLab(await resolveScenario(example('my-app.yaml')));
     try {
       const { runScenario } = await import('../../src/scenario/runner.ts');

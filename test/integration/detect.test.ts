@@ -11,7 +11,14 @@ async function detect(name: string) {
   const scenario = await resolveScenario(name);
   const lab = await startLab(scenario);
   try {
-    return await detectInterception(scenario, lab, lab.describe().hosts.filter((h) => h.role === 'site').map((h) => h.name));
+    return await detectInterception(
+      scenario,
+      lab,
+      lab
+        .describe()
+        .hosts.filter((h) => h.role === 'site')
+        .map((h) => h.name),
+    );
   } finally {
     await lab.stop();
   }

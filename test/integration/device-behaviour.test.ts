@@ -56,7 +56,10 @@ describe('the 2019 device, probed as Raman et al. probed it', () => {
   it('after an SNI mismatch, requests go on to the server the device looked at', async () => {
     // SNI bank.example sent to news.example's server: forged in news.example's names, then the
     // request is relayed to that server (before, the box refused its own upstream name check: 504).
-    const out = await openssl(`-connect ${news.address}:${news.port} -servername bank.example -quiet`, 'GET / HTTP/1.1\r\nHost: news.example\r\nConnection: close\r\n\r\n');
+    const out = await openssl(
+      `-connect ${news.address}:${news.port} -servername bank.example -quiet`,
+      'GET / HTTP/1.1\r\nHost: news.example\r\nConnection: close\r\n\r\n',
+    );
     expect(out).toMatch(/^HTTP\/1\.1 200 /);
     expect(out).toContain('The Steppe Times');
   });

@@ -16,7 +16,10 @@ describe('tlslab --runtime docker on a machine without Docker', () => {
       timeout: 30_000,
     });
     expect(r.status).toBe(3);
-    const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('Starting the'));
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('Starting the'));
     expect(lines).toEqual([
       'tlslab: The docker runtime needs Docker, which is not installed: apt-get install docker.io docker-compose, then start dockerd. [TLSLAB_DOCKER_MISSING]',
     ]);

@@ -43,7 +43,7 @@ describe.each(scenarios)('the hand commands of %s', (name) => {
 });
 
 describe('what the commands claim follows the scenario', () => {
-  it('kz-2019: curl without the root is refused at the bank, the login with it goes through with the scenario\'s own password', async () => {
+  it("kz-2019: curl without the root is refused at the bank, the login with it goes through with the scenario's own password", async () => {
     const scenario = await resolveScenario('kz-2019');
     const lab = await startLab(scenario);
     try {

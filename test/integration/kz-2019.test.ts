@@ -42,7 +42,9 @@ describe('kz-2019 on the local runtime', () => {
       ]),
     );
     expect(read('installed-cert', 'mail.example').some((c) => c.kind === 'header' && /^authorization: Bearer [0-9a-f]+/.test(c.value))).toBe(true);
-    const chat = read('installed-cert', 'social.example').filter((c) => c.kind === 'ws-message').map((c) => c.value);
+    const chat = read('installed-cert', 'social.example')
+      .filter((c) => c.kind === 'ws-message')
+      .map((c) => c.value);
     expect(chat).toEqual(expect.arrayContaining(['→ {"text":"hi"}', '→ {"text":"meet at 6"}']));
     expect(chat.some((m) => m.startsWith('← ') && m.includes('meet at 6'))).toBe(true);
   });
@@ -52,7 +54,7 @@ describe('kz-2019 on the local runtime', () => {
     expect(credential?.step).toBe('bank-login');
   });
 
-  it('refuses the subscriber without the root, with the client\'s own words', () => {
+  it("refuses the subscriber without the root, with the client's own words", () => {
     for (const site of ['bank.example', 'mail.example', 'social.example', 'search.example']) {
       const r = row('no-cert', site)!;
       expect(r.outcome).toBe('refused');
@@ -70,9 +72,7 @@ describe('kz-2019 on the local runtime', () => {
     expect(failures.length).toBeGreaterThanOrEqual(4);
     const noCert = lab.clientAddress('no-cert');
     const refusedFlows = new Set(failures.map((f) => (f as { flow: string }).flow));
-    const noCertIntercepted = lab
-      .interceptorEvents()
-      .filter((e) => e.type === 'connection' && e.client.address === noCert && e.decision === 'intercept');
+    const noCertIntercepted = lab.interceptorEvents().filter((e) => e.type === 'connection' && e.client.address === noCert && e.decision === 'intercept');
     expect(noCertIntercepted.length).toBe(4);
     for (const c of noCertIntercepted) expect(refusedFlows.has((c as { flow: string }).flow)).toBe(true);
   });

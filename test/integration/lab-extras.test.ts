@@ -32,9 +32,21 @@ interface Cert {
 async function selfSigned(dir: string, name: string): Promise<Cert> {
   const stem = path.join(dir, name);
   await run('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
-    '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`,
-    '-keyout', `${stem}.key`, '-out', `${stem}.crt`,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    `subjectAltName=DNS:${name}`,
+    '-keyout',
+    `${stem}.key`,
+    '-out',
+    `${stem}.crt`,
   ]);
   return { certPem: await readFile(`${stem}.crt`, 'utf8'), keyPem: await readFile(`${stem}.key`, 'utf8') };
 }
@@ -198,7 +210,9 @@ describe('cdn.example (domain fronting)', () => {
   it('answers 502 with the reason when the origin is unreachable or not who it should be', async () => {
     const wrongCert = await viaCdn('news.example', '/');
     expect(wrongCert.status).toBe(502);
-    expect(wrongCert.text).toMatch(/^Bad Gateway: cdn\.example could not get news\.example\/ from its origin: Hostname\/IP does not match certificate's altnames/);
+    expect(wrongCert.text).toMatch(
+      /^Bad Gateway: cdn\.example could not get news\.example\/ from its origin: Hostname\/IP does not match certificate's altnames/,
+    );
 
     const down = await viaCdn('mail.example', '/inbox');
     expect(down.status).toBe(502);
@@ -308,9 +322,8 @@ describe('vpn.example (tunnel exit)', () => {
   it('answers 405 to anything but CONNECT', async () => {
     const reply = await new Promise<Reply>((resolve, reject) => {
       https
-        .get(
-          { host: exit.address, port: exit.port, servername: 'vpn.example', ca: cert('vpn.example').certPem, path: '/', agent: false },
-          (res) => collect(res).then(resolve, reject),
+        .get({ host: exit.address, port: exit.port, servername: 'vpn.example', ca: cert('vpn.example').certPem, path: '/', agent: false }, (res) =>
+          collect(res).then(resolve, reject),
         )
         .on('error', reject);
     });
@@ -327,7 +340,15 @@ describe('vpn.example (tunnel exit)', () => {
     });
     const tunnel = await new Promise<net.Socket>((resolve, reject) => {
       https
-        .request({ host: extra.address, port: extra.port, servername: 'vpn.example', ca: cert('vpn.example').certPem, method: 'CONNECT', path: 'bank.example:443', agent: false })
+        .request({
+          host: extra.address,
+          port: extra.port,
+          servername: 'vpn.example',
+          ca: cert('vpn.example').certPem,
+          method: 'CONNECT',
+          path: 'bank.example:443',
+          agent: false,
+        })
         .once('connect', (_res, socket) => resolve(socket))
         .once('error', reject)
         .end();

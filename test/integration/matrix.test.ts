@@ -122,13 +122,19 @@ describe('tlslab matrix --variants kz-2019,kz-2020', () => {
       outcome: 'refused',
       cause: 'interception-detected',
       issuer: 'Security Certificate',
-      error: expect.stringMatching(/^INTERCEPTION_DETECTED: intercepted, by Security Certificate: bank\.example's certificate key sha256\/\S+ is not the one it publishes \(sha256\/\S+\)$/),
+      error: expect.stringMatching(
+        /^INTERCEPTION_DETECTED: intercepted, by Security Certificate: bank\.example's certificate key sha256\/\S+ is not the one it publishes \(sha256\/\S+\)$/,
+      ),
     });
-    expect(cell('kz-2020', 'detector-keys', 'search.example').error).toMatch(/^INTERCEPTION_DETECTED: intercepted, by Information Security Certification Authority: search\.example's/);
+    expect(cell('kz-2020', 'detector-keys', 'search.example').error).toMatch(
+      /^INTERCEPTION_DETECTED: intercepted, by Information Security Certification Authority: search\.example's/,
+    );
     expect(cell('kz-2019', 'detector-ct', 'bank.example')).toMatchObject({
       outcome: 'refused',
       cause: 'interception-detected',
-      error: expect.stringMatching(/^INTERCEPTION_DETECTED: intercepted, by Security Certificate: the certificate for bank\.example is not in the lab's CT log \S+$/),
+      error: expect.stringMatching(
+        /^INTERCEPTION_DETECTED: intercepted, by Security Certificate: the certificate for bank\.example is not in the lab's CT log \S+$/,
+      ),
     });
 
     // Every expectation written in the two scenario files' matrix blocks, each met.
@@ -207,7 +213,12 @@ describe('the detector profiles in a kz-2019 lab, on a targeted and an untargete
       { client, site: 'bank.example', captured: 'nothing' as const },
       { client, site: 'news.example', outcome: 'untouched' as const },
     ]);
-    report = await runMatrix([{ ...scenario, matrix: { steps: ['bank-login', 'news'], expect: expectations } }], (s) => startLab(s, { stateRoot }), undefined, DETECTORS);
+    report = await runMatrix(
+      [{ ...scenario, matrix: { steps: ['bank-login', 'news'], expect: expectations } }],
+      (s) => startLab(s, { stateRoot }),
+      undefined,
+      DETECTORS,
+    );
   });
   afterAll(async () => {
     if (stateRoot) await rm(stateRoot, { recursive: true, force: true });
@@ -215,7 +226,11 @@ describe('the detector profiles in a kz-2019 lab, on a targeted and an untargete
 
   it.each(DETECTORS)('%s is refused on bank.example, naming the state issuer, and the box reads nothing', (client) => {
     const bank = report.cells.find((c) => c.client === client && c.site === 'bank.example');
-    expect(bank).toMatchObject({ outcome: 'refused', cause: 'interception-detected', error: expect.stringMatching(/^INTERCEPTION_DETECTED: intercepted, by Security Certificate: /) });
+    expect(bank).toMatchObject({
+      outcome: 'refused',
+      cause: 'interception-detected',
+      error: expect.stringMatching(/^INTERCEPTION_DETECTED: intercepted, by Security Certificate: /),
+    });
     expect(report.expectations.find((e) => e.expectation.client === client && e.expectation.site === 'bank.example')).toMatchObject({ met: true });
   });
 

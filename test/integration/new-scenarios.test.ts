@@ -11,9 +11,24 @@ import { narrateReport } from '../../src/scenario/narrate.ts';
 import { runScenario } from '../../src/scenario/runner.ts';
 
 describe.each([
-  ['ru-2022', 'C=RU, O=The Ministry of Digital Development and Communications, CN=Russian Trusted Root CA', 'the state read credential', 'logged in as ivan: 200 "My account · Sever Bank"'],
-  ['corporate-inspection', 'C=US, O=Example Corp, OU=IT Security, CN=Example Corp TLS Inspection Root', 'the company read credential', 'logged in as jordan: 200 "My account · First Example Bank"'],
-  ['kz-2021', 'C=KZ, O=ISCA, CN=Information Security Certification Authority CA', 'the state read ws-message', 'BLOCKED   could not open https://news.example/: the connection was reset'],
+  [
+    'ru-2022',
+    'C=RU, O=The Ministry of Digital Development and Communications, CN=Russian Trusted Root CA',
+    'the state read credential',
+    'logged in as ivan: 200 "My account · Sever Bank"',
+  ],
+  [
+    'corporate-inspection',
+    'C=US, O=Example Corp, OU=IT Security, CN=Example Corp TLS Inspection Root',
+    'the company read credential',
+    'logged in as jordan: 200 "My account · First Example Bank"',
+  ],
+  [
+    'kz-2021',
+    'C=KZ, O=ISCA, CN=Information Security Certification Authority CA',
+    'the state read ws-message',
+    'BLOCKED   could not open https://news.example/: the connection was reset',
+  ],
 ])('%s', (name, root, readLine, bankLogin) => {
   it('meets every expectation its file writes, with its own state CA, operator, sites and people', async () => {
     const lab = await startLab(await resolveScenario(name));
@@ -46,7 +61,11 @@ describe('kz-2021: blocking beside the interception', () => {
       expect(error).toMatchObject({ code: 'ECONNRESET' });
       const seen = lab.interceptorEvents().filter((e) => e.type === 'connection' && e.destinationName === 'news.example');
       expect(seen).toEqual([
-        expect.objectContaining({ protocol: 'http', decision: 'block', reason: 'plain HTTP to news.example, which is on the block list: the box resets the connection' }),
+        expect.objectContaining({
+          protocol: 'http',
+          decision: 'block',
+          reason: 'plain HTTP to news.example, which is on the block list: the box resets the connection',
+        }),
       ]);
     } finally {
       await lab.stop();

@@ -21,8 +21,23 @@ describe('openssl s_client as a lab client', () => {
   let port: number;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tlslab-openssl-'));
-    await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=upstream.example',
-      '-addext', 'subjectAltName=DNS:upstream.example', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]);
+    await promisify(execFile)('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=upstream.example',
+      '-addext',
+      'subjectAltName=DNS:upstream.example',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ]);
     server = createServer({ cert: await readFile(join(dir, 'cert.pem')), key: await readFile(join(dir, 'key.pem')) }, (_req, res) => {
       res.setHeader('set-cookie', ['a=1', 'b=2']);
       // No length: chunked. Cut the bytes inside a character, so a chunk ends mid-letter.
@@ -49,9 +64,23 @@ describe('openssl s_client as a lab client', () => {
     expect(response!.headers['set-cookie']).toEqual(['a=1', 'b=2']);
   });
 
-  it('refuses a certificate it does not trust, in OpenSSL\'s words, with no response', async () => {
+  it("refuses a certificate it does not trust, in OpenSSL's words, with no response", async () => {
     // Trusting only some other CA: the server's self-signed certificate is not in the file.
-    await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=other.example', '-keyout', join(dir, 'other.key'), '-out', join(dir, 'other.pem')]);
+    await promisify(execFile)('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=other.example',
+      '-keyout',
+      join(dir, 'other.key'),
+      '-out',
+      join(dir, 'other.pem'),
+    ]);
     const { attempt, response } = await fetcher(join(dir, 'other.pem'))(new URL('https://upstream.example/'), {});
     expect(response).toBeNull();
     expect(attempt.error).toMatchObject({ code: 'VERIFY_ERROR' });

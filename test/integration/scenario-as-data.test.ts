@@ -42,8 +42,13 @@ describe('a scenario whose state CA is data only', () => {
     expect(root.validTo).toBe('Mar  1 00:00:00 2032 GMT');
   });
 
-  it('runs the file\'s hosts and people: the bank under its own name, mira\'s login read', () => {
-    expect(report.sites.map((x) => `${x.host} ${x.kind}`)).toEqual(['trust.example install-page', 'ewbank.example bank', 'post.test mail', 'daily.example news']);
+  it("runs the file's hosts and people: the bank under its own name, mira's login read", () => {
+    expect(report.sites.map((x) => `${x.host} ${x.kind}`)).toEqual([
+      'trust.example install-page',
+      'ewbank.example bank',
+      'post.test mail',
+      'daily.example news',
+    ]);
     const summary = (step: string, client: string) => report.steps.find((x) => x.id === step)!.clients.find((c) => c.client === client)!.summary;
     expect(summary('bank-login', 'obedient-resident')).toBe('logged in as mira: 200 "My account · Elsewhere Savings Bank"');
     expect(summary('news', 'resident')).toContain('"Headlines · The Elsewhere Daily"');
@@ -59,10 +64,22 @@ describe('a scenario whose state CA is data only', () => {
     const send = (path: string, headers: Record<string, string>, body?: string) =>
       new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>((resolve, reject) => {
         const req = https.request(
-          { host: route.address, port: route.port, servername: 'ewbank.example', ca, path, method: body ? 'POST' : 'GET', headers: { host: 'ewbank.example', ...headers }, agent: false },
+          {
+            host: route.address,
+            port: route.port,
+            servername: 'ewbank.example',
+            ca,
+            path,
+            method: body ? 'POST' : 'GET',
+            headers: { host: 'ewbank.example', ...headers },
+            agent: false,
+          },
           (res) => {
             let text = '';
-            res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+            res
+              .setEncoding('utf8')
+              .on('data', (c: string) => (text += c))
+              .on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
           },
         );
         req.on('error', reject).end(body);
@@ -79,7 +96,7 @@ describe('a scenario whose state CA is data only', () => {
     expect(wrong.status).toBe(401);
   });
 
-  it('forges with the file\'s habits: its issuer, a 3072-bit key with e=65537, and only the SAN copied', () => {
+  it("forges with the file's habits: its issuer, a 3072-bit key with e=65537, and only the SAN copied", () => {
     expect(row('obedient-resident', 'ewbank.example')).toMatchObject({ outcome: 'exposed', issuer: 'Elsewhere Issuing CA 1' });
     const forged = report.forged.find((f) => f.sni === 'ewbank.example')!;
     const field = (name: string) => forged.diff.find((d) => d.field === name)!;

@@ -30,10 +30,20 @@ interface Cert {
 async function selfSigned(dir: string, subject: string, extensions: string[]): Promise<Cert> {
   const stem = path.join(dir, subject.replace(/[^A-Za-z0-9.]/g, '_'));
   await run('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
-    '-subj', `/CN=${subject}`,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${subject}`,
     ...extensions.flatMap((ext) => ['-addext', ext]),
-    '-keyout', `${stem}.key`, '-out', `${stem}.crt`,
+    '-keyout',
+    `${stem}.key`,
+    '-out',
+    `${stem}.crt`,
   ]);
   return { certPem: await readFile(`${stem}.crt`, 'utf8'), keyPem: await readFile(`${stem}.key`, 'utf8') };
 }
@@ -192,8 +202,7 @@ afterAll(async () => {
 describe('bank.example', () => {
   const alice = LAB_ACCOUNTS.find((a) => a.username === 'alice')!;
   const form = (username: string, password: string) => new URLSearchParams({ username, password }).toString();
-  const post = (body: string) =>
-    request('bank.example', '/login', { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+  const post = (body: string) => request('bank.example', '/login', { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
 
   it('sends visitors from / to the login form', async () => {
     const home = await request('bank.example', '/');
@@ -443,11 +452,16 @@ describe('access log', () => {
 
     await vi.waitFor(() => {
       expect(accessLog).toContainEqual(
-        expect.objectContaining({ site: 'bank.example', scheme: 'https', method: 'GET', path: '/login?from=log-test', status: 200, remote: expect.stringMatching(/^127\./) }),
+        expect.objectContaining({
+          site: 'bank.example',
+          scheme: 'https',
+          method: 'GET',
+          path: '/login?from=log-test',
+          status: 200,
+          remote: expect.stringMatching(/^127\./),
+        }),
       );
-      expect(accessLog).toContainEqual(
-        expect.objectContaining({ site: 'bank.example', scheme: 'http', method: 'GET', path: '/log-test', status: 301 }),
-      );
+      expect(accessLog).toContainEqual(expect.objectContaining({ site: 'bank.example', scheme: 'http', method: 'GET', path: '/log-test', status: 301 }));
       expect(accessLog).toContainEqual(expect.objectContaining({ site: 'social.example', scheme: 'wss', path: '/chat', status: 101 }));
       expect(accessLog).toContainEqual(expect.objectContaining({ site: 'social.example', scheme: 'wss', path: '/log-test', status: 404 }));
     });
@@ -539,7 +553,10 @@ describe('startSite', () => {
 
     for (const port of [running.httpsPort!, running.httpPort]) {
       const refused = await new Promise<string>((resolve) =>
-        net.connect({ host: running.address, port }).once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? '')).once('connect', () => resolve('connected')),
+        net
+          .connect({ host: running.address, port })
+          .once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? ''))
+          .once('connect', () => resolve('connected')),
       );
       expect(refused).toBe('ECONNREFUSED');
     }

@@ -30,7 +30,7 @@ describe('sloppy: no upstream validation, an attacker upstream', () => {
     expect(report.passed).toBe(true);
   });
 
-  it('grades the box\'s own upstream TLS', () => {
+  it("grades the box's own upstream TLS", () => {
     expect(report.upstreamGrade?.grade).toBe('B');
     expect(report.upstreamGrade?.reasons.join(' ')).toContain('TLS_RSA_WITH_AES_128_CBC_SHA');
   });

@@ -32,11 +32,17 @@ describe('the write-a-scenario tutorial', () => {
     try {
       const report = await runScenario(lab);
       expect(report.expectations.filter((x) => !x.met)).toEqual([]);
-      const narration = narrateReport(report).split('\n').map((l) => l.trimEnd());
+      const narration = narrateReport(report)
+        .split('\n')
+        .map((l) => l.trimEnd());
       const lines = await quoted();
       const runBlock = lines.slice(lines.indexOf('3. Online banking'), lines.indexOf('Expectations: 5/5 met') + 1).filter((l) => !l.includes('…'));
       expect(runBlock.length).toBeGreaterThan(5);
-      for (const line of runBlock) expect(narration.some((n) => n.trimEnd() === line.trimEnd()), line).toBe(true);
+      for (const line of runBlock)
+        expect(
+          narration.some((n) => n.trimEnd() === line.trimEnd()),
+          line,
+        ).toBe(true);
     } finally {
       await lab.stop();
     }
@@ -48,6 +54,13 @@ describe('the write-a-scenario tutorial', () => {
     expect(errors).toHaveLength(2);
     expect(problemsOf(text)).toEqual([]);
     expect(problemsOf(text.replace('{ kind: chat, site: chirp.example', '{ kind: chat, site: chrip.example'))).toEqual([errors[0]]);
-    expect(problemsOf(text.replace('{ kind: mail, site: post.example, username: sam, password: "Spring-2024!" }', '{ kind: mail, site: post.example, username: sam, password: "spring-2024" }'))).toEqual([errors[1]]);
+    expect(
+      problemsOf(
+        text.replace(
+          '{ kind: mail, site: post.example, username: sam, password: "Spring-2024!" }',
+          '{ kind: mail, site: post.example, username: sam, password: "spring-2024" }',
+        ),
+      ),
+    ).toEqual([errors[1]]);
   });
 });

@@ -21,7 +21,9 @@ import { parseArgs } from 'node:util';
 import { connect as tlsConnect } from 'node:tls';
 import { group } from '../support/at.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: process.env.SOAK_SECONDS ?? '1200' }, 'rss-mb': { type: 'string', default: '400' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: process.env.SOAK_SECONDS ?? '1200' }, 'rss-mb': { type: 'string', default: '400' } },
+});
 const SECONDS = Number(values.seconds);
 const RSS_LIMIT_MB = Number(values['rss-mb']);
 const FD_SLACK = 10;
@@ -29,11 +31,14 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const root = await mkdtemp(join(tmpdir(), 'tlslab-soak-'));
 // However the soak goes, it ends: a run that cannot finish its checks fails, and takes the box down.
-const hardStop = setTimeout(() => {
-  console.log(`FAIL the soak did not finish within ${SECONDS + 240} s`);
-  box.kill('SIGINT');
-  setTimeout(() => process.exit(1), 30_000).unref();
-}, (SECONDS + 240) * 1000);
+const hardStop = setTimeout(
+  () => {
+    console.log(`FAIL the soak did not finish within ${SECONDS + 240} s`);
+    box.kill('SIGINT');
+    setTimeout(() => process.exit(1), 30_000).unref();
+  },
+  (SECONDS + 240) * 1000,
+);
 hardStop.unref();
 const box = spawn('node', [resolve('src/cli/tlslab.mjs'), 'up', 'kz-2019', '--state-dir', root], { stdio: ['ignore', 'pipe', 'inherit'] });
 let printed = '';
@@ -49,7 +54,8 @@ while (!/The same facts as JSON: (\S+)/.test(printed)) {
 }
 const factsFile = resolve(group(/The same facts as JSON: (\S+)/, printed));
 const facts = JSON.parse(readFileSync(factsFile, 'utf8'));
-const route = (name: string, scheme: 'https' | 'http') => facts.hosts.find((h: { name: string }) => h.name === name).routes[scheme] as { address: string; port: number };
+const route = (name: string, scheme: 'https' | 'http') =>
+  facts.hosts.find((h: { name: string }) => h.name === name).routes[scheme] as { address: string; port: number };
 const bank = route('bank.example', 'https');
 const news = route('news.example', 'https');
 const social = route('social.example', 'http');
@@ -83,7 +89,19 @@ async function valid(kind: 'login' | 'pass' | 'plain', agent: Agent | HttpAgent 
   let status: number;
   if (kind === 'login') {
     const body = 'username=alice&password=Almaty-2019!';
-    status = await get({ host: bank.address, port: bank.port, servername: 'bank.example', ca: installed, agent, method: 'POST', path: '/login', headers: { host: 'bank.example', 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) } }, body);
+    status = await get(
+      {
+        host: bank.address,
+        port: bank.port,
+        servername: 'bank.example',
+        ca: installed,
+        agent,
+        method: 'POST',
+        path: '/login',
+        headers: { host: 'bank.example', 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) },
+      },
+      body,
+    );
   } else if (kind === 'pass') {
     status = await get({ host: news.address, port: news.port, servername: 'news.example', ca: webRoot, agent, path: '/', headers: { host: 'news.example' } });
   } else {
@@ -108,7 +126,13 @@ function garbage(): Promise<void> {
   return new Promise((done) => {
     const s = netConnect(bank.port, bank.address);
     s.on('error', () => undefined);
-    s.once('connect', () => s.end(Math.random() < 0.5 ? Buffer.from('GET / HTTP/1.1\r\n\r\n') : Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x00, 0x30]), Buffer.alloc(48, Math.random() * 255)])));
+    s.once('connect', () =>
+      s.end(
+        Math.random() < 0.5
+          ? Buffer.from('GET / HTTP/1.1\r\n\r\n')
+          : Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x00, 0x30]), Buffer.alloc(48, Math.random() * 255)]),
+      ),
+    );
     // A record the box cannot read is passed through untouched, and the real server may sit on
     // it until its own handshake timeout: this client does not wait that long.
     const giveUp = setTimeout(() => s.destroy(), 5_000);
@@ -144,7 +168,9 @@ function abandonedPost(): Promise<void> {
     const t = tlsConnect({ host: bank.address, port: bank.port, servername: 'bank.example', ca: installed });
     t.on('error', () => undefined);
     t.once('secureConnect', () => {
-      t.write('POST /login HTTP/1.1\r\nHost: bank.example\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nusername=alice&password=Almaty');
+      t.write(
+        'POST /login HTTP/1.1\r\nHost: bank.example\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nusername=alice&password=Almaty',
+      );
       setTimeout(() => t.destroy(), 20);
     });
     t.once('close', () => {
@@ -218,7 +244,9 @@ while (Date.now() - started < SECONDS * 1000) {
   maxRss = Math.max(maxRss, rssMb());
   maxFds = Math.max(maxFds, fds());
   const s = Math.round((Date.now() - started) / 1000);
-  console.log(`  ${s} s: ${tally.valid} valid (${tally.validFailed} failed), ${tally.garbage} garbage, ${tally.resets} resets, ${tally.abandoned} abandoned POSTs, ${tally.drips} drips dropped, ${tally.halfHellos} half hellos; box ${fds()} fds, ${rssMb().toFixed(0)} MB`);
+  console.log(
+    `  ${s} s: ${tally.valid} valid (${tally.validFailed} failed), ${tally.garbage} garbage, ${tally.resets} resets, ${tally.abandoned} abandoned POSTs, ${tally.drips} drips dropped, ${tally.halfHellos} half hellos; box ${fds()} fds, ${rssMb().toFixed(0)} MB`,
+  );
 }
 running = false;
 await Promise.all(workers);
@@ -239,7 +267,10 @@ const labsLeft = existsSync(join(root, 'labs')) ? readdirSync(join(root, 'labs')
 const checks: Array<[string, boolean]> = [
   ['the box stayed up the whole time', alive],
   [`every valid request was served (${tally.valid - tally.validFailed}/${tally.valid})`, tally.valid > 0 && tally.validFailed === 0],
-  [`file descriptors back to the baseline (${settledFds} after, ${baseline.fds} before, at most ${maxFds} during)`, settledFds >= 0 && settledFds <= baseline.fds + FD_SLACK],
+  [
+    `file descriptors back to the baseline (${settledFds} after, ${baseline.fds} before, at most ${maxFds} during)`,
+    settledFds >= 0 && settledFds <= baseline.fds + FD_SLACK,
+  ],
   [`RSS within ${RSS_LIMIT_MB} MB (${maxRss.toFixed(0)} MB at most, ${endRss.toFixed(0)} MB at the end)`, maxRss <= RSS_LIMIT_MB],
   ['every kind of bad client was sent', tally.garbage > 0 && tally.resets > 0 && tally.abandoned > 0 && tally.drips > 0],
   [`Ctrl-C stopped it (exit ${code}) and deleted its keys`, code === 0 && labsLeft === 0],

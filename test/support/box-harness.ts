@@ -55,7 +55,8 @@ export async function startBoxHarness(timeouts: Partial<BoxTimeouts> = {}, recor
   const newsOrigin = track(createHttpsServer(creds('news.example'), handler));
   const plainOrigin = track(createHttpServer(handler));
   origin.server = bankOrigin;
-  const listen = (s: Server) => new Promise<Endpoint>((r) => s.listen(0, '127.0.0.1', () => r({ address: '127.0.0.1', port: (s.address() as AddressInfo).port })));
+  const listen = (s: Server) =>
+    new Promise<Endpoint>((r) => s.listen(0, '127.0.0.1', () => r({ address: '127.0.0.1', port: (s.address() as AddressInfo).port })));
   const [bankAt, newsAt, plainAt] = await Promise.all([listen(bankOrigin), listen(newsOrigin), listen(plainOrigin)]);
   // A port that was just free: nothing answers there.
   const gone = createHttpServer();
@@ -64,7 +65,14 @@ export async function startBoxHarness(timeouts: Partial<BoxTimeouts> = {}, recor
 
   const box = new Interceptor({
     pki,
-    policy: { mode: 'sni-targets', targets: ['bank.example', '*.bank.example'], plainHttp: 'pass', upstreamCheck: true, validatesUpstream: true, installPageHost: 'qca.example' },
+    policy: {
+      mode: 'sni-targets',
+      targets: ['bank.example', '*.bank.example'],
+      plainHttp: 'pass',
+      upstreamCheck: true,
+      validatesUpstream: true,
+      installPageHost: 'qca.example',
+    },
     timeouts,
     recordsDir,
   });

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  captureFromWebSocket,
-  capturesFromRequest,
-  capturesFromResponse,
-  type ReadRequest,
-} from '../../src/interceptor/capture-rules.ts';
+import { captureFromWebSocket, capturesFromRequest, capturesFromResponse, type ReadRequest } from '../../src/interceptor/capture-rules.ts';
 import { at } from '../support/at.ts';
 
 function request(over: Partial<ReadRequest> = {}): ReadRequest {

@@ -178,7 +178,7 @@ describe('gradeSuite', () => {
   });
 });
 
-describe('the device\'s own ClientHello, read off a real socket', () => {
+describe("the device's own ClientHello, read off a real socket", () => {
   const run = promisify(execFile);
   let dir: string;
   let server: Server;
@@ -188,9 +188,21 @@ describe('the device\'s own ClientHello, read off a real socket', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tlslab-grade-'));
     await run('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
-      '-subj', '/CN=upstream.example', '-addext', 'subjectAltName=DNS:upstream.example',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=upstream.example',
+      '-addext',
+      'subjectAltName=DNS:upstream.example',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
     ]);
     certPem = await readFile(join(dir, 'cert.pem'), 'utf8');
     server = createServer({ cert: certPem, key: await readFile(join(dir, 'key.pem'), 'utf8') }, (s) => s.end());
@@ -227,7 +239,9 @@ describe('the device\'s own ClientHello, read off a real socket', () => {
           reader.close();
         });
       });
-      reader.listen(0, '127.0.0.1', () => fetchUpstreamCertificate({ address: '127.0.0.1', port: (reader.address() as AddressInfo).port }, 'upstream.example', []));
+      reader.listen(0, '127.0.0.1', () =>
+        fetchUpstreamCertificate({ address: '127.0.0.1', port: (reader.address() as AddressInfo).port }, 'upstream.example', []),
+      );
     });
     expect(await deviceHello([])).toEqual(await seen);
   });

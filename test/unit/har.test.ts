@@ -114,7 +114,14 @@ describe('toHar', () => {
   });
 
   it('parses the request Cookie header into cookies', () => {
-    const e = entryOf(exchange({ requestHeaders: [['Host', 'bank.example'], ['cookie', 'sid=abc123; theme=dark']] }));
+    const e = entryOf(
+      exchange({
+        requestHeaders: [
+          ['Host', 'bank.example'],
+          ['cookie', 'sid=abc123; theme=dark'],
+        ],
+      }),
+    );
     expect(e.request.cookies).toEqual([
       { name: 'sid', value: 'abc123' },
       { name: 'theme', value: 'dark' },

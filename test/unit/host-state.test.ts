@@ -23,7 +23,7 @@ describe('what each docker host holds', () => {
     expect(filesOfHost(topology, 'qca').secret).toEqual([]);
   });
 
-  it('the ISP: the state intermediate it forges with, and no site\'s key', () => {
+  it("the ISP: the state intermediate it forges with, and no site's key", () => {
     const isp = filesOfHost(topology, 'isp');
     expect(isp.secret).toEqual(['keys/stateIntermediate.key', 'mitm-ca/keys/ca.private.key']);
     expect([...isp.public, ...isp.secret].some((f) => /bank|stateRoot\.key|webRoot|webIntermediate/.test(f))).toBe(false);

@@ -74,11 +74,7 @@ let noSctKey: LabKey;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tlslab-judge-'));
-  [qaznet, isca, noSctKey] = await Promise.all([
-    world(join(dir, 'qaznet'), QAZNET_2019),
-    world(join(dir, 'isca'), ISCA_2020),
-    generateRsaKey(2048),
-  ]);
+  [qaznet, isca, noSctKey] = await Promise.all([world(join(dir, 'qaznet'), QAZNET_2019), world(join(dir, 'isca'), ISCA_2020), generateRsaKey(2048)]);
 });
 afterAll(async () => {
   qaznet?.pki.close();
@@ -156,7 +152,7 @@ describe('block lists (lab/browser-blocklists.ts)', () => {
 describe('certificate errors and click-through', () => {
   const clicker: ClientPolicy = { clickThrough: true };
 
-  it('refuses a preloaded HSTS host with HSTS_NO_OVERRIDE, naming OpenSSL\'s error', () => {
+  it("refuses a preloaded HSTS host with HSTS_NO_OVERRIDE, naming OpenSSL's error", () => {
     const v = judgeChain(shown(qaznet.forged, OPENSSL_UNTRUSTED), clicker, qaznet.facts);
     expect(v).toMatchObject({ accept: false, code: 'HSTS_NO_OVERRIDE' });
     expect(!v.accept && v.message).toContain('unable to get local issuer certificate');
@@ -200,7 +196,7 @@ describe('pins', () => {
     }
   });
 
-  it('refuses the other lab\'s genuine bank certificate under a site-key pin (same name, other key)', () => {
+  it("refuses the other lab's genuine bank certificate under a site-key pin (same name, other key)", () => {
     expect(judgeChain(shown(isca.real), pinned('site-key'), qaznet.facts)).toMatchObject({ accept: false, code: 'PIN_MISMATCH' });
   });
 
@@ -261,7 +257,7 @@ describe('Certificate Transparency', () => {
     expect(v).toMatchObject({ accept: false, code: 'net::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED' });
   });
 
-  it('refuses an SCT from another log (the other lab\'s genuine certificate)', () => {
+  it("refuses an SCT from another log (the other lab's genuine certificate)", () => {
     // Sanity: in its own lab that leaf passes.
     expect(judgeChain(shown(isca.real), everyChain, isca.facts)).toEqual({ accept: true, note: null });
     expect(judgeChain(shown(isca.real), everyChain, qaznet.facts)).toMatchObject({ accept: false, code: 'net::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED' });
@@ -272,7 +268,7 @@ describe('Certificate Transparency', () => {
     });
   });
 
-  it("refuses an SCT from the right log that was signed for other names", () => {
+  it('refuses an SCT from the right log that was signed for other names', () => {
     const wrongNames = webLeaf(qaznet.pki, sctListExtension(qaznet.pki.ctLog, ['evil.example'], new Date()));
     expect(judgeChain(shown(webChain(wrongNames, qaznet.pki)), chromium, qaznet.facts)).toMatchObject({
       accept: false,
@@ -290,7 +286,10 @@ describe('interception detectors (detectInterception)', () => {
   const issuers = { qaznet: 'Security Certificate', isca: 'Information Security Certification Authority' };
 
   it('published-keys refuses the forged bank chain, naming the state issuer and both keys', () => {
-    for (const [w, issuer] of [[qaznet, issuers.qaznet], [isca, issuers.isca]] as const) {
+    for (const [w, issuer] of [
+      [qaznet, issuers.qaznet],
+      [isca, issuers.isca],
+    ] as const) {
       expect(judgeChain(shown(w.forged), keys, w.facts)).toEqual({
         accept: false,
         code: 'INTERCEPTION_DETECTED',
@@ -318,8 +317,11 @@ describe('interception detectors (detectInterception)', () => {
     expect(!v.accept && v.message).toContain(`intercepted, by ${webIssuer}: `);
   });
 
-  it("ct-log refuses the forged chain though it ends at a root the user installed, naming the issuer and the log", () => {
-    for (const [w, issuer] of [[qaznet, issuers.qaznet], [isca, issuers.isca]] as const) {
+  it('ct-log refuses the forged chain though it ends at a root the user installed, naming the issuer and the log', () => {
+    for (const [w, issuer] of [
+      [qaznet, issuers.qaznet],
+      [isca, issuers.isca],
+    ] as const) {
       expect(judgeChain(shown(w.forged), ct, w.facts)).toEqual({
         accept: false,
         code: 'INTERCEPTION_DETECTED',

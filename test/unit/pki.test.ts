@@ -95,17 +95,39 @@ describe('lab PKI', () => {
     };
     const original = async (newkey: string[], subj: string) => {
       const stem = join(dir, `orig-${newkey.join('-').replace(/[^a-z0-9]/gi, '')}`);
-      await run('openssl', ['req', '-x509', ...newkey, '-nodes', '-days', '30', '-multivalue-rdn', '-subj', subj, '-addext', 'subjectAltName=DNS:ecdsa.example', '-keyout', `${stem}.key`, '-out', `${stem}.pem`]);
+      await run('openssl', [
+        'req',
+        '-x509',
+        ...newkey,
+        '-nodes',
+        '-days',
+        '30',
+        '-multivalue-rdn',
+        '-subj',
+        subj,
+        '-addext',
+        'subjectAltName=DNS:ecdsa.example',
+        '-keyout',
+        `${stem}.key`,
+        '-out',
+        `${stem}.pem`,
+      ]);
       return pemToDer((await import('node:fs')).readFileSync(`${stem}.pem`, 'utf8'));
     };
 
     it.each([
       ['ECDSA P-256', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']],
       ['Ed25519', ['-newkey', 'ed25519']],
-    ])('forges a %s original: names copied exactly (a multi-valued RDN stays one), the key the profile\'s RSA', async (_kind, newkey) => {
+    ])("forges a %s original: names copied exactly (a multi-valued RDN stays one), the key the profile's RSA", async (_kind, newkey) => {
       const real = await original(newkey, '/C=KZ/O=Example Org+CN=ecdsa.example');
       const key = await generateRsaKey(2048, 3);
-      const leaf = forgeLeaf({ realCertDer: real, issuer: pki.stateIntermediate, key, rules: QAZNET_2019.forgery, entropy: fixedEntropy('2026-11-22T00:00:00Z', 0x11) });
+      const leaf = forgeLeaf({
+        realCertDer: real,
+        issuer: pki.stateIntermediate,
+        key,
+        rules: QAZNET_2019.forgery,
+        entropy: fixedEntropy('2026-11-22T00:00:00Z', 0x11),
+      });
       expect(await subjectOf(leaf.cert.der)).toBe(await subjectOf(real));
       expect(await subjectOf(leaf.cert.der)).toBe('subject=CN=ecdsa.example+O=Example Org,C=KZ');
       const forged = new X509Certificate(leaf.cert.der);

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  decideHttp,
-  decideOnUpstream,
-  decideTls,
-  explainPolicy,
-  isTargeted,
-  type InterceptPolicySpec,
-} from '../../src/interceptor/policy.ts';
+import { decideHttp, decideOnUpstream, decideTls, explainPolicy, isTargeted, type InterceptPolicySpec } from '../../src/interceptor/policy.ts';
 
 /** The 2019 device: a short SNI list, install page for visitors of those names, upstream check on. */
 function spec(over: Partial<InterceptPolicySpec> = {}): InterceptPolicySpec {

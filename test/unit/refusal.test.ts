@@ -24,7 +24,11 @@ const CLIENT_TEXTS: Array<[client: string, text: string, cause: RefusalCause]> =
     "INTERCEPTION_DETECTED: intercepted, by Security Certificate: bank.example's certificate key sha256/q2SCTxRevoked+pinned/AAAA= is not the one it publishes (sha256/BBBB=)",
     'interception-detected',
   ],
-  ['detector (ct-log)', "INTERCEPTION_DETECTED: intercepted, by HSTS Distrust CA: the certificate for bank.example is not in the lab's CT log abc=", 'interception-detected'],
+  [
+    'detector (ct-log)',
+    "INTERCEPTION_DETECTED: intercepted, by HSTS Distrust CA: the certificate for bank.example is not in the lab's CT log abc=",
+    'interception-detected',
+  ],
   [
     'Node https (wrong name)',
     "ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match certificate's altnames: Host: bank.example. is not in the cert's altnames: DNS:other.example",

@@ -20,7 +20,8 @@ describe('docs/scenario-format.md', () => {
       '| `clients[].defences.pins` |',
       '| `root.key.bits` | `1024` \\| `2048` \\| `3072` \\| `4096` | yes |',
       '| `forgery.leafKey.exponent` | integer | no | `65537` | The public exponent (the 2019 device used 3) |',
-    ]) expect(doc).toContain(row);
+    ])
+      expect(doc).toContain(row);
     expect(doc).toContain('#### `kind: chat`: Send chat messages over a WebSocket');
   });
 });

@@ -4,14 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  ScenarioError,
-  listScenarios,
-  loadScenario,
-  parseScenario,
-  resolveScenario,
-  scenariosDir,
-} from '../../src/scenario/loader.ts';
+import { ScenarioError, listScenarios, loadScenario, parseScenario, resolveScenario, scenariosDir } from '../../src/scenario/loader.ts';
 import { explainInterceptor, explainStep } from '../../src/scenario/schema.ts';
 import { loadStateCaPreset, stateCaPresetIds } from '../../src/scenario/state-ca.ts';
 
@@ -83,7 +76,10 @@ describe('loading a valid scenario', () => {
     await writeFile(file, VALID);
     const s = await loadScenario(file);
     expect(s.stateCa).toMatchObject({ id: 'qaznet-2019', preset: 'qaznet-2019', nameConstraints: true, installFileStem: 'qazca' });
-    expect(s.stateCa.root.subject).toEqual([{ shortName: 'C', value: 'KZ' }, { shortName: 'CN', value: 'Qaznet Trust Network' }]);
+    expect(s.stateCa.root.subject).toEqual([
+      { shortName: 'C', value: 'KZ' },
+      { shortName: 'CN', value: 'Qaznet Trust Network' },
+    ]);
     expect(s.stateCa.forgery).toEqual({ keyBits: 2048, exponent: 3, validityShiftHours: -6, serialRandomBits: 33, keepExtensionOids: ['2.5.29.17'] });
     expect(s.interceptor).toEqual({
       policy: 'sni-targets',
@@ -160,7 +156,9 @@ describe('a broken scenario names the file, the line and the field', () => {
     // Without a preset, the state CA must be given whole.
     const text = edit('  profile: qaznet-2019\n', '  nameConstraints: false\n');
     const { err, file } = await failureOf(text);
-    expect(err.message).toContain(`${file}:${lineOf(text, 'stateCa:')}:1 stateCa.root: missing field "root": the root certificate subscribers were asked to install`);
+    expect(err.message).toContain(
+      `${file}:${lineOf(text, 'stateCa:')}:1 stateCa.root: missing field "root": the root certificate subscribers were asked to install`,
+    );
     expect(err.message).toContain('stateCa.forgery: missing field "forgery"');
   });
 
@@ -189,7 +187,9 @@ describe('a broken scenario names the file, the line and the field', () => {
   it('a lab name that no lab host answers (a typo a student would read as a refusal)', async () => {
     const text = edit('url: "https://news.example/"', 'url: "https://nwes.example/"');
     const { err } = await failureOf(text);
-    expect(err.message).toMatch(new RegExp(`mini\\.yaml:${lineOf(text, 'nwes.example')}:\\d+ session\\[1\\]\\.action\\.url: no host of the lab is named "nwes\\.example"`));
+    expect(err.message).toMatch(
+      new RegExp(`mini\\.yaml:${lineOf(text, 'nwes.example')}:\\d+ session\\[1\\]\\.action\\.url: no host of the lab is named "nwes\\.example"`),
+    );
     expect(err.message).toContain('news.example');
   });
 
@@ -210,12 +210,22 @@ describe('a broken scenario names the file, the line and the field', () => {
     expect(err.message).toContain('interceptor.targets[1]: "*.nowhere.test" covers no host of the lab');
   });
 
-  it('a defence the client\'s program would silently ignore', async () => {
-    const text = edit('  - name: no-cert\n    trusts: [web]', '  - name: no-cert\n    trusts: [web]\n    program: curl\n    defences: { pins: { bank.example: site-key } }');
+  it("a defence the client's program would silently ignore", async () => {
+    const text = edit(
+      '  - name: no-cert\n    trusts: [web]',
+      '  - name: no-cert\n    trusts: [web]\n    program: curl\n    defences: { pins: { bank.example: site-key } }',
+    );
     const { err, file } = await failureOf(text);
     expect(err.message).toContain(`${file}:${lineOf(text, 'defences:')}:`);
-    expect(err.message).toContain('clients[0].defences.pins: curl does not apply pins: only program: scripted applies every defence; remove it or use program: scripted');
-    const chromium = await failureOf(edit('  - name: no-cert\n    trusts: [web]', '  - name: no-cert\n    trusts: [web]\n    program: chromium\n    defences: { blockedRoots: chrome-2019, detectInterception: ct-log }'));
+    expect(err.message).toContain(
+      'clients[0].defences.pins: curl does not apply pins: only program: scripted applies every defence; remove it or use program: scripted',
+    );
+    const chromium = await failureOf(
+      edit(
+        '  - name: no-cert\n    trusts: [web]',
+        '  - name: no-cert\n    trusts: [web]\n    program: chromium\n    defences: { blockedRoots: chrome-2019, detectInterception: ct-log }',
+      ),
+    );
     expect(chromium.err.problems.map((p) => p.path)).toEqual(['clients[0].defences.detectInterception']);
   });
 
@@ -255,7 +265,7 @@ interceptor:`;
       .replace('https://news.example/', 'https://daily.example/');
   const OWN = world(VALID);
 
-  it('loads the declared hosts, with each kind\'s defaults filled in', () => {
+  it("loads the declared hosts, with each kind's defaults filled in", () => {
     const s = parseScenario(OWN, 'mini.yaml');
     expect(s.sites.map((x) => [x.kind, x.host, x.hsts])).toEqual([
       ['install-page', 'trust.example', false],
@@ -269,7 +279,17 @@ interceptor:`;
 
   it('without sites, the Kazakh world of 2019', () => {
     const s = parseScenario(VALID, 'mini.yaml');
-    expect(s.sites.map((x) => x.host)).toEqual(['qca.example', 'bank.example', 'social.example', 'mail.example', 'search.example', 'news.example', 'cdn.example', 'vpn.example', 'www.outside.invalid']);
+    expect(s.sites.map((x) => x.host)).toEqual([
+      'qca.example',
+      'bank.example',
+      'social.example',
+      'mail.example',
+      'search.example',
+      'news.example',
+      'cdn.example',
+      'vpn.example',
+      'www.outside.invalid',
+    ]);
   });
 
   it('a step on a host the file does not declare, with a guess', async () => {
@@ -284,12 +304,16 @@ interceptor:`;
   it('a step on a site of the wrong kind, naming the ones that fit', async () => {
     const text = OWN.replace('{ kind: login, site: ewbank.example', '{ kind: login, site: daily.example');
     const { err } = await failureOf(text);
-    expect(err.problems.map((p) => p.message)).toContain('daily.example is a news site, and a login step needs a bank or social or outside site (ewbank.example)');
+    expect(err.problems.map((p) => p.message)).toContain(
+      'daily.example is a news site, and a login step needs a bank or social or outside site (ewbank.example)',
+    );
   });
 
   it('credentials no account has, and a wrong password', async () => {
     const who = await failureOf(OWN.replace('site: ewbank.example, username: mira', 'site: ewbank.example, username: alice'));
-    expect(who.err.problems.map((p) => `${p.path}: ${p.message}`)).toEqual(['session[0].action.username: ewbank.example has no account "alice"; its accounts are mira (declare people under accounts)']);
+    expect(who.err.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'session[0].action.username: ewbank.example has no account "alice"; its accounts are mira (declare people under accounts)',
+    ]);
     const password = await failureOf(OWN.replace('password: "Elsewhere-22!" }', 'password: "elsewhere" }'));
     expect(password.err.problems.map((p) => p.path)).toEqual(['session[0].action.password']);
   });
@@ -305,7 +329,9 @@ interceptor:`;
 
   it('a name both targeted and blocked', async () => {
     const { err } = await failureOf(OWN.replace('targets: [ewbank.example]', 'targets: [ewbank.example]\n  blocks: [ewbank.example]'));
-    expect(err.problems.map((p) => p.message)).toEqual(['"ewbank.example" is both targeted and blocked; a blocked name is never forged, so keep it in one list']);
+    expect(err.problems.map((p) => p.message)).toEqual([
+      '"ewbank.example" is both targeted and blocked; a blocked name is never forged, so keep it in one list',
+    ]);
   });
 
   it('hosts the docker lab could not tell apart, a second install page, a name outside the lab', async () => {
@@ -368,10 +394,14 @@ describe('the state CA as data (scenarios/state-cas/)', () => {
     copyExtensions: [subjectAltName, extendedKeyUsage]
 `;
 
-  it('overrides a preset field by field: what is not given stays the preset\'s', () => {
+  it("overrides a preset field by field: what is not given stays the preset's", () => {
     const s = parseScenario(edit('stateCa:\n  profile: qaznet-2019\n', RU), 'mini.yaml');
     expect(s.stateCa).toMatchObject({ id: 'ru-2022', label: 'Russia, March 2022', preset: 'qaznet-2019', installFileStem: 'qazca' });
-    expect(s.stateCa.root.subject.map((r) => `${r.shortName}=${r.value}`)).toEqual(['C=RU', 'O=The Ministry of Digital Development and Communications', 'CN=Russian Trusted Root CA']);
+    expect(s.stateCa.root.subject.map((r) => `${r.shortName}=${r.value}`)).toEqual([
+      'C=RU',
+      'O=The Ministry of Digital Development and Communications',
+      'CN=Russian Trusted Root CA',
+    ]);
     // The key and validity of the root are the preset's; the intermediate's validity is replaced whole.
     expect(s.stateCa.root).toMatchObject({ bits: 4096, validity: { notBefore: '2016-02-02T00:00:00Z', notAfter: '2046-02-02T00:00:00Z' } });
     expect(s.stateCa.intermediate.validity).toEqual({ notBefore: '2022-03-01', notAfter: '2027-03-01' });
@@ -397,11 +427,16 @@ describe('the state CA as data (scenarios/state-cas/)', () => {
     const text = edit('  profile: qaznet-2019\n', '  profile: qaznet-2091\n');
     const { err, file } = await failureOf(text);
     expect(err.message).toContain(`${file}:${lineOf(text, 'qaznet-2091')}:`);
-    expect(err.message).toContain('there is no state CA preset "qaznet-2091" (did you mean "qaznet-2019"?); the presets are isca-2020, qaznet-2019, upstream-attacker');
+    expect(err.message).toContain(
+      'there is no state CA preset "qaznet-2091" (did you mean "qaznet-2019"?); the presets are isca-2020, qaznet-2019, upstream-attacker',
+    );
   });
 
   it('refuses a validity that is both days and dates', async () => {
-    const text = edit('stateCa:\n  profile: qaznet-2019\n', RU.replace('validity: { notBefore: "2022-03-01", notAfter: "2027-03-01" }', 'validity: { days: 75, notBefore: "2022-03-01", notAfter: "2027-03-01" }'));
+    const text = edit(
+      'stateCa:\n  profile: qaznet-2019\n',
+      RU.replace('validity: { notBefore: "2022-03-01", notAfter: "2027-03-01" }', 'validity: { days: 75, notBefore: "2022-03-01", notAfter: "2027-03-01" }'),
+    );
     const { err } = await failureOf(text);
     expect(err.message).toContain('stateCa.intermediate.validity: give either days, or notBefore and notAfter, not both');
   });
@@ -412,4 +447,3 @@ describe('the state CA as data (scenarios/state-cas/)', () => {
     for (const id of ids) expect(loadStateCaPreset(id).id).toBe(id);
   });
 });
-

@@ -18,7 +18,10 @@ export async function certDiffCommand(site: string, opts: CertDiffOptions): Prom
   try {
     const host = lab.describe().hosts.find((h) => h.name === site && h.role === 'site');
     if (!host?.routes?.https || !host.ports?.https) {
-      const sites = lab.describe().hosts.filter((h) => h.routes?.https).map((h) => h.name);
+      const sites = lab
+        .describe()
+        .hosts.filter((h) => h.routes?.https)
+        .map((h) => h.name);
       throw Object.assign(new Error(`${site} is not an HTTPS site of the lab; the sites are ${sites.join(', ')}`), { code: 'TLSLAB_UNKNOWN_SITE' });
     }
     // The original, fetched beyond the ISP (as the box itself sees it), and what crosses the box.

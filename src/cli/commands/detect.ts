@@ -20,10 +20,16 @@ export async function detectCommand(opts: DetectOptions): Promise<void> {
   const scenario = await resolveScenario(opts.scenario);
   const lab = await startLab(scenario, { stateRoot: opts.stateDir, runtime: opts.runtime });
   try {
-    const candidates = lab.describe().hosts.filter((h) => h.role === 'site').map((h) => h.name);
+    const candidates = lab
+      .describe()
+      .hosts.filter((h) => h.role === 'site')
+      .map((h) => h.name);
     const det = await detectInterception(scenario, lab, candidates);
     if (opts.json) process.stdout.write(JSON.stringify({ scenario: scenario.name, ...det }, null, 2) + '\n');
-    else process.stdout.write(`Probing ${det.servers.length} servers with ${candidates.length} names each, and a control name (Raman et al., IMC 2020)\n\n${detectionReport(det)}\n`);
+    else
+      process.stdout.write(
+        `Probing ${det.servers.length} servers with ${candidates.length} names each, and a control name (Raman et al., IMC 2020)\n\n${detectionReport(det)}\n`,
+      );
   } finally {
     await lab.stop();
   }

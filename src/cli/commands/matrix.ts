@@ -25,7 +25,10 @@ export interface MatrixOptions {
 /** The names a comma-separated option picks from `valid`; a typo is a usage error naming the valid ones. */
 export function pick(option: string, text: string | undefined, valid: string[]): string[] | undefined {
   if (text === undefined) return undefined;
-  const names = text.split(',').map((n) => n.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !valid.includes(n));
   if (unknown.length) {
     const guesses = unknown.map((n) => (closest(n, valid) ? `"${n}" (did you mean "${closest(n, valid)}"?)` : `"${n}"`));
@@ -37,8 +40,16 @@ export function pick(option: string, text: string | undefined, valid: string[]):
 export async function matrixCommand(opts: MatrixOptions): Promise<void> {
   installShutdown();
   const all = (await Promise.all((await listScenarios(scenariosDir())).map((s) => loadScenario(s.file)))).filter((s) => s.matrix);
-  const only = pick('--variants', opts.variants, all.map((s) => s.name));
-  const profiles = pick('--profiles', opts.profiles, CLIENT_PROFILES.map((c) => c.name));
+  const only = pick(
+    '--variants',
+    opts.variants,
+    all.map((s) => s.name),
+  );
+  const profiles = pick(
+    '--profiles',
+    opts.profiles,
+    CLIENT_PROFILES.map((c) => c.name),
+  );
   const variants = all.filter((s) => !only || only.includes(s.name));
   process.stderr.write(`Running ${variants.length} interceptor variants, each with fresh keys, against every client profile…\n`);
   // Each column's lab is stopped on Ctrl-C too, whenever it comes (shutdown.ts).

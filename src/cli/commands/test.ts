@@ -44,7 +44,12 @@ export async function testCommand(command: string[], opts: TestOptions): Promise
   });
   const report = await withLab(starting, async (lab) => {
     const all = defaultProgramSites(lab);
-    const sites = opts.sites ? opts.sites.split(',').map((s) => s.trim()).filter(Boolean) : all;
+    const sites = opts.sites
+      ? opts.sites
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : all;
     const unknown = sites.filter((s) => !all.includes(s));
     if (unknown.length) throw new UsageError(`${scenario.name} has no site ${unknown.join(', ')}; its sites are ${all.join(', ')}`);
     return testProgram(lab, { command, trusts, sites, timeoutMs, image: opts.image }).catch((err: Error & { code?: string }) => {

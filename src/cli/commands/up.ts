@@ -21,7 +21,12 @@ export async function upCommand(name: string, opts: { stateDir: string; runtime:
   const factsFile = join(description.stateDir, 'lab.json');
   const facts = {
     ...description,
-    policy: { mode: scenario.interceptor.policy, targets: scenario.interceptor.targets ?? [], plainHttp: scenario.interceptor.plainHttp, explain: explainInterceptor(scenario.interceptor) },
+    policy: {
+      mode: scenario.interceptor.policy,
+      targets: scenario.interceptor.targets ?? [],
+      plainHttp: scenario.interceptor.plainHttp,
+      explain: explainInterceptor(scenario.interceptor),
+    },
     // What the box records, as it happens (docs/isp-box.md).
     records: description.records,
     commands,
@@ -63,7 +68,8 @@ function describeForPeople(d: LabDescription, commands: HandCommand[], factsFile
   for (const [label, path] of trust) lines.push(`  ${label.padEnd(labelWidth)}${path}`);
   if (d.nameConstrained) lines.push(`  The state root is name-constrained to ${d.stateRoot.permittedDns?.map((x) => '.' + x).join(', ')}.`);
   lines.push('', 'Try by hand:');
-  for (const c of commands) lines.push(`  # ${c.title}${c.expect ? ` (prints ${c.expect.prints}${c.expect.exit ? `, exits ${c.expect.exit}` : ''})` : ''}`, `  ${c.command}`, '');
+  for (const c of commands)
+    lines.push(`  # ${c.title}${c.expect ? ` (prints ${c.expect.prints}${c.expect.exit ? `, exits ${c.expect.exit}` : ''})` : ''}`, `  ${c.command}`, '');
   lines.push(`The same facts as JSON: ${shellPath(factsFile)}`, '', 'What the ISP box sees appears below as it happens:');
   return lines.join('\n');
 }

@@ -11,7 +11,9 @@ export async function validateCommand(files: string[]): Promise<void> {
     try {
       const s = await loadScenario(file);
       const ca = s.stateCa.root.subject.map((r) => `${r.shortName}=${r.value}`).join(', ');
-      process.stdout.write(`ok  ${file}: ${s.name}, ${s.clients.length} clients, ${s.session.length} steps, state CA "${ca}"${s.stateCa.preset ? ` (from ${s.stateCa.preset})` : ''}\n`);
+      process.stdout.write(
+        `ok  ${file}: ${s.name}, ${s.clients.length} clients, ${s.session.length} steps, state CA "${ca}"${s.stateCa.preset ? ` (from ${s.stateCa.preset})` : ''}\n`,
+      );
     } catch (err) {
       if (!(err instanceof ScenarioError)) throw err;
       invalid++;

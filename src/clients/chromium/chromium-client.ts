@@ -203,10 +203,7 @@ export class ChromiumClient implements LabClient {
     if (!(await this.page.$('form input[name=password]'))) return `no login form on https://${site}/login: "${await this.page.title()}"`;
     await this.page.fill('input[name=username]', username);
     await this.page.fill('input[name=password]', password);
-    await Promise.all([
-      this.page.waitForNavigation({ timeout: NAVIGATION_TIMEOUT_MS }),
-      this.page.click('form:has(input[name=password]) [type=submit]'),
-    ]);
+    await Promise.all([this.page.waitForNavigation({ timeout: NAVIGATION_TIMEOUT_MS }), this.page.click('form:has(input[name=password]) [type=submit]')]);
     await this.shoot();
     const url = new URL(this.page.url());
     const title = await this.page.title();
@@ -235,7 +232,11 @@ export class ChromiumClient implements LabClient {
       // No sign-in form on the page: do what its script would, with fetch() from the page.
       count = await this.page.evaluate(
         async ({ username, password }) => {
-          const login = await fetch('/api/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) });
+          const login = await fetch('/api/login', {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ username, password }),
+          });
           if (!login.ok) return 0;
           const { token } = (await login.json()) as { token: string };
           const inbox = await (await fetch('/api/inbox', { headers: { Authorization: `Bearer ${token}` } })).json();
@@ -253,7 +254,9 @@ export class ChromiumClient implements LabClient {
     const room = await this.visit(`https://${site}/chat`);
     if (!room.ok) return room.summary;
     const status = await this.page
-      .waitForFunction(() => ['Connected', 'Disconnected'].includes(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: UI_TIMEOUT_MS })
+      .waitForFunction(() => ['Connected', 'Disconnected'].includes(document.getElementById('status')?.textContent ?? ''), undefined, {
+        timeout: UI_TIMEOUT_MS,
+      })
       .then(() => this.page.textContent('#status'));
     if (status !== 'Connected') {
       await this.shoot();
@@ -262,11 +265,9 @@ export class ChromiumClient implements LabClient {
     for (const text of messages) {
       await this.page.fill('#text', text);
       await this.page.press('#text', 'Enter');
-      await this.page.waitForFunction(
-        (t) => [...document.querySelectorAll('#log .msg')].some((m) => m.children[1]?.textContent === t),
-        text,
-        { timeout: UI_TIMEOUT_MS },
-      );
+      await this.page.waitForFunction((t) => [...document.querySelectorAll('#log .msg')].some((m) => m.children[1]?.textContent === t), text, {
+        timeout: UI_TIMEOUT_MS,
+      });
     }
     const received = await this.page.$$eval('#log .msg', (lines) => lines.length);
     await this.shoot();
@@ -276,9 +277,7 @@ export class ChromiumClient implements LabClient {
   // -------------------------------------------------------------------------------------------
   // Opening a page the way a person does, warnings included.
 
-  private async visit(url: string): Promise<
-    { ok: true; status: number | null; note: string } | { ok: false; summary: string }
-  > {
+  private async visit(url: string): Promise<{ ok: true; status: number | null; note: string } | { ok: false; summary: string }> {
     let failure: Error | null = null;
     const response = await this.page.goto(url, { timeout: NAVIGATION_TIMEOUT_MS }).catch((err: Error) => {
       failure = err;
@@ -300,10 +299,7 @@ export class ChromiumClient implements LabClient {
 
   /** "Advanced" → "Proceed to … (unsafe)": the person now uses the forged certificate. */
   private async clickThrough(url: string, warning: ErrorPage): Promise<{ ok: true; status: number | null; note: string } | { ok: false; summary: string }> {
-    const [response] = await Promise.all([
-      this.page.waitForNavigation({ timeout: NAVIGATION_TIMEOUT_MS }),
-      this.page.click('#proceed-link'),
-    ]);
+    const [response] = await Promise.all([this.page.waitForNavigation({ timeout: NAVIGATION_TIMEOUT_MS }), this.page.click('#proceed-link')]);
     const again = await readErrorPage(this.page, response === null);
     await this.shoot();
     if (again) {
@@ -362,7 +358,13 @@ function failureSummary(url: string, page: ErrorPage, issuer: string | null): st
 async function onPath(program: string): Promise<boolean> {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
-    if (await access(join(dir, program), constants.X_OK).then(() => true, () => false)) return true;
+    if (
+      await access(join(dir, program), constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
   }
   return false;
 }

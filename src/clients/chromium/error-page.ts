@@ -74,7 +74,10 @@ export async function readErrorPage(page: Page, loadFailed: boolean, timeoutMs =
     kind: raw.interstitial ? 'certificate-warning' : 'network-error',
     code,
     heading: raw.heading,
-    message: [raw.heading, raw.paragraph].filter(Boolean).join(': ').replace(/ Learn more about this warning$/, ''),
+    message: [raw.heading, raw.paragraph]
+      .filter(Boolean)
+      .join(': ')
+      .replace(/ Learn more about this warning$/, ''),
     details: raw.details,
     canProceed: raw.proceed,
     issuer,

@@ -14,8 +14,5 @@ export class ChromiumClientError extends Error {
 }
 
 export function chromiumMissing(what: string): ChromiumClientError {
-  return new ChromiumClientError(
-    'TLSLAB_CHROMIUM_MISSING',
-    `Chromium is not installed: apt-get install chromium libnss3-tools (${what} was not found)`,
-  );
+  return new ChromiumClientError('TLSLAB_CHROMIUM_MISSING', `Chromium is not installed: apt-get install chromium libnss3-tools (${what} was not found)`);
 }

@@ -67,7 +67,10 @@ export function hostResolverRules(network: ClientNetwork, names: readonly string
   const rules = [...before];
   for (const name of names) {
     if (!/^[a-z0-9.-]+$/.test(name)) throw new RangeError(`not a hostname Chromium's resolver rules can carry: "${name}"`);
-    for (const [scheme, port] of [['https', 443], ['http', 80]] as const) {
+    for (const [scheme, port] of [
+      ['https', 443],
+      ['http', 80],
+    ] as const) {
       const to = network.resolve(name, scheme);
       if (to) rules.push(`MAP ${name}:${port} ${to.address}:${to.port}`);
     }

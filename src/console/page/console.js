@@ -126,7 +126,12 @@ function renderTopology() {
   const cols = { client: $('topo-clients'), isp: $('topo-isp'), site: $('topo-sites') };
   for (const c of Object.values(cols)) c.replaceChildren(c.firstElementChild);
   for (const h of state.hosts) {
-    const box = el('div', { class: `host ${h.role}`, 'data-host': h.name, title: h.description }, el('div', { class: 'name' }, h.name), el('div', { class: 'addr' }, h.address));
+    const box = el(
+      'div',
+      { class: `host ${h.role}`, 'data-host': h.name, title: h.description },
+      el('div', { class: 'name' }, h.name),
+      el('div', { class: 'addr' }, h.address),
+    );
     cols[h.role]?.append(box);
   }
   // Many subscribers (kz-2019 has scripted, curl, openssl and Chromium ones): two columns, so the terminals stay on screen.
@@ -184,7 +189,12 @@ function openShell(info, box, button) {
   const host = el('div', { class: 'xterm-host' });
   box.querySelector('.xterm-host').hidden = true;
   box.append(host);
-  const term = new Terminal({ fontSize: 15, fontFamily: '"DejaVu Sans Mono", "Liberation Mono", monospace', theme: { background: '#0b1410', foreground: '#e8f5ec' }, scrollback: 2000 });
+  const term = new Terminal({
+    fontSize: 15,
+    fontFamily: '"DejaVu Sans Mono", "Liberation Mono", monospace',
+    theme: { background: '#0b1410', foreground: '#e8f5ec' },
+    scrollback: 2000,
+  });
   const fit = new FitAddon();
   term.loadAddon(fit);
   term.open(host);
@@ -222,7 +232,7 @@ function renderWalkthrough() {
   $('step-counter').textContent = step ? `Step ${w.position + 1} of ${steps.length}` : `${steps.length} steps`;
   $('step-title').textContent = step ? step.title : state.scenario.title;
   $('step-narrative').textContent = step
-    ? step.narrative ?? ''
+    ? (step.narrative ?? '')
     : `${state.scenario.summary ?? ''} Press Next to run the first step for every subscriber; the terminals below show what each host sees.`;
   $('step-explain').textContent = step ? `every subscriber will: ${step.explain}` : '';
   const results = $('step-results');
@@ -260,9 +270,21 @@ function renderDiff() {
     tabs.append(b);
   }
   const f = state.forged.find((x) => x.sni === shownDiff);
-  const table = el('table', {}, el('tr', {}, el('th', {}, 'field'), el('th', {}, `original (by ${f.realIssuer})`), el('th', {}, `shown through the ISP box (by ${f.issuer})`)));
+  const table = el(
+    'table',
+    {},
+    el('tr', {}, el('th', {}, 'field'), el('th', {}, `original (by ${f.realIssuer})`), el('th', {}, `shown through the ISP box (by ${f.issuer})`)),
+  );
   for (const r of f.diff) {
-    table.append(el('tr', {}, el('th', {}, r.field), el('td', { class: 'same' }, r.original), el('td', { class: r.same ? 'same' : 'changed' }, r.same ? '(same)' : r.forged)));
+    table.append(
+      el(
+        'tr',
+        {},
+        el('th', {}, r.field),
+        el('td', { class: 'same' }, r.original),
+        el('td', { class: r.same ? 'same' : 'changed' }, r.same ? '(same)' : r.forged),
+      ),
+    );
   }
   body.className = '';
   body.replaceChildren(table);

@@ -39,5 +39,9 @@ export function encodeExchange(x: Exchange): Record<string, unknown> {
 }
 
 export function decodeExchange(o: Record<string, unknown>): Exchange {
-  return { ...(o as unknown as Exchange), requestBody: Buffer.from(String(o.requestBody ?? ''), 'base64'), responseBody: Buffer.from(String(o.responseBody ?? ''), 'base64') };
+  return {
+    ...(o as unknown as Exchange),
+    requestBody: Buffer.from(String(o.requestBody ?? ''), 'base64'),
+    responseBody: Buffer.from(String(o.responseBody ?? ''), 'base64'),
+  };
 }

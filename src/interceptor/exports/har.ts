@@ -35,9 +35,7 @@ function entry(x: Exchange) {
       cookies: parseCookieHeader(header(x.requestHeaders, 'cookie')),
       headers: x.requestHeaders.map(([name, value]) => ({ name, value })),
       queryString: [...url.searchParams].map(([name, value]) => ({ name, value })),
-      ...(x.requestBody.length > 0
-        ? { postData: { mimeType: reqType ?? 'application/octet-stream', text: x.requestBody.toString('utf8') } }
-        : {}),
+      ...(x.requestBody.length > 0 ? { postData: { mimeType: reqType ?? 'application/octet-stream', text: x.requestBody.toString('utf8') } } : {}),
       headersSize: -1,
       bodySize: x.requestBody.length,
     },
@@ -45,9 +43,7 @@ function entry(x: Exchange) {
       status: x.status,
       statusText: x.statusText,
       httpVersion: `HTTP/${x.httpVersion}`,
-      cookies: x.responseHeaders
-        .filter(([n]) => n.toLowerCase() === 'set-cookie')
-        .map(([, v]) => parseSetCookie(v)),
+      cookies: x.responseHeaders.filter(([n]) => n.toLowerCase() === 'set-cookie').map(([, v]) => parseSetCookie(v)),
       headers: x.responseHeaders.map(([name, value]) => ({ name, value })),
       content: {
         size: x.responseBody.length,
@@ -77,10 +73,13 @@ function header(pairs: Array<[string, string]>, name: string): string | undefine
 
 function parseCookieHeader(value: string | undefined) {
   if (!value) return [];
-  return value.split(/;\s*/).filter(Boolean).map((kv) => {
-    const i = kv.indexOf('=');
-    return { name: i < 0 ? kv : kv.slice(0, i), value: i < 0 ? '' : kv.slice(i + 1) };
-  });
+  return value
+    .split(/;\s*/)
+    .filter(Boolean)
+    .map((kv) => {
+      const i = kv.indexOf('=');
+      return { name: i < 0 ? kv : kv.slice(0, i), value: i < 0 ? '' : kv.slice(i + 1) };
+    });
 }
 
 function parseSetCookie(value: string) {

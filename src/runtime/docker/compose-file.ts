@@ -80,7 +80,9 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
     // Healthy once it serves: the file it writes when ready (container/ready.ts). Only in the
     // standalone files, where `ready` waits on it: each check is a `docker exec`, and 19 of them
     // a second cost the lab a fifth of a core for as long as it runs; tlslab reads the files itself.
-    ...(standalone ? { healthcheck: { test: ['CMD', 'test', '-f', `${STATE_MOUNT}/${READY_DIR}/${service}`], interval: '2s', timeout: '3s', retries: 150 } } : {}),
+    ...(standalone
+      ? { healthcheck: { test: ['CMD', 'test', '-f', `${STATE_MOUNT}/${READY_DIR}/${service}`], interval: '2s', timeout: '3s', retries: 150 } }
+      : {}),
     ...extra,
   });
 

@@ -89,7 +89,10 @@ export class DockerLab implements Lab {
         tried.add(nets.home);
         const topology = dockerTopology(scenario.sites, scenario.clients, nets, scenario.interceptor.location);
         await makeHostDirs(hostsDir(stateDir), topology);
-        await writeFile(composeFile, composeYaml(topology, { mode: 'runtime', stateDir, project: name }, [`tlslab docker lab: ${scenario.name}, project ${name}`]));
+        await writeFile(
+          composeFile,
+          composeYaml(topology, { mode: 'runtime', stateDir, project: name }, [`tlslab docker lab: ${scenario.name}, project ${name}`]),
+        );
         upStarted = true;
         holdComposeProject(name, composeFile);
         const up = compose(name, composeFile, ['up', '-d', '--no-build']);
@@ -155,9 +158,13 @@ export class DockerLab implements Lab {
       }
       if (failed.length || Date.now() > deadline) {
         const waiting = ruleIn ? missing : [...missing, 'hostnet-fix'];
-        const logs = await compose(this.project.name, this.project.composeFile, ['logs', '--no-color', '--tail', '15', ...(failed.length ? failed : waiting)]).catch(
-          (e: Error) => e.message,
-        );
+        const logs = await compose(this.project.name, this.project.composeFile, [
+          'logs',
+          '--no-color',
+          '--tail',
+          '15',
+          ...(failed.length ? failed : waiting),
+        ]).catch((e: Error) => e.message);
         throw new DockerError(
           'TLSLAB_DOCKER_FAILED',
           `the docker lab did not come up: ${failed.length ? `${failed.join(', ')} exited` : `${waiting.join(', ')} not ready after ${timeoutMs / 1000} s`}\n${logs}`,
@@ -211,7 +218,11 @@ export class DockerLab implements Lab {
       ...describeLabPki(this.pki),
       // One file, written by the ISP container alone: events, exchanges and key log lines, each tagged.
       records: { all: join(hostDir(this.stateDir, 'isp'), ISP_RECORDS) },
-      docker: { project: this.project.name, composeFile: this.project.composeFile, containers: Object.fromEntries(this.services().map((s) => [s, this.project.container(s)])) },
+      docker: {
+        project: this.project.name,
+        composeFile: this.project.composeFile,
+        containers: Object.fromEntries(this.services().map((s) => [s, this.project.container(s)])),
+      },
     };
   }
 
@@ -253,7 +264,14 @@ export class DockerLab implements Lab {
     if (spec.line !== t.program.line) throw new Error(`the docker lab has one line for your program, ${t.program.line}; not ${spec.line}`);
     this.programLine ??= (async () => {
       await writeProgramPins(join(this.stateDir, 'programs', 'pins.json'), this.pki, httpsHosts(this.scenario.sites), this.manifest.facts);
-      return ProgramContainerLine.start({ project: this.project.name, network: networkName(this.project.name, 'home'), address: t.program.address, isp: t.isp.home, gateway: t.gateway, dir: join(this.stateDir, 'programs') });
+      return ProgramContainerLine.start({
+        project: this.project.name,
+        network: networkName(this.project.name, 'home'),
+        address: t.program.address,
+        isp: t.isp.home,
+        gateway: t.gateway,
+        dir: join(this.stateDir, 'programs'),
+      });
     })();
     const line = await this.programLine;
     const run = await line.runProgram(spec.image, spec.command, {

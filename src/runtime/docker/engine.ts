@@ -10,7 +10,8 @@ import { LAB_SUPERNET, type LabNets } from './topology.ts';
 
 const run = promisify(execFile);
 
-export type DockerErrorCode = 'TLSLAB_DOCKER_MISSING' | 'TLSLAB_DOCKER_NOT_RUNNING' | 'TLSLAB_COMPOSE_MISSING' | 'TLSLAB_IMAGE_MISSING' | 'TLSLAB_DOCKER_FAILED';
+export type DockerErrorCode =
+  'TLSLAB_DOCKER_MISSING' | 'TLSLAB_DOCKER_NOT_RUNNING' | 'TLSLAB_COMPOSE_MISSING' | 'TLSLAB_IMAGE_MISSING' | 'TLSLAB_DOCKER_FAILED';
 
 export class DockerError extends Error {
   constructor(
@@ -23,7 +24,7 @@ export class DockerError extends Error {
 }
 
 const COMPOSE_MISSING =
-  'The docker runtime needs compose, which is not installed: apt-get install docker-compose (compose v1), or Docker\'s compose plugin (`docker compose`, v2).';
+  "The docker runtime needs compose, which is not installed: apt-get install docker-compose (compose v1), or Docker's compose plugin (`docker compose`, v2).";
 
 /** Checks, in order, what the docker runtime needs; throws a DockerError naming what to do. */
 export async function checkDocker(images: string[] = [LAB_IMAGE]): Promise<void> {
@@ -35,15 +36,24 @@ export async function checkDocker(images: string[] = [LAB_IMAGE]): Promise<void>
   ]);
   if (engine.status === 'rejected') {
     if ((engine.reason as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new DockerError('TLSLAB_DOCKER_MISSING', 'The docker runtime needs Docker, which is not installed: apt-get install docker.io docker-compose, then start dockerd.');
+      throw new DockerError(
+        'TLSLAB_DOCKER_MISSING',
+        'The docker runtime needs Docker, which is not installed: apt-get install docker.io docker-compose, then start dockerd.',
+      );
     }
-    throw new DockerError('TLSLAB_DOCKER_NOT_RUNNING', 'The docker runtime needs the Docker engine, which is not running: start dockerd (or `systemctl start docker`).');
+    throw new DockerError(
+      'TLSLAB_DOCKER_NOT_RUNNING',
+      'The docker runtime needs the Docker engine, which is not running: start dockerd (or `systemctl start docker`).',
+    );
   }
   if (composeFound.status === 'rejected') throw new DockerError('TLSLAB_COMPOSE_MISSING', (composeFound.reason as Error).message);
   if (!composeFound.value) throw new DockerError('TLSLAB_COMPOSE_MISSING', COMPOSE_MISSING);
   const missing = images.filter((_, i) => inspected[i]?.status === 'rejected');
   if (missing.length) {
-    throw new DockerError('TLSLAB_IMAGE_MISSING', `The lab's image${missing.length > 1 ? 's' : ''} ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not built: run docker/build-images.sh (offline), or docker-compose -f docker/compose.yaml build.`);
+    throw new DockerError(
+      'TLSLAB_IMAGE_MISSING',
+      `The lab's image${missing.length > 1 ? 's' : ''} ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not built: run docker/build-images.sh (offline), or docker-compose -f docker/compose.yaml build.`,
+    );
   }
 }
 
@@ -97,8 +107,14 @@ async function removeNetworks(nets: string[]): Promise<void> {
 /** The services of a compose project whose containers have exited, with their exit codes. */
 export async function exitedServices(project: string): Promise<Map<string, number>> {
   const { stdout } = await run('docker', [
-    'ps', '-a', '--filter', `label=com.docker.compose.project=${project}`, '--filter', 'status=exited',
-    '--format', '{{.Label "com.docker.compose.service"}} {{.Status}}',
+    'ps',
+    '-a',
+    '--filter',
+    `label=com.docker.compose.project=${project}`,
+    '--filter',
+    'status=exited',
+    '--format',
+    '{{.Label "com.docker.compose.service"}} {{.Status}}',
   ]);
   const exited = new Map<string, number>();
   for (const line of stdout.split('\n')) {
@@ -113,7 +129,13 @@ async function usedSubnets(except?: string): Promise<Set<string>> {
   const { stdout: ids } = await run('docker', ['network', 'ls', '-q']);
   const list = ids.split('\n').filter(Boolean);
   if (!list.length) return new Set();
-  const { stdout } = await run('docker', ['network', 'inspect', '--format', '{{index .Labels "com.docker.compose.project"}} {{range .IPAM.Config}}{{.Subnet}} {{end}}', ...list]);
+  const { stdout } = await run('docker', [
+    'network',
+    'inspect',
+    '--format',
+    '{{index .Labels "com.docker.compose.project"}} {{range .IPAM.Config}}{{.Subnet}} {{end}}',
+    ...list,
+  ]);
   const subnets = stdout
     .split('\n')
     .map((line) => line.split(' '))
@@ -130,7 +152,24 @@ async function usedSubnets(except?: string): Promise<Set<string>> {
 export async function removeHostRuleIfLast(leaving?: string): Promise<boolean> {
   const left = [...(await usedSubnets(leaving))].some((s) => s.startsWith('10.89.'));
   if (left) return false;
-  await run('docker', ['run', '--rm', '--network', 'host', '--cap-add', 'NET_ADMIN', '-e', `LAB_SUPERNET=${LAB_SUPERNET}`, `${LAB_IMAGE}:latest`, 'sh', 'docker/container/hostnet-fix.sh', 'remove'], { timeout: 30_000 });
+  await run(
+    'docker',
+    [
+      'run',
+      '--rm',
+      '--network',
+      'host',
+      '--cap-add',
+      'NET_ADMIN',
+      '-e',
+      `LAB_SUPERNET=${LAB_SUPERNET}`,
+      `${LAB_IMAGE}:latest`,
+      'sh',
+      'docker/container/hostnet-fix.sh',
+      'remove',
+    ],
+    { timeout: 30_000 },
+  );
   return true;
 }
 
@@ -143,5 +182,8 @@ export async function freeNets(avoid: Set<string> = new Set()): Promise<LabNets>
     const nets = { home: `10.89.${2 * i}`, internet: `10.89.${2 * i + 1}` };
     if (!used.has(`${nets.home}.0/24`) && !used.has(`${nets.internet}.0/24`) && !avoid.has(nets.home)) return nets;
   }
-  throw new DockerError('TLSLAB_DOCKER_FAILED', 'no free pair of subnets left in 10.89.0.0/16: stop other docker labs (`docker compose -p <project> down`, or docker-compose)');
+  throw new DockerError(
+    'TLSLAB_DOCKER_FAILED',
+    'no free pair of subnets left in 10.89.0.0/16: stop other docker labs (`docker compose -p <project> down`, or docker-compose)',
+  );
 }

@@ -15,7 +15,9 @@ export function dockerHandCommand(d: LabDescription, t: HandTry): HandCommand | 
   const inside =
     r.tool === 'openssl'
       ? `openssl s_client -connect ${r.site}:443 -servername ${r.site} </dev/null 2>/dev/null | openssl x509 -noout -issuer`
-      : ['curl -sS', r.form ? `-d ${shellQuote(r.form)}` : '', `${r.scheme}://${r.site}${r.path}`, '-o /dev/null', `-w '${WRITE_OUT[r.show]}\\n'`].filter(Boolean).join(' ');
+      : ['curl -sS', r.form ? `-d ${shellQuote(r.form)}` : '', `${r.scheme}://${r.site}${r.path}`, '-o /dev/null', `-w '${WRITE_OUT[r.show]}\\n'`]
+          .filter(Boolean)
+          .join(' ');
   return { title: `${t.title} (on ${t.as.client}'s machine)`, command: `docker exec ${container} sh -c ${shellQuote(inside)}`, expect: t.expect };
 }
 
@@ -23,7 +25,9 @@ export function dockerHandCommand(d: LabDescription, t: HandTry): HandCommand | 
 export function dockerExtraCommands(d: LabDescription, shellOn: string | null): HandCommand[] {
   const containers = d.docker?.containers ?? {};
   const extra: HandCommand[] = [];
-  if (shellOn && containers[shellOn]) extra.push({ title: `An interactive shell on ${shellOn}'s machine`, command: `docker exec -it ${containers[shellOn]} bash` });
-  if (containers.isp) extra.push({ title: "The ISP box's own log: its router set-up, then the same readout as here", command: `docker logs -f ${containers.isp}` });
+  if (shellOn && containers[shellOn])
+    extra.push({ title: `An interactive shell on ${shellOn}'s machine`, command: `docker exec -it ${containers[shellOn]} bash` });
+  if (containers.isp)
+    extra.push({ title: "The ISP box's own log: its router set-up, then the same readout as here", command: `docker logs -f ${containers.isp}` });
   return extra;
 }

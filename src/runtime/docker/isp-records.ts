@@ -73,7 +73,9 @@ export class IspRecords {
 
   allExchanges(): Exchange[] {
     this.read();
-    return this.counts.exchange <= this.exchanges.length ? this.exchanges.items() : this.readBack('exchange', (r) => decodeExchange(r.x as Record<string, unknown>));
+    return this.counts.exchange <= this.exchanges.length
+      ? this.exchanges.items()
+      : this.readBack('exchange', (r) => decodeExchange(r.x as Record<string, unknown>));
   }
 
   allKeylog(): string[] {

@@ -43,7 +43,13 @@ export async function createDockerLabState(scenario: Scenario, stateDir: string,
   return {
     pki,
     async writeManifest(nets) {
-      const manifest: DockerLabManifest = { version: 1, scenario, topology: dockerTopology(scenario.sites, scenario.clients, nets, scenario.interceptor.location), facts, roots };
+      const manifest: DockerLabManifest = {
+        version: 1,
+        scenario,
+        topology: dockerTopology(scenario.sites, scenario.clients, nets, scenario.interceptor.location),
+        facts,
+        roots,
+      };
       await writeFile(join(stateDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2), { mode: 0o644 });
       await distributeHostState(stateDir, hostsRoot, manifest.topology);
       return manifest;

@@ -9,17 +9,39 @@ import { holdContainer, releaseContainer } from '../leftovers.ts';
 import type { ProbeJob, ProbeResult } from '../../measure/probe-job.ts';
 import { containerName, LAB_IMAGE } from './compose-file.ts';
 
-export async function runProbeContainer(opts: { project: string; network: string; address: string; dns: string; gateway: string; job: ProbeJob; timeoutMs?: number }): Promise<ProbeResult> {
+export async function runProbeContainer(opts: {
+  project: string;
+  network: string;
+  address: string;
+  dns: string;
+  gateway: string;
+  job: ProbeJob;
+  timeoutMs?: number;
+}): Promise<ProbeResult> {
   const name = containerName(opts.project, 'probe');
   holdContainer(name);
   try {
     const child = spawn('docker', [
-      'run', '--rm', '-i', '--init', '--name', name,
-      '--network', opts.network, '--ip', opts.address, '--dns', opts.dns,
-      '--cap-add', 'NET_ADMIN',
-      '--label', `com.docker.compose.project=${opts.project}`,
+      'run',
+      '--rm',
+      '-i',
+      '--init',
+      '--name',
+      name,
+      '--network',
+      opts.network,
+      '--ip',
+      opts.address,
+      '--dns',
+      opts.dns,
+      '--cap-add',
+      'NET_ADMIN',
+      '--label',
+      `com.docker.compose.project=${opts.project}`,
       LAB_IMAGE,
-      'sh', '-c', `ip route replace default via ${opts.gateway} && exec node src/runtime/docker/container/main.mjs probe`,
+      'sh',
+      '-c',
+      `ip route replace default via ${opts.gateway} && exec node src/runtime/docker/container/main.mjs probe`,
     ]);
     let out = '';
     let err = '';

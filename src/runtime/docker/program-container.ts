@@ -33,12 +33,25 @@ export class ProgramContainerLine {
     holdContainer(helper);
     try {
       await run('docker', [
-        'run', '-d', '--init', '--name', helper,
-        '--network', opts.network, '--ip', opts.address, '--dns', opts.isp,
-        '--cap-add', 'NET_ADMIN',
-        '--label', `com.docker.compose.project=${opts.project}`,
+        'run',
+        '-d',
+        '--init',
+        '--name',
+        helper,
+        '--network',
+        opts.network,
+        '--ip',
+        opts.address,
+        '--dns',
+        opts.isp,
+        '--cap-add',
+        'NET_ADMIN',
+        '--label',
+        `com.docker.compose.project=${opts.project}`,
         LAB_IMAGE,
-        'sh', '-c', `ip route replace default via ${opts.gateway} && exec sleep infinity`,
+        'sh',
+        '-c',
+        `ip route replace default via ${opts.gateway} && exec sleep infinity`,
       ]);
       await mkdir(opts.dir, { recursive: true, mode: 0o700 });
       return new ProgramContainerLine(helper, opts.dir);
@@ -54,7 +67,21 @@ export class ProgramContainerLine {
     await writeFile(bundle, opts.trustPem, { mode: 0o644 });
     const name = `${this.helper}-${this.runs}`;
     const env = [...TRUST_VARIABLES.flatMap((v) => ['-e', `${v}=${SYSTEM_BUNDLE}`]), '-e', `TLSLAB_PINS_FILE=${PINS}`];
-    const args = ['run', '--rm', '--name', name, '--network', `container:${this.helper}`, '-v', `${bundle}:${SYSTEM_BUNDLE}:ro`, '-v', `${opts.pinsFile}:${PINS}:ro`, ...env, image, ...command];
+    const args = [
+      'run',
+      '--rm',
+      '--name',
+      name,
+      '--network',
+      `container:${this.helper}`,
+      '-v',
+      `${bundle}:${SYSTEM_BUNDLE}:ro`,
+      '-v',
+      `${opts.pinsFile}:${PINS}:ro`,
+      ...env,
+      image,
+      ...command,
+    ];
     holdContainer(name);
     try {
       return await watchProgram('docker', args, { timeoutMs: opts.timeoutMs, kill: () => void run('docker', ['kill', name]).catch(() => undefined) });

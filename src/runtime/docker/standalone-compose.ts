@@ -39,10 +39,15 @@ function header(scenario: string, title: string): string[] {
 
 export async function standaloneComposeYaml(scenarioName: string = DEFAULT_STANDALONE_SCENARIO): Promise<string> {
   const scenario = await resolveScenario(scenarioName);
-  const topology = dockerTopology(scenario.sites, scenario.clients, {
-    home: `\${TLSLAB_HOME_NET:-${DEFAULT_NETS.home}}`,
-    internet: `\${TLSLAB_INTERNET_NET:-${DEFAULT_NETS.internet}}`,
-  }, scenario.interceptor.location);
+  const topology = dockerTopology(
+    scenario.sites,
+    scenario.clients,
+    {
+      home: `\${TLSLAB_HOME_NET:-${DEFAULT_NETS.home}}`,
+      internet: `\${TLSLAB_INTERNET_NET:-${DEFAULT_NETS.internet}}`,
+    },
+    scenario.interceptor.location,
+  );
   const buildContext = scenarioName === DEFAULT_STANDALONE_SCENARIO ? '..' : '../..';
   return composeYaml(topology, { mode: 'standalone', scenario: scenario.name, buildContext }, header(scenario.name, scenario.title));
 }

@@ -93,7 +93,12 @@ const FIRST_ROUTER_AFTER = 200;
 
 export type BoxLocation = InterceptorSpec['location'];
 
-export function dockerTopology(world: readonly LabSite[], clients: ClientSpec[], nets: LabNets = DEFAULT_NETS, location: BoxLocation = { routersBefore: 0, routersAfter: 0 }): DockerTopology {
+export function dockerTopology(
+  world: readonly LabSite[],
+  clients: ClientSpec[],
+  nets: LabNets = DEFAULT_NETS,
+  location: BoxLocation = { routersBefore: 0, routersAfter: 0 },
+): DockerTopology {
   const numbers = hostNumbers(world);
   const sites = world.map(({ host: name, kind }) => {
     const n = numbers.get(name)!;
@@ -121,7 +126,9 @@ export function dockerTopology(world: readonly LabSite[], clients: ClientSpec[],
     return other.address;
   };
   const routers = path.flatMap((h, i) =>
-    h.side === 'box' ? [] : [{ service: `router-${i + 1}`, hop: i + 1, side: h.side, address: h.address, towardSites: near(i, 1), towardSubscribers: near(i, -1) }],
+    h.side === 'box'
+      ? []
+      : [{ service: `router-${i + 1}`, hop: i + 1, side: h.side, address: h.address, towardSites: near(i, 1), towardSubscribers: near(i, -1) }],
   );
   const boxAt = location.routersBefore;
   const taken = new Set(['isp', 'hostnet-fix', 'pki', ...sites.map((s) => s.service), ...routers.map((r) => r.service)]);

@@ -15,7 +15,11 @@ export function localHandCommand(d: LabDescription, t: HandTry): HandCommand | n
   if (r.tool === 'openssl') {
     const at = host?.routes?.https;
     if (!at) return null;
-    return { title: t.title, command: `openssl s_client -connect ${at.address}:${at.port} -servername ${r.site} -CAfile ${ca} </dev/null 2>/dev/null | openssl x509 -noout -issuer`, expect: t.expect };
+    return {
+      title: t.title,
+      command: `openssl s_client -connect ${at.address}:${at.port} -servername ${r.site} -CAfile ${ca} </dev/null 2>/dev/null | openssl x509 -noout -issuer`,
+      expect: t.expect,
+    };
   }
   const at = r.scheme === 'https' ? host?.routes?.https : host?.routes?.http;
   if (!at) return null;

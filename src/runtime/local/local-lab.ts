@@ -175,7 +175,11 @@ export class LocalLab implements Lab {
       stateDir: this.stateDir,
       hosts,
       ...describeLabPki(this.pki),
-      records: { events: join(this.stateDir, 'isp', 'events.jsonl'), exchanges: join(this.stateDir, 'isp', 'exchanges.jsonl'), keylog: join(this.stateDir, 'isp', 'keylog.txt') },
+      records: {
+        events: join(this.stateDir, 'isp', 'events.jsonl'),
+        exchanges: join(this.stateDir, 'isp', 'exchanges.jsonl'),
+        keylog: join(this.stateDir, 'isp', 'keylog.txt'),
+      },
     };
   }
 
@@ -195,17 +199,21 @@ export class LocalLab implements Lab {
     if (!c) {
       const spec = this.scenario.clients.find((x) => x.name === name);
       if (!spec) return Promise.reject(new Error(`no client named ${name} in ${this.scenario.name}`));
-      c = startClient(spec, {
-        name,
-        network: {
-          localAddress: this.clientAddress(name),
-          resolve: (host, scheme) => this.lines.get(name)?.get(host)?.[scheme] ?? null,
-          names: this.scenario.sites.map((s) => s.host),
+      c = startClient(
+        spec,
+        {
+          name,
+          network: {
+            localAddress: this.clientAddress(name),
+            resolve: (host, scheme) => this.lines.get(name)?.get(host)?.[scheme] ?? null,
+            names: this.scenario.sites.map((s) => s.host),
+          },
+          roots: { web: this.pki.webRoot.cert.pem, state: this.pki.stateRoot.cert.pem },
+          workDir: join(this.stateDir, 'clients', name),
+          runProgram: (command) => this.runProgram({ line: name, trusts: spec.trusts, command, timeoutMs: 30_000 }),
         },
-        roots: { web: this.pki.webRoot.cert.pem, state: this.pki.stateRoot.cert.pem },
-        workDir: join(this.stateDir, 'clients', name),
-        runProgram: (command) => this.runProgram({ line: name, trusts: spec.trusts, command, timeoutMs: 30_000 }),
-      }, this.facts);
+        this.facts,
+      );
       this.clients.set(name, c);
     }
     return c;
@@ -256,8 +264,6 @@ export class LocalLab implements Lab {
     return this.stop();
   }
 }
-
-
 
 /**
  * One line into the box: for each site, the box's listeners (the ports that stand for its 443

@@ -30,13 +30,11 @@ export const PROGRAM_SITE_BLOCK = '10.90.1';
 /** The veth links: one /30 each, somewhere in 10.91.0.0/16. */
 const LINK_BLOCK = '10.91';
 
-
 export interface NamespaceSite {
   name: string;
   /** Last octet of its address in the namespace. */
   number: number;
 }
-
 
 export class NamespaceUnavailable extends Error {
   readonly code = 'TLSLAB_NAMESPACE_UNAVAILABLE';
@@ -45,7 +43,8 @@ export class NamespaceUnavailable extends Error {
 /** Why this machine cannot make a program namespace, or null when it can. */
 export async function namespaceProblem(): Promise<string | null> {
   if (process.platform !== 'linux') return 'running your own program inside the lab needs Linux network namespaces';
-  if (process.getuid?.() !== 0) return 'running your own program inside the lab needs root (it makes a network namespace with `ip netns`); run tlslab as root, or in the docker lab';
+  if (process.getuid?.() !== 0)
+    return 'running your own program inside the lab needs root (it makes a network namespace with `ip netns`); run tlslab as root, or in the docker lab';
   for (const tool of ['ip', 'iptables']) {
     try {
       await run(tool, ['-V']);
@@ -110,7 +109,23 @@ export class ProgramNamespace {
           [80, r?.http],
         ] as const) {
           if (!to) continue;
-          await inNs('iptables', '-t', 'nat', '-A', 'OUTPUT', '-d', `${PROGRAM_SITE_BLOCK}.${site.number}`, '-p', 'tcp', '--dport', String(port), '-j', 'DNAT', '--to-destination', `${to.address}:${to.port}`);
+          await inNs(
+            'iptables',
+            '-t',
+            'nat',
+            '-A',
+            'OUTPUT',
+            '-d',
+            `${PROGRAM_SITE_BLOCK}.${site.number}`,
+            '-p',
+            'tcp',
+            '--dport',
+            String(port),
+            '-j',
+            'DNAT',
+            '--to-destination',
+            `${to.address}:${to.port}`,
+          );
         }
       }
       return ns;
@@ -130,7 +145,10 @@ export class ProgramNamespace {
     // A proxy variable would send the program around the box: the point is that it needs none.
     for (const v of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy']) delete env[v];
     // `ip netns exec` gives the program its own mount namespace (slave to the machine's), so these binds never reach the machine.
-    return watchProgram('ip', ['netns', 'exec', this.name, 'sh', '-c', `${mounts} && exec "$@"`, 'tlslab-program', ...files, ...command], { env, timeoutMs: opts.timeoutMs });
+    return watchProgram('ip', ['netns', 'exec', this.name, 'sh', '-c', `${mounts} && exec "$@"`, 'tlslab-program', ...files, ...command], {
+      env,
+      timeoutMs: opts.timeoutMs,
+    });
   }
 
   async close(): Promise<void> {

@@ -8,8 +8,7 @@
 const tls = require('node:tls');
 const fs = require('node:fs');
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, arr) =>
-  (v.startsWith('--') ? a.concat([[v.slice(2), arr[i + 1]]]) : a), []));
+const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, arr) => (v.startsWith('--') ? a.concat([[v.slice(2), arr[i + 1]]]) : a), []));
 const [ip, port] = args.connect.split(':');
 const ca = fs.readFileSync(args.ca);
 const N = Number(args.n || 30);
@@ -18,7 +17,11 @@ const tag = args.tag || `cw${Date.now().toString(36)}`;
 function once(servername) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    let tHs = 0n, buf = Buffer.alloc(0), need = -1, status = 0, done = false;
+    let tHs = 0n,
+      buf = Buffer.alloc(0),
+      need = -1,
+      status = 0,
+      done = false;
     const s = tls.connect({ host: ip, port: Number(port), servername, ca, rejectUnauthorized: true });
     s.once('secureConnect', () => {
       tHs = process.hrtime.bigint();
@@ -27,7 +30,8 @@ function once(servername) {
     s.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
       if (need < 0) {
-        const i = buf.indexOf('\r\n\r\n'); if (i < 0) return;
+        const i = buf.indexOf('\r\n\r\n');
+        if (i < 0) return;
         const head = buf.subarray(0, i).toString('latin1');
         status = Number(head.split(' ', 2)[1]);
         const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
@@ -41,24 +45,43 @@ function once(servername) {
         resolve({ total: Number(end - start) / 1e6, hs: Number(tHs - start) / 1e6 });
       }
     });
-    s.on('error', (e) => { if (!done) { done = true; reject(e); } });
-    s.on('close', () => { if (!done) { done = true; reject(new Error('closed early')); } });
+    s.on('error', (e) => {
+      if (!done) {
+        done = true;
+        reject(e);
+      }
+    });
+    s.on('close', () => {
+      if (!done) {
+        done = true;
+        reject(new Error('closed early'));
+      }
+    });
   });
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const med = (a) => { const b = [...a].sort((x, y) => x - y); const m = b.length >> 1; return b.length % 2 ? b[m] : (b[m - 1] + b[m]) / 2; };
+const med = (a) => {
+  const b = [...a].sort((x, y) => x - y);
+  const m = b.length >> 1;
+  return b.length % 2 ? b[m] : (b[m - 1] + b[m]) / 2;
+};
 const r3 = (x) => Math.round(x * 1000) / 1000;
 
 (async () => {
-  await once('warmup.bank.example'); await once('warmup.bank.example');   // JIT/socket warm-up
-  const cold = [], warm = [], diff = [];
+  await once('warmup.bank.example');
+  await once('warmup.bank.example'); // JIT/socket warm-up
+  const cold = [],
+    warm = [],
+    diff = [];
   for (let i = 1; i <= N; i++) {
     const name = `${tag}-${i}.bank.example`;
     await sleep(50);
     const c = await once(name);
     await sleep(50);
     const w = await once(name);
-    cold.push(c); warm.push(w); diff.push(c.total - w.total);
+    cold.push(c);
+    warm.push(w);
+    diff.push(c.total - w.total);
   }
   // Several never-seen names at once: does any request wait on another's certificate?
   const B = Number(args.burst || 0);
@@ -67,14 +90,34 @@ const r3 = (x) => Math.round(x * 1000) / 1000;
     await sleep(100);
     const all = await Promise.all(Array.from({ length: B }, (_, i) => once(`${tag}-burst-${i}.bank.example`)));
     const warmAll = await Promise.all(Array.from({ length: B }, (_, i) => once(`${tag}-burst-${i}.bank.example`)));
-    burst = { n: B, cold_max_ms: r3(Math.max(...all.map((x) => x.total))), cold_median_ms: r3(med(all.map((x) => x.total))), warm_max_ms: r3(Math.max(...warmAll.map((x) => x.total))) };
+    burst = {
+      n: B,
+      cold_max_ms: r3(Math.max(...all.map((x) => x.total))),
+      cold_median_ms: r3(med(all.map((x) => x.total))),
+      warm_max_ms: r3(Math.max(...warmAll.map((x) => x.total))),
+    };
   }
-  console.log(JSON.stringify({
-    label: args.label || `${ip}:${port}`, n: N, burst,
-    cold_total_ms: { median: r3(med(cold.map((x) => x.total))), min: r3(Math.min(...cold.map((x) => x.total))), max: r3(Math.max(...cold.map((x) => x.total))) },
-    warm_total_ms: { median: r3(med(warm.map((x) => x.total))), min: r3(Math.min(...warm.map((x) => x.total))), max: r3(Math.max(...warm.map((x) => x.total))) },
-    cold_handshake_ms_median: r3(med(cold.map((x) => x.hs))),
-    warm_handshake_ms_median: r3(med(warm.map((x) => x.hs))),
-    cold_minus_warm_ms_median: r3(med(diff)),
-  }));
-})().catch((e) => { console.error(e); process.exit(1); });
+  console.log(
+    JSON.stringify({
+      label: args.label || `${ip}:${port}`,
+      n: N,
+      burst,
+      cold_total_ms: {
+        median: r3(med(cold.map((x) => x.total))),
+        min: r3(Math.min(...cold.map((x) => x.total))),
+        max: r3(Math.max(...cold.map((x) => x.total))),
+      },
+      warm_total_ms: {
+        median: r3(med(warm.map((x) => x.total))),
+        min: r3(Math.min(...warm.map((x) => x.total))),
+        max: r3(Math.max(...warm.map((x) => x.total))),
+      },
+      cold_handshake_ms_median: r3(med(cold.map((x) => x.hs))),
+      warm_handshake_ms_median: r3(med(warm.map((x) => x.hs))),
+      cold_minus_warm_ms_median: r3(med(diff)),
+    }),
+  );
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -35,7 +35,14 @@ const dir = await mkdtemp(join(tmpdir(), 'tlslab-bench-box-'));
 const pki = await createLabPki({ dir, profile: QAZNET_2019, siteNames: [] });
 const box = new Interceptor({
   pki,
-  policy: { mode: 'sni-targets', targets: values.targets!.split(','), plainHttp: 'pass', upstreamCheck: true, validatesUpstream: true, installPageHost: 'qca.example' },
+  policy: {
+    mode: 'sni-targets',
+    targets: values.targets!.split(','),
+    plainHttp: 'pass',
+    upstreamCheck: true,
+    validatesUpstream: true,
+    installPageHost: 'qca.example',
+  },
   upstreamRoots: values['upstream-ca'] ? [await readFile(values['upstream-ca'], 'utf8')] : undefined,
   recordsDir: join(dir, 'isp'),
 });

@@ -54,7 +54,10 @@ export async function serveAgent(m: DockerLabManifest, spec: ClientSpec, me: Doc
     pending.push(
       start()
         .then((c) => c.runStep(step))
-        .then((run) => reply({ id, run }), (err: Error) => reply({ id, error: err.message })),
+        .then(
+          (run) => reply({ id, run }),
+          (err: Error) => reply({ id, error: err.message }),
+        ),
     );
   }
   await Promise.allSettled(pending);

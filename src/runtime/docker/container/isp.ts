@@ -32,10 +32,30 @@ function setUpRouter(m: DockerLabManifest): void {
   // Without Docker's default route, a connection to anything outside the lab fails at once instead of timing out.
   dropDockerDefaultRoute();
   for (const site of m.topology.sites) {
-    for (const [scheme, port] of [['https', 443], ['http', 80]] as const) {
+    for (const [scheme, port] of [
+      ['https', 443],
+      ['http', 80],
+    ] as const) {
       if (!site[scheme]) continue;
-      sh('iptables', '-t', 'nat', '-A', 'PREROUTING', '-i', home, '-p', 'tcp', '-d', site.address, '--dport', String(port),
-        '-j', 'REDIRECT', '--to-ports', String(site.redirect[scheme]));
+      sh(
+        'iptables',
+        '-t',
+        'nat',
+        '-A',
+        'PREROUTING',
+        '-i',
+        home,
+        '-p',
+        'tcp',
+        '-d',
+        site.address,
+        '--dport',
+        String(port),
+        '-j',
+        'REDIRECT',
+        '--to-ports',
+        String(site.redirect[scheme]),
+      );
     }
   }
   sh('iptables', '-t', 'nat', '-A', 'POSTROUTING', '-o', internet, '-j', 'MASQUERADE');
@@ -78,7 +98,10 @@ export async function runIsp(m: DockerLabManifest): Promise<void> {
     return m.topology.clients.find((c) => c.address === address)?.name ?? address;
   };
   for (const site of m.topology.sites) {
-    for (const [scheme, port, protocol] of [['https', 443, 'tls'], ['http', 80, 'http']] as const) {
+    for (const [scheme, port, protocol] of [
+      ['https', 443, 'tls'],
+      ['http', 80, 'http'],
+    ] as const) {
       if (!site[scheme]) continue;
       await interceptor.listen({
         address: '0.0.0.0',
