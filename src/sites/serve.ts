@@ -139,8 +139,8 @@ function siteHandler(def: SiteDefinition, log: AccessLogger, scheme: 'https' | '
       }
     };
     try {
-      // A handler may be async although the interface says void; catch its rejection too.
-      const result: unknown = def.handle(req, res);
+      // An async handler's rejection is a crash too.
+      const result = def.handle(req, res);
       if (result instanceof Promise) result.catch(fail);
     } catch {
       fail();

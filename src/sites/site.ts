@@ -26,7 +26,8 @@ export interface SiteDefinition {
   hsts: boolean;
   /** Serve HTTPS. false: plain HTTP only (the state's install page, like qca.kz). */
   https: boolean;
-  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** May be async: serve.ts turns a rejection into a 500 as it does a throw. */
+  handle(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
   /** Attach WebSocket endpoints (social.example's chat). */
   websocket?(wss: WebSocketServer): void;
 }

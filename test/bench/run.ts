@@ -31,7 +31,7 @@ function stats(ms: number[]) {
 const fmt = (x: ReturnType<typeof stats>) =>
   `median ${x.median.toFixed(1)} ms, p95 ${x.p95.toFixed(1)} ms, min ${x.min.toFixed(1)}, max ${x.max.toFixed(1)} (n=${x.n})`;
 
-async function mainJob(): Promise<number[]> {
+function mainJob(): number[] {
   const times: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     const t = performance.now();
@@ -116,7 +116,7 @@ const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const built = runsBuilt();
 const help = stats(startUp(['--help']));
 const list = stats(startUp(['list']));
-const main = stats(await mainJob());
+const main = stats(mainJob());
 const { first, cached, forge } = await firstVersusCached();
 process.stdout.write(
   [

@@ -44,11 +44,11 @@ describe.skipIf(dockerMissing !== null)('tlslab console --runtime docker', () =>
     await page.waitForSelector('body[data-ready=true]', { timeout: 30_000 });
     await page.click('button[data-shell="installed-cert"]');
     const shellText = () => (globalThis as any).document.querySelector('.term.shell-open .xterm-host:not([hidden]) .xterm-rows')?.textContent ?? '';
-    await page.waitForFunction(`(${shellText})().includes('#')`, null, { timeout: 30_000 });
+    await page.waitForFunction(`(${shellText.toString()})().includes('#')`, null, { timeout: 30_000 });
     await page.keyboard.type(
       "curl -sS -d 'username=alice&password=Almaty-2019!' https://bank.example/login -o /dev/null -w '%{http_code} %{certs}' | grep -E '^(302|Issuer)'\n",
     );
-    await page.waitForFunction(`(${shellText})().includes('Security Certificate')`, null, { timeout: 30_000 });
+    await page.waitForFunction(`(${shellText.toString()})().includes('Security Certificate')`, null, { timeout: 30_000 });
     const shot = join(await mkdtemp(join(tmpdir(), 'tlslab-console-docker-')), 'shell.png');
     await page.screenshot({ path: shot });
     console.log(`console (docker runtime) screenshot: ${shot}`);

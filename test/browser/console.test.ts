@@ -18,6 +18,7 @@ import type { Lab } from '../../src/runtime/lab.ts';
 import type { MatrixReport } from '../../src/scenario/matrix.ts';
 import { startLab } from '../../src/runtime/start-lab.ts';
 import { resolveScenario } from '../../src/scenario/loader.ts';
+import { wsText } from '../support/ws-text.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -240,7 +241,7 @@ describe('the console protocol', () => {
   const open = (headers: Record<string, string> = {}) => new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers });
   const messages = (ws: WebSocket) => {
     const got: any[] = [];
-    ws.on('message', (d) => got.push(JSON.parse(d.toString())));
+    ws.on('message', (d) => got.push(JSON.parse(wsText(d))));
     return got;
   };
   const until = async (cond: () => boolean) => {

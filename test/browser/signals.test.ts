@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { whyChromiumIsMissing } from '../support/chromium-available.ts';
 import { group } from '../support/at.ts';
+import { wsText } from '../support/ws-text.ts';
 
 const missing = whyChromiumIsMissing();
 if (missing && process.env.CI !== 'true') console.warn(`[test/browser] skipping the signal tests: ${missing}`);
@@ -107,7 +108,7 @@ describe.skipIf(missing !== null && process.env.CI !== 'true')('stopping tlslab 
     const ws = new WebSocket(`ws://${url.host}/ws`, { headers: { origin: `http://${url.host}` } });
     let stepDone = false;
     ws.on('message', (data) => {
-      const m = JSON.parse(data.toString());
+      const m = JSON.parse(wsText(data));
       if (m.type === 'walkthrough' && m.walkthrough.position === 0 && !m.walkthrough.running && Object.keys(m.walkthrough.results).length > 0) stepDone = true;
     });
     await new Promise((r, j) => ws.once('open', r).once('error', j));

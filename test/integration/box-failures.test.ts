@@ -119,7 +119,7 @@ describe('the box under failures on both sides', () => {
   it('answers a WebSocket upgrade without a Host header instead of crashing', async () => {
     const s = netConnect({ host: h.plain.address, port: h.plain.port });
     let answer = '';
-    s.on('data', (c) => (answer += c));
+    s.on('data', (c: Buffer) => (answer += c.toString()));
     s.on('error', () => undefined);
     s.write(
       'GET /chat HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
@@ -202,7 +202,7 @@ describe('the box under failures on both sides', () => {
     );
     await wait(200);
     const fresh = h.box.events.slice(before);
-    const failures = fresh.filter((e) => e.type === 'client-tls-failed') as Array<Extract<InterceptorEvent, { type: 'client-tls-failed' }>>;
+    const failures = fresh.filter((e): e is Extract<InterceptorEvent, { type: 'client-tls-failed' }> => e.type === 'client-tls-failed');
     for (const f of failures) {
       expect(['cut-before-certificate', 'closed-during-handshake']).toContain(f.failure);
       expect(describeEvent(f)).not.toMatch(/refused/);

@@ -64,7 +64,7 @@ describe('tlslab run', () => {
     const sub = await mkdtemp(join(tmpdir(), 'tlslab-sigint-'));
     const child = spawn('node', [TLSLAB, 'run', 'kz-2019', '--clients', 'no-cert', 'chromium-installed'], { cwd: sub, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
-    child.stderr!.on('data', (c) => (err += c));
+    child.stderr.on('data', (c) => (err += c));
     // Wait until the lab exists on disk, then interrupt it.
     await expect.poll(() => existsSync(join(sub, '.tlslab', 'labs')) && readdirSync(join(sub, '.tlslab', 'labs')).length > 0, { timeout: 20_000 }).toBe(true);
     child.kill('SIGINT');

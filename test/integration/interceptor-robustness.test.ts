@@ -109,7 +109,7 @@ describe('the ISP box under garbage', () => {
   it('refuses a client that tries the box as a proxy (CONNECT), instead of holding its socket', async () => {
     const s = await open(bankHttp.address, bankHttp.port);
     let answer = '';
-    s.on('data', (c) => (answer += c));
+    s.on('data', (c: Buffer) => (answer += c.toString()));
     s.write('CONNECT bank.example:443 HTTP/1.1\r\nHost: bank.example:443\r\n\r\n');
     expect(await closed(s)).toBe(true);
     expect(answer).not.toMatch(/^HTTP\/1\.1 200/);

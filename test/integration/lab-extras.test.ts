@@ -14,6 +14,7 @@ import { DEFAULT_ACCOUNTS as LAB_ACCOUNTS, defaultSite } from '../../src/scenari
 import { startSite } from '../../src/sites/serve.ts';
 import type { AccessLogEntry, RunningSite, SiteDefinition } from '../../src/sites/site.ts';
 import { startTunnelExit, type RunningTunnelExit, type TunnelEvent } from '../../src/sites/tunnel-exit.ts';
+import { wsText } from '../support/ws-text.ts';
 
 /**
  * The hosts that show defences against the interceptor, over real sockets: the CDN edge
@@ -154,7 +155,7 @@ describe('cdn.example (domain fronting)', () => {
           headers,
           agent: false,
         },
-        (res) => collect(res).then(resolve, reject),
+        (res) => void collect(res).then(resolve, reject),
       );
       req.on('error', reject);
       req.end(init.body);
@@ -231,7 +232,7 @@ describe('cdn.example (domain fronting)', () => {
   it('relays a WebSocket to the origin named by Host', async () => {
     const ws = wsViaCdn('social.example', '/chat');
     const messages: Array<{ from: string; text: string }> = [];
-    ws.on('message', (data) => messages.push(JSON.parse(data.toString()) as { from: string; text: string }));
+    ws.on('message', (data) => messages.push(JSON.parse(wsText(data)) as { from: string; text: string }));
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     ws.send(JSON.stringify({ text: 'fronted through the CDN' }));
     await vi.waitFor(() => {
@@ -289,8 +290,9 @@ describe('vpn.example (tunnel exit)', () => {
     expect(inner.getPeerX509Certificate()?.subjectAltName).toBe('DNS:bank.example');
 
     const reply = await new Promise<Reply>((resolve, reject) => {
-      const req = http.request({ createConnection: () => inner, path: '/login', headers: { Host: 'bank.example' } }, (res) =>
-        collect(res).then(resolve, reject),
+      const req = http.request(
+        { createConnection: () => inner, path: '/login', headers: { Host: 'bank.example' } },
+        (res) => void collect(res).then(resolve, reject),
       );
       req.on('error', reject);
       req.end();
@@ -322,8 +324,9 @@ describe('vpn.example (tunnel exit)', () => {
   it('answers 405 to anything but CONNECT', async () => {
     const reply = await new Promise<Reply>((resolve, reject) => {
       https
-        .get({ host: exit.address, port: exit.port, servername: 'vpn.example', ca: cert('vpn.example').certPem, path: '/', agent: false }, (res) =>
-          collect(res).then(resolve, reject),
+        .get(
+          { host: exit.address, port: exit.port, servername: 'vpn.example', ca: cert('vpn.example').certPem, path: '/', agent: false },
+          (res) => void collect(res).then(resolve, reject),
         )
         .on('error', reject);
     });
@@ -393,7 +396,7 @@ describe('www.outside.invalid', () => {
           headers,
           agent: false,
         },
-        (res) => collect(res).then(resolve, reject),
+        (res) => void collect(res).then(resolve, reject),
       );
       req.on('error', reject);
       req.end(body);

@@ -43,8 +43,8 @@ hardStop.unref();
 const box = spawn('node', [resolve('src/cli/tlslab.mjs'), 'up', 'kz-2019', '--state-dir', root], { stdio: ['ignore', 'pipe', 'inherit'] });
 let printed = '';
 let readoutLines = 0;
-box.stdout!.on('data', (c: Buffer) => {
-  if (printed.length < 20_000) printed += c;
+box.stdout.on('data', (c: Buffer) => {
+  if (printed.length < 20_000) printed += c.toString();
   readoutLines += c.toString().split('\n').length - 1;
 });
 const boxExit = new Promise<number | null>((r) => box.once('exit', (code) => r(code)));

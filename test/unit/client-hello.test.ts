@@ -118,7 +118,7 @@ describe('peekClientHello', () => {
       stdio: ['pipe', 'ignore', 'ignore'],
     });
     children.push(child);
-    child.stdin!.end();
+    child.stdin.end();
     const p = await peeked;
     if (!p.ok) throw p.error;
     expect(p.hello.sni).toBe('mail.example');

@@ -230,18 +230,18 @@ describe("the device's own ClientHello, read off a real socket", () => {
 
   it("grades the hello the device's look really puts on the wire", async () => {
     // A server that only reads what arrives: the look's own ClientHello, as a server sees it.
-    const seen = new Promise<{ version: number; cipherSuites: number[] }>((resolve) => {
+    const seen = new Promise<{ version: number; cipherSuites: number[] }>((resolve, reject) => {
       const reader = createNetServer((socket) => {
         readTlsClientHello(socket).then((h) => {
-          const versions = (getExtensionData(h, 'supported_versions')?.versions as number[] | undefined) ?? [];
+          const versions = getExtensionData(h, 'supported_versions')?.versions ?? [];
           resolve({ version: Math.max(h.version, ...versions), cipherSuites: h.cipherSuites });
           socket.destroy();
           reader.close();
-        });
+        }, reject);
       });
-      reader.listen(0, '127.0.0.1', () =>
-        fetchUpstreamCertificate({ address: '127.0.0.1', port: (reader.address() as AddressInfo).port }, 'upstream.example', []),
-      );
+      reader.listen(0, '127.0.0.1', () => {
+        fetchUpstreamCertificate({ address: '127.0.0.1', port: (reader.address() as AddressInfo).port }, 'upstream.example', []).catch(reject);
+      });
     });
     expect(await deviceHello([])).toEqual(await seen);
   });

@@ -37,7 +37,7 @@ const box = new Interceptor({
   pki,
   policy: {
     mode: 'sni-targets',
-    targets: values.targets!.split(','),
+    targets: values.targets.split(','),
     plainHttp: 'pass',
     upstreamCheck: true,
     validatesUpstream: true,
@@ -46,8 +46,8 @@ const box = new Interceptor({
   upstreamRoots: values['upstream-ca'] ? [await readFile(values['upstream-ca'], 'utf8')] : undefined,
   recordsDir: join(dir, 'isp'),
 });
-const upstream = endpoint(values.upstream!);
-const at = endpoint(values.listen!);
+const upstream = endpoint(values.upstream);
+const at = endpoint(values.listen);
 await box.listen({ ...at, protocol: 'tls', originalDestination: () => ({ destination: upstream, name: 'bank.example', line: 'bench' }) });
 if (values['ca-out']) await writeFile(values['ca-out'], pki.stateRoot.cert.pem);
 await pki.warm();
@@ -61,5 +61,5 @@ const stop = async () => {
   await rm(dir, { recursive: true, force: true });
   process.exit(0);
 };
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+process.once('SIGTERM', () => void stop());
+process.once('SIGINT', () => void stop());
