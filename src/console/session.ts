@@ -31,9 +31,6 @@ export const SITES_TERMINAL = 'sites';
 export const ATTACKER_TERMINAL = 'attacker';
 export const clientTerminal = (client: string) => `client:${client}`;
 
-/** How long the box gets to log the last close of a client's connections before the outcome is read (runner.ts does the same). */
-const SETTLE_MS = 50;
-
 export class ConsoleSession {
   private readonly lines = new Map<string, string[]>();
   private readonly terminals: TerminalInfo[];
@@ -156,7 +153,8 @@ export class ConsoleSession {
           this.publish({ v: 1, type: 'error', code: 'CONSOLE_ERR_STEP_FAILED', message });
           continue;
         }
-        await new Promise((r) => setTimeout(r, SETTLE_MS));
+        // What the box read of this step is recorded before its outcome is read (runner.ts does the same).
+        await this.lab.settled();
         this.readAttacker();
         const flows = new FlowIndex(this.lab.interceptorEvents());
         const window = { client: client.name, from: from - 1, to: Date.now() };

@@ -18,6 +18,7 @@ import type { Exchange } from './exports/exchange.ts';
 import type { Flow } from './flow.ts';
 import { ForgedContexts } from './forged-contexts.ts';
 import { MitmEngine } from './mitm.ts';
+import { ReadsInFlight, SETTLE_LIMIT_MS } from './reads-in-flight.ts';
 import { decideOnUpstream, decideTls, isBlocked, plainHttpAnswer, type InterceptPolicySpec } from './policy.ts';
 import { gradeHello } from './grade.ts';
 import { BoxRecords } from './records.ts';
@@ -70,6 +71,10 @@ export class Interceptor implements AsyncDisposable {
   private engine: Promise<MitmEngine> | null = null;
   private upstreamGraded = false;
   private readonly upstreamRoots: string[];
+  private readonly busyListeners = new Set<(busy: boolean) => void>();
+  private readonly reads = new ReadsInFlight((busy) => {
+    for (const l of this.busyListeners) l(busy);
+  });
 
   constructor(private readonly opts: InterceptorOptions) {
     this.timeouts = { ...DEFAULT_BOX_TIMEOUTS, ...opts.timeouts };
@@ -108,6 +113,20 @@ export class Interceptor implements AsyncDisposable {
     return this.records.allKeylog();
   }
 
+  /**
+   * Resolves once the box has recorded everything it read of the requests begun so far (true),
+   * or after `limitMs` with a request still open (false). What a join waits for, not a pause.
+   */
+  settled(limitMs = SETTLE_LIMIT_MS): Promise<boolean> {
+    return this.reads.idle(limitMs);
+  }
+
+  /** Told each time the box starts reading with nothing else in flight (true) and when it is idle again (false). */
+  onBusyChange(listener: (busy: boolean) => void): () => void {
+    this.busyListeners.add(listener);
+    return () => this.busyListeners.delete(listener);
+  }
+
   /** Start accepting on one address; resolves with the bound endpoint. */
   listen(spec: ListenerSpec): Promise<Endpoint> {
     const server = createServer({ pauseOnConnect: true }, (socket) => {
@@ -142,7 +161,7 @@ export class Interceptor implements AsyncDisposable {
       webRoots: this.upstreamRoots,
       validatesUpstream: this.opts.policy.validatesUpstream,
       timeouts: this.timeouts,
-      sinks: { event: (e) => this.record(e), exchange: (x) => this.records.exchange(x) },
+      sinks: { event: (e) => this.record(e), exchange: (x) => this.records.exchange(x), reads: this.reads },
       onKeylog: (line) => this.records.keylog(line.toString('latin1')),
       // The box's own deadline, not the client's refusal: never recorded as one.
       onDropped: (flow, reason) => {

@@ -10,6 +10,7 @@ import { now } from './clock.ts';
 import type { InterceptorEvent, RequestFailure } from './events.ts';
 import { headerPairs, type Exchange } from './exports/exchange.ts';
 import type { Flow } from './flow.ts';
+import type { ReadsInFlight } from './reads-in-flight.ts';
 
 /** Bodies kept for the HAR, per message: enough for any lab page; a large download is cut. */
 export const BODY_KEPT_BYTES = 256 * 1024;
@@ -17,6 +18,8 @@ export const BODY_KEPT_BYTES = 256 * 1024;
 export interface ReaderSinks {
   event(e: InterceptorEvent): void;
   exchange(x: Exchange): void;
+  /** Told when each request begins and when the box has recorded its end. */
+  reads: ReadsInFlight;
 }
 
 export interface RequestHead {
@@ -36,6 +39,7 @@ export class ReadRequest {
   private responseHead: { status: number; statusText: string; rawHeaders: string[]; headers: IncomingHttpHeaders } | null = null;
   private requestRead = false;
   private finished = false;
+  private readonly ended: () => void;
 
   constructor(
     private readonly sinks: ReaderSinks,
@@ -46,6 +50,7 @@ export class ReadRequest {
     private readonly serverAddress: string,
   ) {
     flow.requests++;
+    this.ended = sinks.reads.begin();
   }
 
   requestData(chunk: Buffer): void {
@@ -75,6 +80,7 @@ export class ReadRequest {
     const body = captureFromResponseBody({ status: this.responseHead.status, headers: this.responseHead.headers }, this.responseBody.bytes());
     if (body) this.capture([body]);
     this.emitExchange(null);
+    this.ended();
   }
 
   /** The box answered itself (the install page): that answer is part of what the subscriber got. */
@@ -83,6 +89,7 @@ export class ReadRequest {
     this.finished = true;
     this.firstByte = Date.now();
     this.emitExchange(null, { status, statusText, responseHeaders: headers, responseBody: body });
+    this.ended();
   }
 
   /** It ended without a complete response: what was read so far is recorded, and why it ended. */
@@ -92,6 +99,7 @@ export class ReadRequest {
     this.requestEnd();
     this.sinks.event({ type: 'request-failed', flow: this.flow.id, time: now(), site: this.site, url: this.url, failure, status, message });
     this.emitExchange(failure);
+    this.ended();
   }
 
   get done(): boolean {

@@ -111,6 +111,12 @@ export interface Lab extends AsyncDisposable {
    * line has real hops, the triggering ClientHello with growing TTL (`ttlUnavailable` says why not).
    */
   measure(req: MeasureRequest): Promise<Measurement>;
+  /**
+   * Resolves once the box (and an attacker beyond it) has recorded everything it read of the
+   * requests begun so far: what a join of a client's view with the records waits for. Bounded
+   * (SETTLE_LIMIT_MS): a request still held open is left to the box's own timeouts.
+   */
+  settled(): Promise<void>;
   /** Everything the interceptor saw so far. */
   interceptorEvents(): InterceptorEvent[];
   /** What a second attacker beyond the ISP saw (empty unless the scenario has one). */

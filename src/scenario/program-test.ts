@@ -77,8 +77,7 @@ export async function testProgram(lab: Lab, opts: ProgramTestOptions): Promise<P
           run: await lab.runProgram({ line: PROGRAM_LINE, trusts: opts.trusts, command: opts.command, timeoutMs: opts.timeoutMs, image: opts.image }),
         },
       ];
-  // Let the box record the last closes before its log is read.
-  await new Promise((r) => setTimeout(r, 50));
+  await lab.settled();
   const flows = new FlowIndex(lab.interceptorEvents());
   const results: ProgramSiteResult[] = [];
   for (const { sites, run } of runs) {

@@ -25,8 +25,8 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
   const runOne = async (step: SessionStep, client: string) => {
     const from = Date.now();
     const run = await lab.runStep(client, step);
-    // Give the box a moment to log the last close of this step.
-    await new Promise((r) => setTimeout(r, 5));
+    // The box records the end of an answer on the 'end' that relays it: wait for its word.
+    await lab.settled();
     hooks.onStep?.(step.id, client, run);
     return { step: step.id, client, run, window: { client, from: from - 1, to: Date.now() } };
   };
@@ -42,8 +42,7 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
       runs.push(...(await Promise.all(scenario.clients.map((c) => runOne(step, c.name)))));
     }
   }
-  // Let the interceptor record the last closes before reading its log.
-  await new Promise((r) => setTimeout(r, 50));
+  await lab.settled();
 
   const events = lab.interceptorEvents();
   const flows = new FlowIndex(events);

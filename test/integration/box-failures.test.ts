@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { request as httpRequest } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { describeEvent } from '../../src/interceptor/describe-event.ts';
 import type { Endpoint, InterceptorEvent } from '../../src/interceptor/events.ts';
 import { listeningPorts, openFds, startBoxHarness, type BoxHarness, type Handler } from '../support/box-harness.ts';
@@ -92,6 +92,21 @@ describe('the box under failures on both sides', () => {
     expect(eventsOf(h, 'capture').some((c) => c.flow === failed!.flow && c.kind === 'url' && c.value === 'POST https://bank.example/login')).toBe(true);
     expect(h.box.exchanges.find((x) => x.flow === failed!.flow)).toMatchObject({ method: 'POST', error: 'client-gone' });
     await stillServes();
+  });
+
+  it('says when it has recorded all it is reading: settled() waits for the end of a slow answer, and gives up at its limit', async () => {
+    expect(await h.box.settled(50)).toBe(true);
+    h.origin.handle = (_req, res) => {
+      res.write('first ');
+      setTimeout(() => res.end('last'), 400);
+    };
+    const answer = fetchVia(h.bank, h.installed, { path: '/slow' });
+    await vi.waitFor(() => expect(eventsOf(h, 'capture').some((c) => c.value === 'GET https://bank.example/slow')).toBe(true));
+    expect(await h.box.settled(50)).toBe(false);
+    expect(h.box.exchanges.some((x) => x.url === 'https://bank.example/slow')).toBe(false);
+    expect(await h.box.settled(5_000)).toBe(true);
+    expect(h.box.exchanges.find((x) => x.url === 'https://bank.example/slow')?.responseBody.toString()).toBe('first last');
+    expect(await answer).toMatchObject({ status: 200, body: 'first last', error: null });
   });
 
   it('survives an origin that answers after the client has gone', async () => {

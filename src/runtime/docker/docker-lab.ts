@@ -18,6 +18,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StepRun } from '../../clients/scripted-session.ts';
 import type { InterceptorEvent } from '../../interceptor/events.ts';
+import { SETTLE_LIMIT_MS } from '../../interceptor/reads-in-flight.ts';
 import type { LabPki } from '../../pki/lab-pki.ts';
 import type { Scenario, SessionStep } from '../../scenario/schema.ts';
 import type { HandTry } from '../../scenario/hand-tries.ts';
@@ -302,6 +303,10 @@ export class DockerLab implements Lab {
       this.agents.set(client, agent);
     }
     return agent;
+  }
+
+  settled(): Promise<void> {
+    return this.records.settled(SETTLE_LIMIT_MS);
   }
 
   interceptorEvents(): InterceptorEvent[] {

@@ -13,7 +13,9 @@ export class IspRecords {
   private readonly events = new Ring<InterceptorEvent>(10_000);
   private readonly exchanges = new Ring<Exchange>(200);
   private readonly keylog = new Ring<string>(2_000);
-  private readonly counts = { event: 0, exchange: 0, keylog: 0 };
+  private readonly counts = { event: 0, exchange: 0, keylog: 0, busy: 0 };
+  /** The box's last word on whether it is still reading a request (its 'busy' records). */
+  private busy = false;
   private readonly listeners = new Set<(e: InterceptorEvent) => void>();
   private offset = 0;
   private partial = '';
@@ -65,6 +67,20 @@ export class IspRecords {
     this.read();
   }
 
+  /**
+   * Resolves once the box's last record says it is reading nothing (the box writes 'busy'
+   * records as it starts and finishes), or after `limitMs`. The file is looked at again every
+   * few milliseconds while the box is busy: the condition is the box's, the poll only notices it.
+   */
+  async settled(limitMs: number): Promise<void> {
+    const deadline = Date.now() + limitMs;
+    this.read();
+    while (this.busy && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+      this.read();
+    }
+  }
+
   /** Every event so far (from the file once the window has moved on). */
   allEvents(): InterceptorEvent[] {
     this.read();
@@ -103,6 +119,7 @@ export class IspRecords {
       this.events.push(e);
       for (const l of this.listeners) l(e);
     } else if (r.t === 'exchange') this.exchanges.push(decodeExchange(r.x as Record<string, unknown>));
+    else if (r.t === 'busy') this.busy = r.busy;
     else this.keylog.push(r.line);
   }
 }

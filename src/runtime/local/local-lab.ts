@@ -219,6 +219,10 @@ export class LocalLab implements Lab {
     return c;
   }
 
+  async settled(): Promise<void> {
+    await Promise.all([this.interceptor.settled(), this.attacker?.interceptor.settled()]);
+  }
+
   interceptorEvents() {
     return this.interceptor.events;
   }

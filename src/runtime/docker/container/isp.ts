@@ -24,7 +24,12 @@ import { dropDockerDefaultRoute, interfaceOn, sh } from './net.ts';
 /** Everything the box records, one JSON line each, for tlslab on the host to follow. */
 export const ISP_RECORDS = 'isp/records.jsonl';
 
-export type IspRecord = { t: 'event'; e: unknown } | { t: 'exchange'; x: unknown } | { t: 'keylog'; line: string };
+export type IspRecord =
+  | { t: 'event'; e: unknown }
+  | { t: 'exchange'; x: unknown }
+  | { t: 'keylog'; line: string }
+  /** The box began reading with nothing else in flight (true), or has recorded all it was reading (false). */
+  | { t: 'busy'; busy: boolean };
 
 function setUpRouter(m: DockerLabManifest): void {
   const home = interfaceOn(m.topology.nets.home);
@@ -84,6 +89,7 @@ export async function runIsp(m: DockerLabManifest): Promise<void> {
   const write = (r: IspRecord) => appendFileSync(records, JSON.stringify(r) + '\n');
   interceptor.records.onExchange((x) => write({ t: 'exchange', x: encodeExchange(x) }));
   interceptor.records.onKeylog((line) => write({ t: 'keylog', line }));
+  interceptor.onBusyChange((busy) => write({ t: 'busy', busy }));
   interceptor.records.onEvent((e) => {
     write({ t: 'event', e });
     // The same readout as `tlslab up`, for `docker logs <isp>`.
