@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 function findProjectRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'tls-interception-lab') return dir;
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'tls-interception-lab') return dir;
     if (dirname(dir) === dir) throw new Error(`no tls-interception-lab package.json above ${from}`);
   }
 }

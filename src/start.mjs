@@ -1,5 +1,5 @@
 /**
- * How each entry point (`tlslab`, the docker lab's containers) runs: the JavaScript `npm run
+ * How each entry point (`tlslab`, a runtime's machines) runs: the JavaScript `npm run
  * build` made in dist/, when it was made from the sources as they are now; otherwise the
  * TypeScript itself through tsx, so that in development an edit takes effect without a build
  * and a stale build never runs. The check is one stat of each source file (a few milliseconds).

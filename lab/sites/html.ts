@@ -21,7 +21,10 @@ export function raw(markup: string): SafeHtml {
   return new SafeHtml(markup);
 }
 
-function render(value: unknown): string {
+/** What `html` interpolates: SafeHtml as is, text and numbers escaped, lists joined, and null, undefined and false left out. */
+export type HtmlValue = SafeHtml | string | number | boolean | null | undefined | readonly HtmlValue[];
+
+function render(value: HtmlValue): string {
   if (value instanceof SafeHtml) return value.value;
   if (Array.isArray(value)) return value.map(render).join('');
   if (value === null || value === undefined || value === false) return '';
@@ -32,7 +35,7 @@ function render(value: unknown): string {
  * Template tag that escapes every interpolated value unless it is SafeHtml, so a
  * search query or a username echoed back cannot inject markup.
  */
-export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
+export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {
   let out = strings[0] ?? '';
   values.forEach((value, i) => {
     out += render(value) + (strings[i + 1] ?? '');

@@ -150,7 +150,7 @@ function chatPage(site: LabSite, visitor: Visitor): SafeHtml {
 
 /** A client message is JSON `{"text": "..."}` or plain text; anything else is ignored. */
 function chatText(data: RawData): string | undefined {
-  const raw = data.toString();
+  const raw = (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
   let text: unknown = raw;
   try {
     const parsed: unknown = JSON.parse(raw);

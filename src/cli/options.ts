@@ -1,5 +1,6 @@
 /** Every CLI option, declared once with its help, default and environment variable. */
 import { Option } from 'commander';
+import { RUNTIME_NAMES, RUNTIMES } from '../runtime/runtimes.ts';
 
 export const OPTIONS = {
   json: () =>
@@ -19,8 +20,8 @@ export const OPTIONS = {
   keepState: () => new Option('--keep-state', "keep the lab's state folder (keys and certificates) after the run").default(false),
   consolePort: () => new Option('--port <n>', 'port of the console on 127.0.0.1 (0: a free one, printed)').env('TLSLAB_CONSOLE_PORT').default('0'),
   runtime: () =>
-    new Option('--runtime <runtime>', 'where the lab runs: local (loopback, in this process) or docker (one container per host)')
-      .choices(['local', 'docker'])
+    new Option('--runtime <runtime>', `where the lab runs: ${RUNTIME_NAMES.map((r) => `${r} (${RUNTIMES[r].summary})`).join(' or ')}`)
+      .choices(RUNTIME_NAMES)
       .env('TLSLAB_RUNTIME')
       .default('local'),
   consoleMatrix: () => new Option('--matrix <file>', 'show this `tlslab matrix --json` result in the console'),

@@ -31,10 +31,10 @@ export function installShutdown(opts: ShutdownOptions = {}): void {
   exitCodeOnSignal = opts.signalExitCode ?? null;
   if (installed) return;
   installed = true;
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutDown(signal));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutDown(signal));
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') shutDown('EPIPE');
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') void shutDown('EPIPE');
     });
   }
   process.on('exit', removeLeftoversSync);
@@ -57,6 +57,7 @@ function say(text: string): void {
   if (process.stderr.writable) process.stderr.write(text);
 }
 
+/** Never rejects: each stop's failure is caught, and the rest only writes and exits (so callers `void` it). */
 async function shutDown(reason: string): Promise<void> {
   if (stopping) {
     say("Still stopping: the lab's clients are being closed and its keys deleted…\n");

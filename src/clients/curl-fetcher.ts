@@ -87,9 +87,19 @@ function run(cmd: string, args: string[]): Promise<{ stdout: string; stderr: str
   });
 }
 
-function safeJson(text: string): any {
+/** The fields of curl's `%{json}` write-out that are read here (curl writes every variable it knows). */
+interface CurlMeta {
+  local_ip: string;
+  local_port: number;
+  http_code: number;
+  /** The chain curl was shown, as text (curl 7.88+). */
+  certs?: string;
+}
+
+function safeJson(text: string): CurlMeta | null {
   try {
-    return JSON.parse(text);
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === 'object' ? (parsed as CurlMeta) : null;
   } catch {
     return null;
   }

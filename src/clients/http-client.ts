@@ -96,7 +96,7 @@ function opensslErrorOf(socket: TLSSocket, name: string, peer: DetailedPeerCerti
     const err = verifyErrorOf(socket);
     return typeof err === 'string' ? { code: err, message: err } : { code: err?.code ?? 'CERT_ERROR', message: err?.message ?? 'verification failed' };
   }
-  const nameError = peer ? (checkServerIdentity(name, peer) as (Error & { code?: string }) | undefined) : new Error('no certificate');
+  const nameError = peer ? checkServerIdentity(name, peer) : new Error('no certificate');
   return nameError ? { code: (nameError as { code?: string }).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID', message: nameError.message } : null;
 }
 
@@ -156,7 +156,7 @@ function send(socket: Duplex, url: URL, init: { method?: string; headers?: Recor
   return new Promise<NonNullable<HttpResult['response']>>((resolve, reject) => {
     const req = httpRequest(
       {
-        createConnection: () => socket as Socket,
+        createConnection: () => socket,
         method: init.method ?? 'GET',
         path: url.pathname + url.search,
         headers: { host: url.host, 'user-agent': 'tlslab-scripted/1.0', accept: '*/*', connection: 'close', ...init.headers },
@@ -201,5 +201,5 @@ export function resolveOrThrow(network: ClientNetwork, name: string, scheme: 'ht
  */
 function verifyErrorOf(socket: TLSSocket): (Error & { code?: string }) | string | null {
   const handle = (socket as unknown as { _handle?: { verifyError?: () => (Error & { code?: string }) | null } })._handle;
-  return handle?.verifyError?.() ?? (socket.authorizationError as unknown as string | null);
+  return handle?.verifyError?.() ?? socket.authorizationError;
 }

@@ -5,7 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { Fetcher } from './curl-fetcher.ts';
 import type { Attempt } from './http-client.ts';
@@ -92,7 +91,7 @@ function exchange(
     const headers: Record<string, string> = { host: url.host, connection: 'close', 'user-agent': 'openssl-s_client', ...init.headers };
     if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
     const req = httpRequest(
-      { method: init.method ?? 'GET', path: `${url.pathname}${url.search}`, headers, setHost: false, createConnection: () => wire as unknown as Socket },
+      { method: init.method ?? 'GET', path: `${url.pathname}${url.search}`, headers, setHost: false, createConnection: () => wire },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -18,6 +18,7 @@ import type { TrustFacts } from './trust-facts.ts';
 import type { Fetcher } from './curl-fetcher.ts';
 import { NotSupported } from './not-supported.ts';
 import type { LabClient } from './lab-client.ts';
+import { wsText } from '../ws-text.ts';
 
 export interface StepRun {
   step: string;
@@ -153,17 +154,23 @@ export class ScriptedClient implements LabClient {
       body: JSON.stringify({ username, password }),
     });
     if (!login.response) return failure(login);
-    const token = safeJson(login.response.body)?.token;
+    const token = field(safeJson(login.response.body), 'token');
     if (typeof token !== 'string') return `sign-in refused by ${site}: ${login.response.status}`;
     const inbox = await this.request(new URL(`https://${site}/api/inbox`), attempts, { headers: { authorization: `Bearer ${token}` } });
     if (!inbox.response) return failure(inbox);
-    const messages = safeJson(inbox.response.body);
-    const count = Array.isArray(messages) ? messages.length : Array.isArray(messages?.messages) ? messages.messages.length : 0;
+    // The inbox is a list of messages, or an object holding one as `messages`.
+    const reply = safeJson(inbox.response.body);
+    const messages = Array.isArray(reply) ? reply : field(reply, 'messages');
+    const count = Array.isArray(messages) ? messages.length : 0;
     return `read the inbox: ${count} messages`;
   }
 
   private async chat(site: string, messages: string[], attempts: Attempt[]): Promise<string> {
-    if (this.opts.fetcher) throw new NotSupported(`${this.opts.spec.program} does not speak WebSocket`);
+    if (this.opts.fetcher) {
+      // Only curl and openssl come with a fetcher, so the program is one of their names.
+      const program = typeof this.opts.spec.program === 'string' ? this.opts.spec.program : 'your own program';
+      throw new NotSupported(`${program} does not speak WebSocket`);
+    }
     const home = await this.browse(new URL(`https://${site}/`), attempts);
     if (!home.response) return failure(home);
     const url = `wss://${site}/chat`;
@@ -190,7 +197,7 @@ export class ScriptedClient implements LabClient {
         ws.on('upgrade', (res) => (attempt.status = res.statusCode ?? null));
         ws.on('open', () => messages.forEach((text) => ws.send(JSON.stringify({ text }))));
         ws.on('message', (data) => {
-          received.push(data.toString());
+          received.push(wsText(data));
           if (--expected === 0) {
             clearTimeout(timer);
             ws.close();
@@ -254,7 +261,7 @@ function title(html: string): string {
   return m ? ` "${decodeHTML(m[1]!.trim())}"` : '';
 }
 
-function safeJson(text: string): any {
+function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -262,10 +269,15 @@ function safeJson(text: string): any {
   }
 }
 
+/** `value[key]` when value is an object (an array included), else undefined: what `value?.[key]` gave on parsed JSON. */
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+}
+
 /** HTTP CONNECT through an open connection (node's http client does the protocol). */
 function connectThrough(socket: Duplex, host: string, port: number): Promise<Duplex> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ createConnection: () => socket as Socket, method: 'CONNECT', path: `${host}:${port}`, headers: { host: `${host}:${port}` } });
+    const req = httpRequest({ createConnection: () => socket, method: 'CONNECT', path: `${host}:${port}`, headers: { host: `${host}:${port}` } });
     req.once('connect', (res, tunnel, head) => {
       if (res.statusCode !== 200) {
         tunnel.destroy();

@@ -26,7 +26,7 @@ export interface TerminalInfo {
   /** Which topology box it belongs to (a host name, or `sites`). */
   host: string;
   role: 'isp' | 'client' | 'sites' | 'attacker';
-  /** Docker runtime: this client's container takes an interactive shell (console/shell.ts). */
+  /** The runtime gives this client an interactive shell (Lab.shellCommand, console/shell.ts). */
   shell?: boolean;
 }
 

@@ -11,6 +11,7 @@ import { loadAssets } from './assets.ts';
 import { MAX_CLIENT_MESSAGE_BYTES, parseClientMessage, ProtocolError, type MatrixView, type ServerMessage } from './protocol.ts';
 import { ConsoleSession } from './session.ts';
 import { serveShell, SHELL_PATH, shellTargets } from './shell.ts';
+import { wsText } from '../ws-text.ts';
 
 export const CONSOLE_HOST = '127.0.0.1';
 export const WS_PATH = '/ws';
@@ -56,17 +57,17 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
   };
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
   const shells = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
-  const shellContainers = shellTargets(opts.lab);
+  const shellCommands = shellTargets(opts.lab);
   // Two protocols on one server: the console's state on WS_PATH, client shells on SHELL_PATH.
   http.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const refuse = (status: string) => socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     if (!sameOrigin(req)) return refuse('401 Unauthorized');
     if (url.pathname === WS_PATH) return wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-    const container = url.pathname === SHELL_PATH ? shellContainers[url.searchParams.get('client') ?? ''] : undefined;
-    if (!container) return refuse('404 Not Found');
+    const command = url.pathname === SHELL_PATH ? shellCommands[url.searchParams.get('client') ?? ''] : undefined;
+    if (!command) return refuse('404 Not Found');
     const size = { cols: Number(url.searchParams.get('cols')), rows: Number(url.searchParams.get('rows')) };
-    shells.handleUpgrade(req, socket, head, (ws) => serveShell(ws, container, size));
+    shells.handleUpgrade(req, socket, head, (ws) => serveShell(ws, command, size));
   });
   wss.on('connection', (ws: WebSocket) => {
     const send = (m: ServerMessage) => {
@@ -77,7 +78,7 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
     ws.on('message', (data, isBinary) => {
       try {
         if (isBinary) throw new ProtocolError('CONSOLE_ERR_BAD_MESSAGE', 'binary messages are not part of the protocol');
-        session.handle(parseClientMessage(data.toString()));
+        session.handle(parseClientMessage(wsText(data)));
       } catch (err) {
         if (!(err instanceof ProtocolError)) throw err;
         send({ v: 1, type: 'error', code: err.code, message: err.message });

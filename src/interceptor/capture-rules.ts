@@ -80,9 +80,9 @@ export function formFields(body: Buffer, contentType: string): Array<[string, st
   if (/application\/x-www-form-urlencoded/i.test(contentType)) return [...new URLSearchParams(text)];
   if (/json/i.test(contentType) || /^\s*\{/.test(text)) {
     try {
-      const parsed = JSON.parse(text);
+      const parsed: unknown = JSON.parse(text);
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        return Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]);
+        return Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]);
       }
     } catch {
       return null;

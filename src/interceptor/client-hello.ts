@@ -50,7 +50,8 @@ export async function peekClientHello(socket: Socket, timeoutMs: number): Promis
 function drain(socket: Socket): Buffer {
   const chunks: Buffer[] = [];
   let chunk: Buffer | null;
-  while ((chunk = socket.read()) !== null) chunks.push(chunk);
+  // No encoding is set on the socket, so read() hands back Buffers.
+  while ((chunk = socket.read() as Buffer | null) !== null) chunks.push(chunk);
   return Buffer.concat(chunks);
 }
 

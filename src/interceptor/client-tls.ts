@@ -16,7 +16,7 @@ export function terminateClientTls(
   raw: Socket,
   head: Buffer,
   context: SecureContext,
-  opts: { timeoutMs: number; onKeylog(line: Buffer): void },
+  opts: { timeoutMs: number; onKeylog: (line: Buffer) => void },
 ): Promise<HandshakeEnd> {
   // The ClientHello was read off the socket to learn the SNI: put it back for OpenSSL.
   raw.unshift(head);

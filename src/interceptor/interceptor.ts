@@ -1,7 +1,7 @@
 /**
  * The ISP box. A transparent front end: it accepts the connections that cross it, learns
- * the original destination as a transparent box does (the local runtime: the address the
- * connection arrived on; docker: the port its REDIRECT rule sent it to), reads the
+ * the original destination as a transparent box does (ListenerSpec.originalDestination, which
+ * the runtime gives: the address or the port the connection was sent to), reads the
  * ClientHello's SNI, asks the policy, and either splices the bytes through untouched or ends
  * the client's TLS with a forged certificate and hands the connection to http-mitm-proxy
  * (mitm.ts). It refuses destinations that are not lab hosts.
@@ -43,7 +43,7 @@ export interface ListenerSpec {
 }
 
 /** What the box needs of the lab's PKI: the forger, the web root it checks upstream with, and
- * http-mitm-proxy's CA folder. A LabPki is one; the docker runtime's ISP container builds one
+ * http-mitm-proxy's CA folder. A LabPki is one; a box in a machine of its own builds one
  * from the state folder's files. */
 export type InterceptorPki = Pick<LabPki, 'forge'> & { webRoot: { cert: { pem: string } }; files: { mitmCaDir: string } };
 
@@ -300,7 +300,8 @@ export class Interceptor implements AsyncDisposable {
       cached = fetchUpstreamCertificate(destination, sni, this.upstreamRoots, { keepConnection: true });
       if (this.upstreamCache.size >= UPSTREAM_CACHE_LIMIT) this.upstreamCache.delete(this.upstreamCache.keys().next().value!);
       this.upstreamCache.set(key, cached);
-      cached.then((r) => {
+      // The look never rejects (every way it ends resolves, failures included); the caller awaits it too.
+      void cached.then((r) => {
         // Failures are not cached: the server may just be starting.
         if (!r.certDer) this.upstreamCache.delete(key);
         this.handOverLook(destination, sni, r);
@@ -314,7 +315,8 @@ export class Interceptor implements AsyncDisposable {
   private gradeDeviceHello(destination: Endpoint): void {
     if (this.upstreamGraded) return;
     this.upstreamGraded = true;
-    deviceHello(this.upstreamRoots).then((hello) => {
+    // Never rejects: a hello that cannot be read resolves null.
+    void deviceHello(this.upstreamRoots).then((hello) => {
       if (!hello) return;
       const g = gradeHello(hello);
       this.record({ type: 'upstream-hello', time: now(), destination, version: g.version, grade: g.grade, reasons: g.reasons });

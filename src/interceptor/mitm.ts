@@ -34,7 +34,7 @@ export interface MitmOptions {
   validatesUpstream: boolean;
   timeouts: BoxTimeouts;
   sinks: ReaderSinks;
-  onKeylog(line: Buffer): void;
+  onKeylog: (line: Buffer) => void;
   /** The box dropped a client that did not finish its request in time (timeouts.ts). */
   onDropped(flow: Flow, reason: string): void;
   /**
@@ -151,14 +151,15 @@ export class MitmEngine {
 
   private listen(): Promise<void> {
     this.proxy.onCertificateRequired = (_hostname, cb) => cb(new Error('the box ends client TLS itself'), { keyFile: '', certFile: '' });
-    this.proxy.onError((ctx, err, kind) => this.onError(ctx as IContext | null, err ?? null, kind ?? ''));
+    this.proxy.onError((ctx, err, kind) => this.onError(ctx, err ?? null, kind ?? ''));
     // Nothing reaches the proxy but the box's own hand-overs, which are never CONNECTs: a
     // client that tries the box as a proxy is refused (the library would answer 200 and hold it).
     this.proxy.onConnect((_req, socket) => socket.destroy());
     this.proxy.onRequest((ctx, cb) => this.onRequest(ctx, cb));
     this.proxy.onResponse((ctx, cb) => this.onResponse(ctx, cb));
     this.proxy.onWebSocketConnection((ctx, cb) => this.onWebSocketConnection(ctx, cb));
-    this.proxy.onWebSocketFrame((ctx, type, fromServer, data, flags, cb) => {
+    // ws hands its 'message' data over as a Buffer (binaryType 'nodebuffer', its default).
+    this.proxy.onWebSocketFrame((ctx, type, fromServer, data: Buffer, flags, cb) => {
       if (type === 'message') webSocketOf(ctx)?.message(fromServer, data, !!flags);
       cb(null, data, flags);
     });
@@ -181,7 +182,7 @@ export class MitmEngine {
         (err) => {
           if (err) return reject(err);
           this.httpServer = this.proxy.httpServer!;
-          this.httpsServer = this.proxy.httpsServer! as unknown as HttpServer;
+          this.httpsServer = this.proxy.httpsServer as unknown as HttpServer;
           for (const server of [this.httpServer, this.httpsServer]) {
             // Stop listening at once: the servers only parse what the box hands them.
             server.close();
@@ -296,10 +297,9 @@ export class MitmEngine {
     // re-order them, and drop some): a header diff must not reveal the box. The connection
     // to the client is the box's own to keep or close.
     const passed = passedHeaders(up.rawHeaders);
-    const writeHead = res.writeHead;
-    res.writeHead = function (this: ServerResponse, status: number) {
-      return (writeHead as (s: number, m: string, h: string[]) => ServerResponse).call(this, status, up.statusMessage ?? '', passed);
-    } as typeof res.writeHead;
+    // Bound to res: the library always calls it as res.writeHead(...).
+    const writeHead = res.writeHead.bind(res);
+    res.writeHead = (status: number) => writeHead(status, up.statusMessage ?? '', passed);
     this.watchUpstream(p, this.opts.timeouts.upstreamIdleMs);
     // The stream is paused by the proxy: listening does not start it, so the client still gets every byte.
     up.on('data', (chunk: Buffer) => {

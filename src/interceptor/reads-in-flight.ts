@@ -15,7 +15,7 @@ export class ReadsInFlight {
   private count = 0;
   private waiters: Array<() => void> = [];
 
-  /** Called when the box goes from idle to reading (true) and back (false): the docker box writes these down. */
+  /** Called when the box goes from idle to reading (true) and back (false): a box in a machine of its own writes these down for the host to read. */
   constructor(private readonly onBusyChange: (busy: boolean) => void = () => undefined) {}
 
   /** One request began; the function returned ends it (once, however often it is called). */

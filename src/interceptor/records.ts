@@ -99,7 +99,7 @@ export class BoxRecords {
 
   allExchanges(): Exchange[] {
     if (!this.files || this.counts.exchanges <= this.recentExchanges.length) return this.recentExchanges.items();
-    return this.readBack('exchanges', (line) => decodeExchange(JSON.parse(line)));
+    return this.readBack('exchanges', (line) => decodeExchange(JSON.parse(line) as Record<string, unknown>));
   }
 
   allKeylog(): string[] {

@@ -88,7 +88,7 @@ export class UpstreamPool extends HttpsAgent {
       ...(session ? { session } : {}),
       checkServerIdentity: (name: string, cert: PeerCertificate) => (look && cert.raw?.equals(look.certDer) ? undefined : checkServerIdentity(name, cert)),
     };
-    return super.createConnection(checked as RequestOptions, callback);
+    return super.createConnection(checked, callback);
   }
 
   override destroy(): void {

@@ -128,7 +128,7 @@ export function fetchUpstreamCertificate(
         keep,
       );
     });
-    socket.once('error', (err) => done({ certDer: null, trusted: false, error: err.message }));
+    socket.once('error', (err: Error) => done({ certDer: null, trusted: false, error: err.message }));
   });
 }
 
@@ -150,7 +150,7 @@ export async function deviceHello(webRoots: string[]): Promise<HelloToGrade | nu
   socket.on('error', () => undefined);
   try {
     const h = await readTlsClientHello(sent);
-    const versions = getExtensionData(h, 'supported_versions')?.versions as number[] | undefined;
+    const versions = getExtensionData(h, 'supported_versions')?.versions;
     return { version: Math.max(h.version, ...(versions ?? []).filter((v) => (v & 0x0f0f) !== 0x0a0a)), cipherSuites: h.cipherSuites };
   } catch {
     return null;

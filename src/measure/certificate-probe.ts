@@ -3,10 +3,9 @@
  * ClientHello to a server with a control SNI (a name nobody targets) and with each candidate
  * name, and note which certificate comes back. A certificate that differs under a name, and does
  * not chain to the web PKI, means that name triggers interception on the path to that server
- * (the "Hyperquack" comparison). Runs wherever the lab's line is: in this process (the local
- * runtime) or in a probe container on a subscriber line (the docker lab).
+ * (the "Hyperquack" comparison). Runs wherever the lab's line is: in this process, or in a
+ * probe machine a runtime puts on a subscriber line.
  */
-import { X509Certificate } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
 import { connect } from 'node:tls';
 import type { Endpoint } from '../interceptor/events.ts';
@@ -66,9 +65,9 @@ export function seeCertificate(route: Endpoint, sni: string, webRoot: string, op
       done(r);
     };
     tcp.once('error', (e) => finish({ seen: null, error: e.message }));
-    socket.once('error', (e) => finish({ seen: null, error: e.message }));
+    socket.once('error', (e: Error) => finish({ seen: null, error: e.message }));
     socket.once('secureConnect', () => {
-      const cert = socket.getPeerX509Certificate() as X509Certificate | undefined;
+      const cert = socket.getPeerX509Certificate();
       if (!cert) return finish({ seen: null, error: 'no certificate' });
       finish({
         seen: {

@@ -1,6 +1,6 @@
 /**
  * A researcher's measurement of the box from one subscriber line, as data in and out, so that it
- * runs the same in this process (the local runtime) and in a probe container (the docker lab):
+ * runs the same in this process and in a probe machine a runtime puts on a subscriber line:
  * the certificate comparison at every server, then, where the line has hops to count, the TTL
  * probe on the first name and server that triggered interception.
  */

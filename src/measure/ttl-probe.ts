@@ -7,7 +7,7 @@
  *
  * Needs root in its own network namespace: the ClientHello's TTL is set by an iptables TTL rule
  * on the probe's data segments (Node cannot set IP_TTL on a TCP socket), and `ping -t` sends the
- * echoes. It runs in the docker lab's probe container (container/probe.ts).
+ * echoes. It runs where a runtime gives the line real hops (a probe machine on a subscriber line).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';

@@ -130,11 +130,11 @@ function isRaw(e: Record<string, unknown> | RawExtension): e is RawExtension {
 function toForgeName(name: DistinguishedName | RawName): forge.pki.CertificateField[] {
   if ('raw' in name) return name.raw.map((a) => ({ ...a }));
   // UTF8String, as modern CAs encode names (RFC 5280 4.1.2.4); C stays PrintableString.
-  return name.map((a) => ({
-    shortName: a.shortName,
-    value: a.value,
-    valueTagClass: (a.shortName === 'C' ? asn1.Type.PRINTABLESTRING : asn1.Type.UTF8) as unknown as number,
-  }));
+  return name.map((a) => {
+    // forge's types call valueTagClass an asn1.Class; forge reads it as the value's tag (an asn1.Type).
+    const tag: number = a.shortName === 'C' ? asn1.Type.PRINTABLESTRING : asn1.Type.UTF8;
+    return { shortName: a.shortName, value: a.value, valueTagClass: tag };
+  });
 }
 
 /** DER INTEGERs are signed: keep a serial positive by prefixing 00 when its top bit is set. */

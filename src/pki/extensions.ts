@@ -8,7 +8,7 @@ const { asn1, pki } = forge;
 export function keyIdentifier(publicKey: KeyObject): string {
   const forgeKey = pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
   // RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bit string.
-  return pki.getPublicKeyFingerprint(forgeKey, { type: 'RSAPublicKey', encoding: 'hex' }) as string;
+  return pki.getPublicKeyFingerprint(forgeKey, { type: 'RSAPublicKey', encoding: 'hex' });
 }
 
 export function caExtensions(opts: {
@@ -62,7 +62,9 @@ export function nameConstraintsExtension(spec: NameConstraintSpec): RawExtension
     ),
   ];
   if (spec.excludeAllIp) {
-    parts.push(asn1.create(asn1.Class.CONTEXT_SPECIFIC, 1, true, [subtree(ipRange(new Array(8).fill(0))), subtree(ipRange(new Array(32).fill(0)))]));
+    parts.push(
+      asn1.create(asn1.Class.CONTEXT_SPECIFIC, 1, true, [subtree(ipRange(new Array<number>(8).fill(0))), subtree(ipRange(new Array<number>(32).fill(0)))]),
+    );
   }
   const value = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, parts);
   return { oid: NAME_CONSTRAINTS_OID, critical: true, valueDer: Buffer.from(asn1.toDer(value).getBytes(), 'binary') };

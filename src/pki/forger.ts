@@ -10,11 +10,12 @@ import { KeyPool, labKeyFromPem } from './keys.ts';
 import type { StateCaProfile } from './profiles.ts';
 import { systemEntropy, type CertEntropy } from './randomness.ts';
 
+/** Plain functions (none uses `this`): a lab's PKI hands them on as its own. */
 export interface Forger {
-  forge(realCertDer: Buffer): Promise<ForgedLeaf>;
+  forge: (realCertDer: Buffer) => Promise<ForgedLeaf>;
   /** Resolves when the key pool is full (for benchmarks and a quiet start). */
-  warm(): Promise<void>;
-  close(): void;
+  warm: () => Promise<void>;
+  close: () => void;
 }
 
 export function createForger(opts: { issuer: Authority; profile: StateCaProfile; entropy?: CertEntropy; keyPoolSize?: number }): Forger {

@@ -26,7 +26,7 @@ export function generateRsaKey(bits: number, exponent = 65537): Promise<LabKey> 
   });
 }
 
-/** A key written earlier to a lab's state folder (the docker runtime's containers read them there). */
+/** A key written earlier to a lab's state folder (a runtime's other processes read them there). */
 export function labKeyFromPem(privateKeyPem: string): LabKey {
   const privateKey = createPrivateKey(privateKeyPem);
   const publicKey = createPublicKey(privateKey);

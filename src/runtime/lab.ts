@@ -10,8 +10,9 @@ import type { CertificateSummary } from '../pki/inspect.ts';
 import type { HandTry } from '../scenario/hand-tries.ts';
 import type { Scenario, SessionStep, TrustAnchor } from '../scenario/schema.ts';
 import type { HandCommand } from './hand-command.ts';
+import type { RuntimeName } from './runtimes.ts';
 
-export type RuntimeName = 'local' | 'docker';
+export type { RuntimeName } from './runtimes.ts';
 
 export interface MeasureRequest {
   /** Names to send in the ClientHello beside the control name. */
@@ -97,6 +98,11 @@ export interface Lab extends AsyncDisposable {
   handCommands(tries: HandTry[]): HandCommand[];
   /** The client's name → the address the interceptor sees it connect from. */
   clientAddress(client: string): string;
+  /**
+   * The command (argv) that opens an interactive login shell as this client, on its own line with
+   * its own trust store, for curl and openssl by hand; null where the runtime gives none.
+   */
+  shellCommand(client: string): string[] | null;
   /** Run one step of the session as one of the scenario's clients, inside the lab. */
   runStep(client: string, step: SessionStep): Promise<StepRun>;
   /**

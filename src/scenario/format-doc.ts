@@ -61,14 +61,14 @@ function objectOf(s: z.ZodType): z.ZodObject | null {
   // A value or a mapping (a client's program): the mapping's fields are listed.
   if (s instanceof z.ZodUnion && !(s instanceof z.ZodDiscriminatedUnion)) {
     const option = (s.options as z.ZodType[]).map((o) => peel(o).schema).find((o) => o instanceof z.ZodObject);
-    return (option as z.ZodObject | undefined) ?? null;
+    return option ?? null;
   }
   return null;
 }
 
 /** The rows of one mapping, its own mappings expanded in place, lists of mappings as `field[]`. */
 function rows(obj: z.ZodObject, prefix: string, out: Row[], sections: Array<{ title: string; schema: z.ZodType }>): void {
-  for (const [key, field] of Object.entries(obj.shape as Record<string, z.ZodType>)) {
+  for (const [key, field] of Object.entries<z.ZodType>(obj.shape)) {
     const node = peel(field);
     const path = prefix ? `${prefix}.${key}` : key;
     out.push({

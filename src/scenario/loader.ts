@@ -48,10 +48,11 @@ export async function listScenarios(dir: string): Promise<{ name: string; title:
     .map((f) => path.resolve(dir, f));
   const settled = await Promise.allSettled(files.map((f) => loadScenario(f)));
   const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-  const foreign = failures.find((e) => !(e instanceof ScenarioError));
-  if (foreign) throw foreign;
-  const errors = failures as ScenarioError[];
-  if (errors.length === 1) throw errors[0];
+  const errors = failures.filter((e) => e instanceof ScenarioError);
+  // Anything else (a bug, a read error) is thrown as it came, the first of them.
+  if (errors.length < failures.length) throw failures.find((e) => !(e instanceof ScenarioError));
+  const [first] = errors;
+  if (first && errors.length === 1) throw first;
   if (errors.length > 1) {
     // One report for all broken files, so a teacher fixes them in one pass.
     const code = errors.every((e) => e.code === 'TLSLAB_SCENARIO_YAML') ? 'TLSLAB_SCENARIO_YAML' : 'TLSLAB_SCENARIO_INVALID';

@@ -5,12 +5,13 @@ import { describeExpectation } from './expectations.ts';
 import type { Report } from './report.ts';
 import type { Outcome } from './schema.ts';
 
+/** Plain functions, not methods: a style's parts are passed around on their own (`diffTable(rows, style.bad)`). */
 export interface Style {
-  bold(s: string): string;
-  dim(s: string): string;
-  outcome(o: Outcome, s: string): string;
-  good(s: string): string;
-  bad(s: string): string;
+  bold: (s: string) => string;
+  dim: (s: string) => string;
+  outcome: (o: Outcome, s: string) => string;
+  good: (s: string) => string;
+  bad: (s: string) => string;
 }
 
 const plain: Style = { bold: (s) => s, dim: (s) => s, outcome: (_o, s) => s, good: (s) => s, bad: (s) => s };

@@ -18,7 +18,7 @@ const STDERR_TAIL = 8;
 
 export interface ProgramTestOptions {
   command: string[];
-  /** The docker runtime: the image to run it in. */
+  /** Where the runtime runs programs from images (runtimes.ts, `program: 'image'`): the image to run it in. */
   image?: string;
   trusts: TrustAnchor[];
   /** The sites to try; each gets its own run when the command has {url}. */

@@ -6,6 +6,7 @@ import type { CaptureKind } from '../interceptor/events.ts';
 import type { DiffRow } from '../pki/diff.ts';
 import type { CertificateSummary } from '../pki/inspect.ts';
 import type { Expectation, Outcome, RefusalCause } from './schema.ts';
+import type { RuntimeName } from '../runtime/runtimes.ts';
 
 export interface ReportResult {
   client: string;
@@ -68,7 +69,7 @@ export interface ExpectationCheck {
 export interface Report {
   scenario: string;
   title: string;
-  runtime: 'local' | 'docker';
+  runtime: RuntimeName;
   startedAt: string;
   durationMs: number;
   stateCa: {

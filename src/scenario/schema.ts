@@ -21,8 +21,8 @@ import {
   installPageHost,
   resolveSites,
   serviceOfHost,
+  LAB_MACHINES,
   siteListProblems,
-  type LabSite,
   type SiteKind,
 } from './sites.ts';
 import { StateCaSchema, type StateCa } from './state-ca.ts';
@@ -157,7 +157,7 @@ const KebabName = (what: string) =>
 // ---------------------------------------------------------------------------------------------
 // Parts of a scenario.
 
-/** Routers on each side of the box at most: the docker lab numbers them into free addresses of its /24s. */
+/** Routers on each side of the box at most: a runtime with real hops numbers them into free addresses of its /24s. */
 export const MAX_ROUTERS = 6;
 
 export const InterceptorSchema = z
@@ -483,17 +483,17 @@ export const ScenarioSchema = z
         }
       }
     });
-    // The docker lab names each router by its hop (router-1 …; the box's own hop is skipped).
+    // Routers are machines named by their hop (router-1 …; the box's own hop is skipped).
     const { routersBefore, routersAfter } = s.interceptor.location;
     const hops = Array.from({ length: routersBefore + routersAfter + 1 }, (_, i) => i + 1).filter((h) => h !== routersBefore + 1);
-    const reserved = new Set(['isp', 'pki', 'hostnet-fix', ...world.map((w) => serviceOfHost(w.host)), ...hops.map((h) => `router-${h}`)]);
+    const reserved = new Set([...LAB_MACHINES, ...world.map((w) => serviceOfHost(w.host)), ...hops.map((h) => `router-${h}`)]);
     s.clients.forEach((c, i) => {
-      // The docker lab runs each client as a service of that name, beside one per host.
+      // Each client is a machine of that name too, beside one per host.
       if (reserved.has(c.name))
         ctx.addIssue({
           code: 'custom',
           path: ['clients', i, 'name'],
-          message: `"${c.name}" is also the name of a host's container in the docker lab; rename the client`,
+          message: `"${c.name}" is also the name of one of the lab's machines (a site, a router or the ISP's own); rename the client`,
         });
       const checks = [
         ['frontDomain', ['cdn'], 'domain fronting'],
@@ -599,7 +599,7 @@ export const ScenarioSchema = z
   })
   .transform(({ sites, accounts, ...rest }) => {
     const people = accounts ?? DEFAULT_ACCOUNTS;
-    return { ...rest, accounts: people, sites: resolveSites(sites ?? DEFAULT_SITES, people) as LabSite[] };
+    return { ...rest, accounts: people, sites: resolveSites(sites ?? DEFAULT_SITES, people) };
   })
   .describe('A tls-interception-lab scenario');
 

@@ -19,7 +19,7 @@ export const KINDS_WITH_ACCOUNTS: readonly SiteKind[] = ['bank', 'mail', 'social
 /** Kinds the lab runs at most once: one install page, one tunnel exit. */
 const SINGLE_KINDS: readonly SiteKind[] = ['install-page', 'vpn'];
 
-/** Most hosts a lab may declare: each takes a last octet (9, 10, …) and two ports on the docker ISP box. */
+/** Most hosts a lab may declare: each takes a last octet (9, 10, …) and two ports on an ISP box in a machine of its own. */
 export const MAX_SITES = 40;
 
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
@@ -259,13 +259,13 @@ export function siteListProblems(specs: SiteSpec[]): Array<{ path: (string | num
     const sameHost = seenHost.get(s.host);
     if (sameHost !== undefined) problems.push({ path: [i, 'host'], message: `"${s.host}" is already sites[${sameHost}]` });
     else seenHost.set(s.host, i);
-    // The docker lab names each host's container after its first label (bank.example: "bank").
+    // Where each host is a machine of its own, it is named after its first label (bank.example: "bank").
     const service = serviceOfHost(s.host);
     const sameService = seenService.get(service);
     if (sameService !== undefined && sameHost === undefined) {
       problems.push({
         path: [i, 'host'],
-        message: `"${s.host}" and sites[${sameService}] (${specs[sameService]!.host}) would both be the docker container "${service}"; give them different first labels`,
+        message: `"${s.host}" and sites[${sameService}] (${specs[sameService]!.host}) would both be the lab's machine "${service}"; give them different first labels`,
       });
     } else seenService.set(service, i);
     const sameKind = seenKind.get(s.kind);
@@ -276,7 +276,13 @@ export function siteListProblems(specs: SiteSpec[]): Array<{ path: (string | num
   return problems;
 }
 
-/** The docker compose service (and container name) of a host: its first label, without "www.". */
+/**
+ * The lab's machines that are not a scenario's hosts: no client or site may take their names. A
+ * scenario runs on every runtime, so names suit the one that gives each host a machine.
+ */
+export const LAB_MACHINES = ['isp', 'pki', 'hostnet-fix'] as const;
+
+/** A host's machine name, where each host is a machine of its own: its first label, without "www.". */
 export function serviceOfHost(host: string): string {
   return host.replace(/^www\./, '').split('.')[0]!;
 }

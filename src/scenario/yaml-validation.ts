@@ -103,7 +103,7 @@ export function validateYaml<S extends z.ZodType>(schema: S, text: string, file:
         for (const p of explainIssue(against, issue, doc, data)) problems.push({ file: shown, ...pos(p.offset), path: p.path, message: p.message });
       }
     }
-    return { data: result.success ? (result.data as z.output<T>) : undefined, problems };
+    return { data: result.success ? result.data : undefined, problems };
   };
   const { data, problems } = recheck(schema, raw);
   return { shown, doc, raw, data, problems, at: (p) => pos(locate(doc, p).offset), recheck };
@@ -208,7 +208,10 @@ function showValue(v: unknown): string {
   if (v === null) return 'an empty value';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  // Not reached: parsed YAML holds no symbol or function.
+  return typeof v;
 }
 
 /** `session[2].action.kind` */

@@ -23,11 +23,16 @@ export class SiteError extends Error {
 }
 
 export interface StartSiteOptions {
-  /** A 127.0.0.0/8 address; the lab never listens anywhere else (see assertLoopback). */
+  /** A 127.0.0.0/8 address; the lab never listens anywhere else (see assertLoopback), unless `ownHost`. */
   address: string;
+  /**
+   * The site is alone on a host of its own whose only networks are the lab's (a runtime that
+   * gives each host a machine): it may listen on every address of that host, 0.0.0.0.
+   */
+  ownHost?: boolean;
   /** Required when the site serves HTTPS. */
   tls?: SiteTls;
-  /** Fixed ports (the docker runtime's 443 and 80); a free port each when left out. */
+  /** Fixed ports (443 and 80 on a host of its own); a free port each when left out. */
   ports?: { https?: number; http?: number };
 }
 
@@ -53,7 +58,7 @@ function securityHeaders(def: SiteDefinition): Record<string, string> {
 }
 
 export async function startSite(def: SiteDefinition, opts: StartSiteOptions): Promise<RunningSite> {
-  assertLoopback(def.name, opts.address);
+  assertLoopback(def.name, opts.address, opts.ownHost);
   if (def.https && !opts.tls) {
     throw new SiteError('SITE_ERR_TLS_MISSING', `${def.name} serves HTTPS, so it needs a certificate chain and key (opts.tls), but none was given`);
   }
@@ -111,12 +116,11 @@ export async function startSite(def: SiteDefinition, opts: StartSiteOptions): Pr
 
 type AccessLogger = (entry: Omit<AccessLogEntry, 'site' | 'time'>) => void;
 
-export function assertLoopback(name: string, address: string): void {
-  // The whole lab stays on 127.0.0.0/8 (README, "Safety"). Inside the lab's own
-  // image (docker runtime) a host listens on its container's addresses, which are on the lab's
-  // internal networks only: nothing there routes off the lab.
+export function assertLoopback(name: string, address: string, ownHost = false): void {
+  // The whole lab stays on 127.0.0.0/8 (README, "Safety"). A host of its own (the runtime says
+  // so) listens on that host's addresses, which are on the lab's internal networks only.
   if (net.isIPv4(address) && address.startsWith('127.')) return;
-  if (process.env.TLSLAB_IN_CONTAINER === '1' && address === '0.0.0.0') return;
+  if (ownHost && address === '0.0.0.0') return;
   throw new SiteError('SITE_ERR_NOT_LOOPBACK', `${name} may only listen on a loopback address in 127.0.0.0/8, not "${address}"`);
 }
 

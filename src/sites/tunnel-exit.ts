@@ -28,10 +28,11 @@ export interface TunnelEvent {
 export interface StartTunnelExitOptions {
   /** The exit's DNS name, e.g. `vpn.example`; its certificate names it. */
   name: string;
-  /** A 127.0.0.0/8 address. */
+  /** A 127.0.0.0/8 address, or 0.0.0.0 with `ownHost` (serve.ts, StartSiteOptions). */
   address: string;
+  ownHost?: boolean;
   tls: SiteTls;
-  /** A fixed port (443 in the docker runtime); a free one when left out. */
+  /** A fixed port (443 on a host of its own); a free one when left out. */
   port?: number;
   /** Where a CONNECT target really is, or null when the exit must not go there. */
   resolve(host: string, port: number): { address: string; port: number } | null;
@@ -47,7 +48,7 @@ export interface RunningTunnelExit extends AsyncDisposable {
 }
 
 export async function startTunnelExit(opts: StartTunnelExitOptions): Promise<RunningTunnelExit> {
-  assertLoopback(opts.name, opts.address);
+  assertLoopback(opts.name, opts.address, opts.ownHost);
 
   const listeners: Array<(e: TunnelEvent) => void> = [];
   const emit = (e: TunnelEvent) => {

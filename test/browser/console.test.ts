@@ -18,7 +18,7 @@ import type { Lab } from '../../src/runtime/lab.ts';
 import type { MatrixReport } from '../../src/scenario/matrix.ts';
 import { startLab } from '../../src/runtime/start-lab.ts';
 import { resolveScenario } from '../../src/scenario/loader.ts';
-import { wsText } from '../support/ws-text.ts';
+import { wsText } from '../../src/ws-text.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);

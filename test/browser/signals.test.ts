@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { whyChromiumIsMissing } from '../support/chromium-available.ts';
 import { group } from '../support/at.ts';
-import { wsText } from '../support/ws-text.ts';
+import { wsText } from '../../src/ws-text.ts';
 
 const missing = whyChromiumIsMissing();
 if (missing && process.env.CI !== 'true') console.warn(`[test/browser] skipping the signal tests: ${missing}`);

@@ -146,6 +146,9 @@ describe.skipIf(cannot !== null)('the tlslab test command', () => {
     const trust = await tlslab(['test', '--trust', 'state,everything', '--', 'true']);
     expect(trust.code).toBe(2);
     expect(trust.stderr).toContain('--trust takes web, state or both (web,state); got "state,everything"');
+    const image = await tlslab(['test', '--image', 'my/app', '--', 'true']);
+    expect(image.code).toBe(2);
+    expect(image.stderr).toContain('--image runs your program from an image, which the local runtime does not: add --runtime docker');
   });
 
   it('leaves no namespace behind', async () => {

@@ -14,7 +14,7 @@ import { DEFAULT_ACCOUNTS as LAB_ACCOUNTS, defaultSite } from '../../src/scenari
 import { startSite } from '../../src/sites/serve.ts';
 import type { AccessLogEntry, RunningSite, SiteDefinition } from '../../src/sites/site.ts';
 import { startTunnelExit, type RunningTunnelExit, type TunnelEvent } from '../../src/sites/tunnel-exit.ts';
-import { wsText } from '../support/ws-text.ts';
+import { wsText } from '../../src/ws-text.ts';
 
 /**
  * The hosts that show defences against the interceptor, over real sockets: the CDN edge

@@ -13,7 +13,7 @@ import { bankSite, siteDefinitions, socialSite } from '../../lab/sites/index.ts'
 import { DEFAULT_ACCOUNTS as LAB_ACCOUNTS, defaultSite, defaultWorld } from '../../src/scenario/sites.ts';
 import { SiteError, startSite } from '../../src/sites/serve.ts';
 import type { AccessLogEntry, RunningSite, SiteDefinition, SiteTls } from '../../src/sites/site.ts';
-import { wsText } from '../support/ws-text.ts';
+import { wsText } from '../../src/ws-text.ts';
 
 /**
  * The simulated sites over real sockets, driven the way a lab client reaches them:

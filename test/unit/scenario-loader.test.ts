@@ -341,7 +341,7 @@ interceptor:`;
     );
     const { err } = await failureOf(text);
     expect(err.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
-      'sites[3].host: "daily.test" and sites[2] (daily.example) would both be the docker container "daily"; give them different first labels',
+      'sites[3].host: "daily.test" and sites[2] (daily.example) would both be the lab\'s machine "daily"; give them different first labels',
       'sites[4].kind: a lab has one install-page site; sites[0] is already one',
       'sites[5].host: "mail.com" is not a lab name: every name must end in .example or .test (for example bank.example), so nothing in a scenario can reach a real site',
     ]);

@@ -12,7 +12,7 @@ export interface DetectOptions {
 
 /**
  * `tlslab detect`: start a scenario's lab and find its box from a subscriber line, by Raman et
- * al.'s methods alone (a control SNI against every lab name, at every server; in the docker lab
+ * al.'s methods alone (a control SNI against every lab name, at every server; where the line has hops
  * the triggering ClientHello with growing TTL too), then score what it found against the
  * scenario's own target list and location.
  */

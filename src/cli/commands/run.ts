@@ -2,6 +2,7 @@ import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Report } from '../../scenario/report.ts';
 import type { RuntimeName } from '../../runtime/lab.ts';
+import { RUNTIMES } from '../../runtime/runtimes.ts';
 import { toHar } from '../../interceptor/exports/har.ts';
 import { startLab } from '../../runtime/start-lab.ts';
 import { installShutdown } from '../shutdown.ts';
@@ -31,7 +32,7 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
   installShutdown();
   const scenario = onlyClients(await resolveScenario(name), opts.clients);
   const started = Date.now();
-  const where = opts.runtime === 'docker' ? 'containers' : 'loopback';
+  const where = RUNTIMES[opts.runtime].where;
   process.stderr.write(`Starting the ${scenario.name} lab (fresh keys, sites, ISP box; ${where})…\n`);
   const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir, keepState: opts.keepState });
   await withLab(starting, async (lab) => {

@@ -16,6 +16,7 @@ import { colours } from '../colour.ts';
 import { installShutdown } from '../shutdown.ts';
 import { withLab } from '../with-lab.ts';
 import type { RuntimeName } from '../../runtime/lab.ts';
+import { programProblem } from '../../runtime/runtimes.ts';
 
 export interface TestOptions {
   scenario: string;
@@ -34,8 +35,8 @@ export async function testCommand(command: string[], opts: TestOptions): Promise
   const trusts = parseTrust(opts.trust);
   const timeoutMs = Number(opts.timeout) * 1000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout takes seconds, e.g. 20; got "${opts.timeout}"`);
-  if (opts.image && opts.runtime !== 'docker') throw new UsageError('--image runs your program from a docker image, in the docker lab: add --runtime docker');
-  if (!opts.image && opts.runtime === 'docker') throw new UsageError('in the docker lab your program runs from a docker image: give --image IMAGE');
+  const problem = programProblem(opts.runtime, opts.image);
+  if (problem) throw new UsageError(problem);
   installShutdown();
   const scenario = await resolveScenario(opts.scenario);
   process.stderr.write(`Starting the ${scenario.name} lab, then running ${command.join(' ')} as a subscriber trusting ${trusts.join(' and ')}…\n`);

@@ -67,7 +67,7 @@ export async function readErrorPage(page: Page, loadFailed: boolean, timeoutMs =
     () => false,
   );
   if (!rendered) return null;
-  const raw = (await page.evaluate(READ_ERROR_PAGE)) as RawErrorPage;
+  const raw = await page.evaluate<RawErrorPage>(READ_ERROR_PAGE);
   const code = raw.code.startsWith('net::') ? raw.code : raw.code ? `net::${raw.code}` : 'net::ERR_FAILED';
   const issuer = /Issuer:\s*(.+?)\s*Expires on:/.exec(raw.debugging)?.[1] ?? null;
   return {

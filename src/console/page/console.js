@@ -177,7 +177,7 @@ function renderTerminals() {
 }
 
 /**
- * An interactive shell in a client's container (docker runtime): the terminal box switches to a
+ * An interactive shell as a client, where the runtime gives one: the terminal box switches to a
  * live bash over /shell; the button switches back to the readout and ends the shell.
  */
 function openShell(info, box, button) {

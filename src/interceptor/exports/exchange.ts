@@ -39,9 +39,6 @@ export function encodeExchange(x: Exchange): Record<string, unknown> {
 }
 
 export function decodeExchange(o: Record<string, unknown>): Exchange {
-  return {
-    ...(o as unknown as Exchange),
-    requestBody: Buffer.from(String(o.requestBody ?? ''), 'base64'),
-    responseBody: Buffer.from(String(o.responseBody ?? ''), 'base64'),
-  };
+  const base64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : '', 'base64');
+  return { ...(o as unknown as Exchange), requestBody: base64(o.requestBody), responseBody: base64(o.responseBody) };
 }

@@ -38,7 +38,9 @@ export class AgentChannel {
 
   async runStep(step: SessionStep): Promise<StepRun> {
     const conn = await this.conn.catch(() => null);
-    if (this.ended || !conn) throw this.ended;
+    if (this.ended) throw this.ended;
+    // Not reached: a failed connection has already ended the channel (the constructor's catch runs first).
+    if (!conn) throw new Error(`cannot reach the ${this.client} subscriber's agent in ${this.hostFolder}`);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });

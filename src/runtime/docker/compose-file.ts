@@ -76,7 +76,6 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
     init: true,
     volumes: [volume(service)],
     ...after,
-    environment: { TLSLAB_IN_CONTAINER: '1' },
     // Healthy once it serves: the file it writes when ready (container/ready.ts). Only in the
     // standalone files, where `ready` waits on it: each check is a `docker exec`, and 19 of them
     // a second cost the lab a fifth of a core for as long as it runs; tlslab reads the files itself.
@@ -107,7 +106,6 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
       volumes: ['state-pki:/lab/state', ...hostServices(topology).map((s) => `state-${s}:${HOSTS_MOUNT}/${s}`)],
       network_mode: 'none',
       environment: {
-        TLSLAB_IN_CONTAINER: '1',
         // Fixed: the file's containers are this scenario's hosts and subscribers.
         TLSLAB_SCENARIO: opts.scenario ?? 'kz-2019',
         TLSLAB_HOME_NET: topology.nets.home,

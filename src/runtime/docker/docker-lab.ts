@@ -233,6 +233,12 @@ export class DockerLab implements Lab {
     return c.address;
   }
 
+  /** A login shell in the client's own container: its line, its resolver, its trust store. */
+  shellCommand(client: string): string[] | null {
+    const c = this.manifest.topology.clients.find((x) => x.name === client);
+    return c ? ['docker', 'exec', '-it', '-e', 'TERM=xterm-256color', this.project.container(c.service), 'bash', '-l'] : null;
+  }
+
   async measure(req: MeasureRequest): Promise<Measurement> {
     if (this.stopped) throw new Error(`the ${this.scenario.name} lab has stopped`);
     const t = this.manifest.topology;

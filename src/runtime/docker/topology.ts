@@ -17,7 +17,7 @@
  */
 import type { ClientSpec, InterceptorSpec } from '../../scenario/schema.ts';
 import { PROGRAM_LINE } from '../lab.ts';
-import { hostNumbers, serviceOfHost, type LabSite } from '../../scenario/sites.ts';
+import { hostNumbers, LAB_MACHINES, serviceOfHost, type LabSite } from '../../scenario/sites.ts';
 
 /** Every lab network lives in this /16; the host's forwarding rule names it (hostnet-fix.sh). */
 export const LAB_SUPERNET = '10.89.0.0/16';
@@ -131,7 +131,7 @@ export function dockerTopology(
       : [{ service: `router-${i + 1}`, hop: i + 1, side: h.side, address: h.address, towardSites: near(i, 1), towardSubscribers: near(i, -1) }],
   );
   const boxAt = location.routersBefore;
-  const taken = new Set(['isp', 'hostnet-fix', 'pki', ...sites.map((s) => s.service), ...routers.map((r) => r.service)]);
+  const taken = new Set([...LAB_MACHINES, ...sites.map((s) => s.service), ...routers.map((r) => r.service)]);
   return {
     nets,
     isp: { ...isp, hop: boxAt + 1, towardSites: near(boxAt, 1), towardSubscribers: near(boxAt, -1) },

@@ -189,6 +189,11 @@ export class LocalLab implements Lab {
     return clientAddress(i);
   }
 
+  /** None here: a local client is a process of tlslab's own, with no shell of its own to give. */
+  shellCommand(): string[] | null {
+    return null;
+  }
+
   async runStep(client: string, step: SessionStep): Promise<import('../../clients/scripted-session.ts').StepRun> {
     return (await this.client(client)).runStep(step);
   }

@@ -124,6 +124,13 @@ export async function runIsp(m: DockerLabManifest): Promise<void> {
     forger.close();
     process.exit(0);
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // A stop that fails ends the container as any failure of this role does (main.ts): reported, exit 1.
+  const onSignal = () => {
+    stop().catch((err: unknown) => {
+      console.error(`tlslab isp: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
 }

@@ -21,7 +21,7 @@ export async function runSite(m: DockerLabManifest, name: string): Promise<void>
   const tls = me.https ? { certChainPem: read(`certs/${name}.chain.pem`).toString(), keyPem: read(`keys/${name}.key`).toString() } : undefined;
   let close: () => Promise<void>;
   if (me.kind === 'vpn') {
-    const exit = await startTunnelExit({ name, address: '0.0.0.0', port: 443, tls: tls!, resolve: realEndpoint });
+    const exit = await startTunnelExit({ name, address: '0.0.0.0', ownHost: true, port: 443, tls: tls!, resolve: realEndpoint });
     exit.onTunnel((e) => console.log(JSON.stringify({ event: 'tunnel', ...e })));
     close = () => exit.close();
   } else {
@@ -34,7 +34,7 @@ export async function runSite(m: DockerLabManifest, name: string): Promise<void>
       realEndpoint,
     }).find((d) => d.name === name);
     if (!def) throw new Error(`no site definition for ${name}`);
-    const site = await startSite(def, { address: '0.0.0.0', tls, ports: { https: 443, http: 80 } });
+    const site = await startSite(def, { address: '0.0.0.0', ownHost: true, tls, ports: { https: 443, http: 80 } });
     // The access log on stdout: `docker-compose logs bank` shows it.
     site.onAccess((entry) => console.log(JSON.stringify({ event: 'access', ...entry })));
     close = () => site.close();
