@@ -19,7 +19,7 @@ import type { Flow } from './flow.ts';
 import { ForgedContexts } from './forged-contexts.ts';
 import { MitmEngine } from './mitm.ts';
 import { ReadsInFlight, SETTLE_LIMIT_MS } from './reads-in-flight.ts';
-import { decideOnUpstream, decideTls, isBlocked, plainHttpAnswer, type InterceptPolicySpec } from './policy.ts';
+import type { InterceptPolicy } from './policy.ts';
 import { gradeHello } from './grade.ts';
 import { BoxRecords } from './records.ts';
 import { splice } from './splice.ts';
@@ -49,7 +49,7 @@ export type InterceptorPki = Pick<LabPki, 'forge'> & { webRoot: { cert: { pem: s
 
 export interface InterceptorOptions {
   pki: InterceptorPki;
-  policy: InterceptPolicySpec;
+  policy: InterceptPolicy;
   /** Deadlines on every wait (timeouts.ts); any left out keep their defaults. */
   timeouts?: Partial<BoxTimeouts>;
   /** Roots the box trusts upstream (default: its PKI's web root). */
@@ -169,7 +169,7 @@ export class Interceptor implements AsyncDisposable {
         this.record({ type: 'dropped', flow: flow.id, time: now(), reason });
       },
       boxAnswer: (flow, host, url) => {
-        const answer = plainHttpAnswer(this.opts.policy, host, url);
+        const answer = this.opts.policy.plainHttpAnswer(host, url);
         if (answer) this.record({ type: 'install-page-redirect', flow: flow.id, time: now(), host, location: answer.headers.Location });
         return answer;
       },
@@ -211,12 +211,11 @@ export class Interceptor implements AsyncDisposable {
       return;
     }
     flow.sni = hello.sni;
-    let decision = decideTls(this.opts.policy, hello.sni);
+    let decision = this.opts.policy.atClientHello(hello.sni);
     let upstream: UpstreamCertificate | null = null;
     if (decision.action === 'intercept' && hello.sni) {
       upstream = await this.upstreamCertificate(flow.destination, hello.sni);
-      if (!upstream.certDer) decision = { action: 'pass', reason: `no certificate from the real server (${upstream.error})` };
-      else decision = decideOnUpstream(this.opts.policy, upstream);
+      decision = this.opts.policy.atUpstream(upstream);
     }
     this.connectionEvent(flow, hello.ja4, decision.action, decision.reason);
     // The client may have hung up while the box looked at the real server.
@@ -264,7 +263,7 @@ export class Interceptor implements AsyncDisposable {
       socket.destroy();
       return;
     }
-    if (isBlocked(this.opts.policy, flow.destinationName)) {
+    if (this.opts.policy.blocks(flow.destinationName)) {
       this.connectionEvent(flow, null, 'block', `plain HTTP to ${flow.destinationName}, which is on the block list: the box resets the connection`);
       return this.reset(socket, flow);
     }
@@ -332,7 +331,7 @@ export class Interceptor implements AsyncDisposable {
   private handOverLook(destination: Endpoint, sni: string, look: UpstreamCertificate): void {
     const left = { ...look };
     delete look.connection;
-    if (!look.certDer || decideOnUpstream(this.opts.policy, look).action !== 'intercept') {
+    if (this.opts.policy.atUpstream(look).action !== 'intercept') {
       left.connection?.socket.destroy();
       return;
     }

@@ -1,6 +1,8 @@
 /**
- * Which connections the ISP box re-signs, passes, or answers with the install page.
- * Policy is data plus small pure functions; the front end (mechanism) asks, never decides.
+ * Which connections the ISP box re-signs, passes, blocks, or answers with the install page: the
+ * whole of the box's policy, as one object built from data (the scenario's `interceptor`). The
+ * front end (interceptor.ts, mechanism) asks it at each trigger and obeys; every surface that
+ * says what the box does (the report, `tlslab up`, the console) uses its one `explain()`.
  */
 export interface InterceptPolicySpec {
   /** sni-targets: the 2019 device (Raman et al.: only a list of SNIs); intercept-all; none. */
@@ -44,83 +46,126 @@ export function listCovers(list: readonly string[], name: string | null): boolea
   });
 }
 
-export function isTargeted(spec: InterceptPolicySpec, name: string | null): boolean {
-  return listCovers(spec.targets, name);
+/** The box's own answer to a plain-HTTP request (the install page). */
+export interface BoxAnswer {
+  status: number;
+  statusText: string;
+  headers: { Location: string; [name: string]: string };
+  body: string;
 }
 
-export function isBlocked(spec: InterceptPolicySpec, name: string | null): boolean {
-  return listCovers(spec.blocks ?? [], name);
-}
+export class InterceptPolicy {
+  constructor(readonly spec: InterceptPolicySpec) {}
 
-/** First decision on a TLS connection, from the ClientHello alone. */
-export function decideTls(spec: InterceptPolicySpec, sni: string | null): Decision<'intercept' | 'pass' | 'block'> {
-  // The block list is read first: a blocked name is never forged, whatever the mode.
-  if (isBlocked(spec, sni)) return { action: 'block', reason: `SNI ${sni} is on the block list: the box resets the connection` };
-  switch (spec.mode) {
-    case 'none':
-      return { action: 'pass', reason: 'this ISP does not intercept' };
-    case 'intercept-all':
-      return sni
-        ? { action: 'intercept', reason: `intercepts every name (SNI ${sni})` }
-        : { action: 'pass', reason: 'no SNI in the ClientHello: no name to forge a certificate for' };
-    case 'sni-targets':
-      if (!sni) return { action: 'pass', reason: 'no SNI in the ClientHello; the 2019 device triggered on SNI only' };
-      return isTargeted(spec, sni)
-        ? { action: 'intercept', reason: `SNI ${sni} is on the target list` }
-        : { action: 'pass', reason: `SNI ${sni} is not on the target list` };
+  get validatesUpstream(): boolean {
+    return this.spec.validatesUpstream;
   }
-}
 
-/** Second trigger: what the real server presented. */
-export function decideOnUpstream(spec: InterceptPolicySpec, upstream: { trusted: boolean; error: string | null }): Decision<'intercept' | 'pass'> {
-  if (upstream.trusted) return { action: 'intercept', reason: 'the real server presented a browser-trusted certificate' };
-  if (!spec.upstreamCheck) {
-    return { action: 'intercept', reason: `the real server's certificate is not browser-trusted (${upstream.error}), and this box forges anyway` };
+  get installPageHost(): string | null {
+    return this.spec.installPageHost;
   }
-  return { action: 'pass', reason: `the real server's certificate is not browser-trusted (${upstream.error}); the device leaves it alone` };
-}
 
-export function decideHttp(spec: InterceptPolicySpec, host: string | null): Decision<'install-page' | 'pass'> {
-  const name = host ? normaliseHost(host.replace(/:\d+$/, '')) : null;
-  if (spec.installPageHost === null) return { action: 'pass', reason: `plain HTTP to ${name}: read and passed on (there is no install page)` };
-  if (name === spec.installPageHost) return { action: 'pass', reason: 'the install page itself' };
-  if (spec.plainHttp === 'install-page-for-all' || (spec.plainHttp === 'install-page-for-targets' && isTargeted(spec, name))) {
-    return { action: 'install-page', reason: `plain HTTP to ${name}: sent to the install page` };
+  targets(name: string | null): boolean {
+    return listCovers(this.spec.targets, name);
   }
-  return { action: 'pass', reason: `plain HTTP to ${name}: read and passed on` };
-}
 
-/** The box's own answer to a plain-HTTP request, or null to forward it: the install page (qca.kz in 2019). */
-export function plainHttpAnswer(
-  spec: InterceptPolicySpec,
-  host: string,
-  url: string,
-): { status: number; statusText: string; headers: { Location: string; [name: string]: string }; body: string } | null {
-  if (decideHttp(spec, host).action !== 'install-page') return null;
-  const location = `http://${spec.installPageHost}/?from=${encodeURIComponent(url)}`;
-  return {
-    status: 302,
-    statusText: 'Found',
-    headers: { Location: location, 'Cache-Control': 'no-store', 'Content-Type': 'text/html; charset=utf-8' },
-    body: `<a href="${location}">Install the national security certificate</a>\n`,
-  };
-}
+  blocks(name: string | null): boolean {
+    return listCovers(this.spec.blocks ?? [], name);
+  }
 
-export function explainPolicy(spec: InterceptPolicySpec): string {
-  const http =
-    spec.plainHttp === 'pass' || spec.installPageHost === null
-      ? 'plain HTTP is read and passed on'
-      : `plain-HTTP visitors${spec.plainHttp === 'install-page-for-targets' ? ' of targeted names' : ''} are sent to http://${spec.installPageHost}/`;
-  switch (spec.mode) {
-    case 'none':
-      return `no TLS interception; ${http}`;
-    case 'intercept-all':
-      return `re-sign TLS for every name; ${http}`;
-    case 'sni-targets':
-      return (
-        `re-sign TLS when the SNI is one of ${spec.targets.length} targeted names (${spec.targets.join(', ')})` +
-        (spec.upstreamCheck ? ' and the real server shows a browser-trusted certificate' : '') +
-        `; pass everything else through untouched; ${http}`
+  /** First trigger, from the ClientHello alone: the SNI (Raman et al., IMC 2020, section 4). */
+  atClientHello(sni: string | null): Decision<'intercept' | 'pass' | 'block'> {
+    // The block list is read first: a blocked name is never forged, whatever the mode.
+    if (this.blocks(sni)) return { action: 'block', reason: `SNI ${sni} is on the block list: the box resets the connection` };
+    switch (this.spec.mode) {
+      case 'none':
+        return { action: 'pass', reason: 'this ISP does not intercept' };
+      case 'intercept-all':
+        return sni
+          ? { action: 'intercept', reason: `intercepts every name (SNI ${sni})` }
+          : { action: 'pass', reason: 'no SNI in the ClientHello: no name to forge a certificate for' };
+      case 'sni-targets':
+        if (!sni) return { action: 'pass', reason: 'no SNI in the ClientHello; the 2019 device triggered on SNI only' };
+        return this.targets(sni)
+          ? { action: 'intercept', reason: `SNI ${sni} is on the target list` }
+          : { action: 'pass', reason: `SNI ${sni} is not on the target list` };
+    }
+  }
+
+  /**
+   * Second trigger: what the real server presented when the box looked. The device copied the
+   * real certificate's fields into its forgery (Raman et al.), so with no certificate at all
+   * there is nothing to forge from and the connection passes.
+   */
+  atUpstream(look: { certDer: Buffer | null; trusted: boolean; error: string | null }): Decision<'intercept' | 'pass'> {
+    if (!look.certDer) return { action: 'pass', reason: `no certificate from the real server (${look.error})` };
+    if (look.trusted) return { action: 'intercept', reason: 'the real server presented a browser-trusted certificate' };
+    if (!this.spec.upstreamCheck) {
+      return { action: 'intercept', reason: `the real server's certificate is not browser-trusted (${look.error}), and this box forges anyway` };
+    }
+    return { action: 'pass', reason: `the real server's certificate is not browser-trusted (${look.error}); the device leaves it alone` };
+  }
+
+  /** Plain HTTP: read and passed on, or sent to the install page (qca.kz in 2019). */
+  atPlainHttp(host: string | null): Decision<'install-page' | 'pass'> {
+    const name = host ? normaliseHost(host.replace(/:\d+$/, '')) : null;
+    const { installPageHost, plainHttp } = this.spec;
+    if (installPageHost === null) return { action: 'pass', reason: `plain HTTP to ${name}: read and passed on (there is no install page)` };
+    if (name === installPageHost) return { action: 'pass', reason: 'the install page itself' };
+    if (plainHttp === 'install-page-for-all' || (plainHttp === 'install-page-for-targets' && this.targets(name))) {
+      return { action: 'install-page', reason: `plain HTTP to ${name}: sent to the install page` };
+    }
+    return { action: 'pass', reason: `plain HTTP to ${name}: read and passed on` };
+  }
+
+  /** The box's own answer to a plain-HTTP request, or null to forward it. */
+  plainHttpAnswer(host: string, url: string): BoxAnswer | null {
+    if (this.atPlainHttp(host).action !== 'install-page') return null;
+    const location = `http://${this.spec.installPageHost}/?from=${encodeURIComponent(url)}`;
+    return {
+      status: 302,
+      statusText: 'Found',
+      headers: { Location: location, 'Cache-Control': 'no-store', 'Content-Type': 'text/html; charset=utf-8' },
+      body: `<a href="${location}">Install the national security certificate</a>\n`,
+    };
+  }
+
+  /** One sentence for the box, e.g. "re-sign TLS for 4 targeted names (…); pass everything else through untouched; …". */
+  explain(): string {
+    const { mode, targets, blocks = [], plainHttp, upstreamCheck, validatesUpstream, installPageHost } = this.spec;
+    const everything = mode === 'intercept-all';
+    const forges = everything || (mode === 'sni-targets' && targets.length > 0);
+    const parts: string[] = [];
+    if (blocks.length > 0) {
+      const n = blocks.length;
+      parts.push(`reset every connection to ${n} blocked name${n === 1 ? '' : 's'} (${blocks.join(', ')})`);
+    }
+    if (everything) {
+      parts.push('re-sign TLS for every name');
+    } else if (forges) {
+      const n = targets.length;
+      parts.push(`re-sign TLS for ${n} targeted name${n === 1 ? '' : 's'} (${targets.join(', ')})`, 'pass everything else through untouched');
+    } else {
+      parts.push(mode === 'none' ? 'pass all TLS through untouched' : 'pass all TLS through untouched (the target list is empty)');
+    }
+    // "for targets" means every name when every name is a target, and no one when none is.
+    if (installPageHost === null || plainHttp === 'pass') {
+      parts.push('pass plain HTTP through untouched');
+    } else if (plainHttp === 'install-page-for-all' || everything) {
+      parts.push(`send every plain-HTTP visitor to the install page (http://${installPageHost}/)`);
+    } else if (forges) {
+      parts.push(`send plain-HTTP visitors of targeted names to the install page (http://${installPageHost}/)`);
+    } else {
+      parts.push('pass plain HTTP through untouched');
+    }
+    if (forges) {
+      parts.push(
+        upstreamCheck
+          ? 'forge only when the real server presents a browser-trusted certificate'
+          : "forge even when the real server's certificate is not browser-trusted",
       );
+      if (!validatesUpstream) parts.push("never verify the real server's certificate on its own upstream connections");
+    }
+    return parts.join('; ');
   }
 }

@@ -6,11 +6,10 @@
  * the target list is read only to score the result, and `interceptor.location` only to check
  * that the hop the probe found is where the scenario put the box.
  */
-import { decideTls } from '../interceptor/policy.ts';
 import { CONTROL_SNI, type ServerProbes } from '../measure/certificate-probe.ts';
 import type { TtlProbe } from '../measure/ttl-probe.ts';
 import type { Lab } from '../runtime/lab.ts';
-import { policyOf } from '../runtime/scenario-policy.ts';
+import { policyOf } from './scenario-policy.ts';
 import type { Scenario } from './schema.ts';
 
 export { CONTROL_SNI };
@@ -38,7 +37,7 @@ export async function detectInterception(scenario: Scenario, lab: Lab, candidate
   const triggering = [...new Set(m.servers.flatMap((s) => s.probes.filter((p) => p.intercepted).map((p) => p.sni)))].sort();
   const blocked = [...new Set(m.servers.flatMap((s) => s.probes.filter((p) => p.blocked).map((p) => p.sni)))].sort();
   const policy = policyOf(scenario);
-  const truth = candidates.filter((n) => decideTls(policy, n).action === 'intercept').sort();
+  const truth = candidates.filter((n) => policy.atClientHello(n).action === 'intercept').sort();
   const tp = triggering.filter((n) => truth.includes(n)).length;
   return {
     vantage: m.vantage,

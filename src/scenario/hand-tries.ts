@@ -6,10 +6,9 @@
  * container: Lab.handCommand); `tlslab up` prints them, and a test runs every one for every
  * shipped scenario and checks the printed expectation.
  */
-import { decideHttp, decideTls } from '../interceptor/policy.ts';
 import { WEB_INTERMEDIATE_NAME } from '../pki/lab-pki.ts';
 import type { LabDescription } from '../runtime/lab.ts';
-import { policyOf } from '../runtime/scenario-policy.ts';
+import { policyOf } from './scenario-policy.ts';
 import type { LoginAction, Scenario } from './schema.ts';
 
 export type TrustStore = 'web' | 'web+state';
@@ -49,8 +48,8 @@ export function handTries(scenario: Scenario, d: LabDescription): HandTry[] {
   const webIssuer = WEB_INTERMEDIATE_NAME.find((a) => a.shortName === 'CN')!.value;
   // Only the lab's real names: a site outside the state CA's name constraints is the walkthrough's business.
   const sites = d.hosts.filter((h) => h.role === 'site' && h.routes?.https && !h.name.endsWith('.invalid')).map((h) => h.name);
-  const intercepted = (site: string) => decideTls(policy, site).action === 'intercept';
-  const passed = (site: string) => decideTls(policy, site).action === 'pass';
+  const intercepted = (site: string) => policy.atClientHello(site).action === 'intercept';
+  const passed = (site: string) => policy.atClientHello(site).action === 'pass';
   const tries: HandTry[] = [];
 
   const login = scenario.session.map((s) => s.action).find((a): a is LoginAction => a.kind === 'login' && sites.includes(a.site));
@@ -94,7 +93,7 @@ export function handTries(scenario: Scenario, d: LabDescription): HandTry[] {
       expect: { exit: 0, prints: `CN = ${webIssuer}` },
     });
   }
-  const blocked = sites.find((s) => decideTls(policy, s).action === 'block');
+  const blocked = sites.find((s) => policy.atClientHello(s).action === 'block');
   if (blocked) {
     tries.push({
       title: `A blocked site, ${blocked}: the box resets the connection right after the ClientHello, whatever the subscriber trusts`,
@@ -105,11 +104,11 @@ export function handTries(scenario: Scenario, d: LabDescription): HandTry[] {
   }
   // Plain HTTP to the target when it has a port 80, else to the first site that does (and is not blocked).
   const plainSites = d.hosts.filter(
-    (h) => h.role === 'site' && h.routes?.http && h.name !== policy.installPageHost && decideTls(policy, h.name).action !== 'block',
+    (h) => h.role === 'site' && h.routes?.http && h.name !== policy.installPageHost && policy.atClientHello(h.name).action !== 'block',
   );
   const plain = plainSites.find((h) => h.name === target) ?? plainSites[0];
   if (plain) {
-    const redirected = decideHttp(policy, plain.name).action === 'install-page';
+    const redirected = policy.atPlainHttp(plain.name).action === 'install-page';
     tries.push({
       title: redirected
         ? `Plain HTTP to ${plain.name}: the box answers itself, sending the visitor to the install page`

@@ -9,7 +9,8 @@ import { diffCertificates } from '../pki/diff.ts';
 import { checkExpectations } from './expectations.ts';
 import { combineOutcomes, FlowIndex, outcomeOf, type AttemptOutcome, type StepWindow } from './outcomes.ts';
 import type { Report, ReportCapture, ReportResult, ReportStep } from './report.ts';
-import { explainInterceptor, type SessionStep } from './schema.ts';
+import { policyOf } from './scenario-policy.ts';
+import type { SessionStep } from './schema.ts';
 
 export interface RunHooks {
   /** Called as each step starts: its place in the session and its title. */
@@ -142,7 +143,7 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
         ? `The lab's state CA is name-constrained to ${description.stateRoot.permittedDns?.map((d) => '.' + d).join(', ')}: a leaked lab key cannot impersonate a real site. The real root had no such limit.`
         : 'The state CA is NOT name-constrained: like the real one, it can vouch for any name on the web.',
     },
-    interceptor: { policy: scenario.interceptor.policy, explain: explainInterceptor(scenario.interceptor) },
+    interceptor: { policy: scenario.interceptor.policy, explain: policyOf(scenario).explain() },
     sites: scenario.sites.map((s) => ({ host: s.host, kind: s.kind, name: s.branding.name })),
     upstreamGrade: upstreamGradeOf(events),
     steps,

@@ -663,42 +663,6 @@ export function explainStep(action: StepAction): string {
   }
 }
 
-/** One sentence for the ISP box, e.g. "re-sign TLS for 4 targeted names (…); pass everything else through untouched; …". */
-export function explainInterceptor(i: InterceptorSpec): string {
-  const everything = i.policy === 'intercept-all';
-  const forges = everything || (i.policy === 'sni-targets' && i.targets.length > 0);
-  const parts: string[] = [];
-  if (i.blocks.length > 0) {
-    const n = i.blocks.length;
-    parts.push(`reset every connection to ${n} blocked name${n === 1 ? '' : 's'} (${i.blocks.join(', ')})`);
-  }
-  if (everything) {
-    parts.push('re-sign TLS for every name');
-  } else if (forges) {
-    const n = i.targets.length;
-    parts.push(`re-sign TLS for ${n} targeted name${n === 1 ? '' : 's'} (${i.targets.join(', ')})`, 'pass everything else through untouched');
-  } else {
-    parts.push(i.policy === 'none' ? 'pass all TLS through untouched' : 'pass all TLS through untouched (the target list is empty)');
-  }
-  // "for targets" means every name when every name is a target, and no one when none is.
-  if (i.plainHttp === 'install-page-for-all' || (i.plainHttp === 'install-page-for-targets' && everything)) {
-    parts.push('send every plain-HTTP visitor to the install page');
-  } else if (i.plainHttp === 'install-page-for-targets' && forges) {
-    parts.push('send plain-HTTP visitors of targeted names to the install page');
-  } else {
-    parts.push('pass plain HTTP through untouched');
-  }
-  if (forges) {
-    parts.push(
-      i.upstreamCheck
-        ? 'forge only when the real server presents a browser-trusted certificate'
-        : "forge even when the real server's certificate is not browser-trusted",
-    );
-    if (!i.validatesUpstream) parts.push("never verify the real server's certificate on its own upstream connections");
-  }
-  return parts.join('; ');
-}
-
 // ---------------------------------------------------------------------------------------------
 // Helpers for the checks above.
 

@@ -15,6 +15,7 @@ import type { Lab } from '../../src/runtime/lab.ts';
 import { startLab } from '../../src/runtime/start-lab.ts';
 import { resolveScenario } from '../../src/scenario/loader.ts';
 import type { SessionStep } from '../../src/scenario/schema.ts';
+import { InterceptPolicy } from '../../src/interceptor/policy.ts';
 
 const QAZNET_2019 = loadStateCaPreset('qaznet-2019');
 
@@ -150,7 +151,14 @@ describe('the ISP box and destinations outside the lab', () => {
     const pki = await createLabPki({ dir, profile: QAZNET_2019, siteNames: [], keyPoolSize: 1 });
     const interceptor = new Interceptor({
       pki,
-      policy: { mode: 'intercept-all', targets: [], plainHttp: 'pass', upstreamCheck: true, validatesUpstream: true, installPageHost: 'qca.example' },
+      policy: new InterceptPolicy({
+        mode: 'intercept-all',
+        targets: [],
+        plainHttp: 'pass',
+        upstreamCheck: true,
+        validatesUpstream: true,
+        installPageHost: 'qca.example',
+      }),
     });
     // A server outside the lab, on a loopback address the lab does not use: if the guard ever
     // regressed, the box would connect here, never to a real address.

@@ -14,6 +14,7 @@ import type { Endpoint } from '../../src/interceptor/events.ts';
 import { Interceptor } from '../../src/interceptor/interceptor.ts';
 import type { BoxTimeouts } from '../../src/interceptor/timeouts.ts';
 import { createLabPki, type LabPki } from '../../src/pki/lab-pki.ts';
+import { InterceptPolicy } from '../../src/interceptor/policy.ts';
 
 const QAZNET_2019 = loadStateCaPreset('qaznet-2019');
 
@@ -65,14 +66,14 @@ export async function startBoxHarness(timeouts: Partial<BoxTimeouts> = {}, recor
 
   const box = new Interceptor({
     pki,
-    policy: {
+    policy: new InterceptPolicy({
       mode: 'sni-targets',
       targets: ['bank.example', '*.bank.example'],
       plainHttp: 'pass',
       upstreamCheck: true,
       validatesUpstream: true,
       installPageHost: 'qca.example',
-    },
+    }),
     timeouts,
     recordsDir,
   });

@@ -5,7 +5,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScenarioError, listScenarios, loadScenario, parseScenario, resolveScenario, scenariosDir } from '../../src/scenario/loader.ts';
-import { explainInterceptor, explainStep } from '../../src/scenario/schema.ts';
+import { explainStep } from '../../src/scenario/schema.ts';
+import { policyOf } from '../../src/scenario/scenario-policy.ts';
 import { loadStateCaPreset, stateCaPresetIds } from '../../src/scenario/state-ca.ts';
 
 // A small valid scenario; optional fields are left out so the defaults show.
@@ -128,8 +129,7 @@ describe('loading a valid scenario', () => {
   it('explains steps and the interceptor in sentences', () => {
     expect(explainStep({ kind: 'login', site: 'bank.example', username: 'alice', password: 'x' })).toBe('log in to bank.example as alice');
     expect(explainStep({ kind: 'chat', site: 'social.example', messages: ['hi', 'meet at 6'] })).toBe('send 2 chat messages on social.example');
-    const i = parseScenario(VALID, 'mini.yaml').interceptor;
-    expect(explainInterceptor(i)).toMatch(
+    expect(policyOf(parseScenario(VALID, 'mini.yaml')).explain()).toMatch(
       /^re-sign TLS for 2 targeted names \(bank\.example, \*\.outside\.invalid\); pass everything else through untouched; send plain-HTTP visitors of targeted names to the install page/,
     );
   });

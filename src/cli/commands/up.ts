@@ -6,7 +6,7 @@ import { startLab } from '../../runtime/start-lab.ts';
 import type { HandCommand } from '../../runtime/hand-command.ts';
 import { handTries } from '../../scenario/hand-tries.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
-import { explainInterceptor } from '../../scenario/schema.ts';
+import { policyOf } from '../../scenario/scenario-policy.ts';
 import { installShutdown, onShutdown } from '../shutdown.ts';
 
 export async function upCommand(name: string, opts: { stateDir: string; runtime: RuntimeName }): Promise<void> {
@@ -25,7 +25,7 @@ export async function upCommand(name: string, opts: { stateDir: string; runtime:
       mode: scenario.interceptor.policy,
       targets: scenario.interceptor.targets ?? [],
       plainHttp: scenario.interceptor.plainHttp,
-      explain: explainInterceptor(scenario.interceptor),
+      explain: policyOf(scenario).explain(),
     },
     // What the box records, as it happens (docs/isp-box.md).
     records: description.records,

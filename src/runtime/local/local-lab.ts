@@ -22,7 +22,7 @@ import type { TrustAnchor } from '../../scenario/schema.ts';
 import { ProgramNamespace } from './program-namespace.ts';
 import { writeProgramPins } from '../program-pins.ts';
 import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
-import { policyOf } from '../scenario-policy.ts';
+import { policyOf } from '../../scenario/scenario-policy.ts';
 import { startClient } from '../start-client.ts';
 import { localHandCommand } from './hand-commands.ts';
 import { startInternet, type Internet, type RunningHost } from './internet.ts';

@@ -7,6 +7,7 @@ import type { Endpoint } from '../../interceptor/events.ts';
 import { Interceptor } from '../../interceptor/interceptor.ts';
 import { createLabPki } from '../../pki/lab-pki.ts';
 import type { RunningHost } from './internet.ts';
+import { InterceptPolicy } from '../../interceptor/policy.ts';
 
 export interface UpstreamAttacker {
   interceptor: Interceptor;
@@ -24,7 +25,7 @@ export async function startUpstreamAttacker(scenario: Scenario, sites: RunningHo
   const interceptor = new Interceptor({
     pki,
     upstreamRoots: [webRoot],
-    policy: { mode: 'intercept-all', targets: [], plainHttp: 'pass', upstreamCheck: true, validatesUpstream: true, installPageHost: null },
+    policy: new InterceptPolicy({ mode: 'intercept-all', targets: [], plainHttp: 'pass', upstreamCheck: true, validatesUpstream: true, installPageHost: null }),
   });
   const endpoints = new Map<string, Endpoint>();
   for (const name of scenario.attacker?.impersonates ?? []) {

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { loadStateCaPreset } from '../../../src/scenario/state-ca.ts';
 import { Interceptor } from '../../../src/interceptor/interceptor.ts';
 import { createLabPki } from '../../../src/pki/lab-pki.ts';
+import { InterceptPolicy } from '../../../src/interceptor/policy.ts';
 
 const QAZNET_2019 = loadStateCaPreset('qaznet-2019');
 
@@ -35,14 +36,14 @@ const dir = await mkdtemp(join(tmpdir(), 'tlslab-bench-box-'));
 const pki = await createLabPki({ dir, profile: QAZNET_2019, siteNames: [] });
 const box = new Interceptor({
   pki,
-  policy: {
+  policy: new InterceptPolicy({
     mode: 'sni-targets',
     targets: values.targets.split(','),
     plainHttp: 'pass',
     upstreamCheck: true,
     validatesUpstream: true,
     installPageHost: 'qca.example',
-  },
+  }),
   upstreamRoots: values['upstream-ca'] ? [await readFile(values['upstream-ca'], 'utf8')] : undefined,
   recordsDir: join(dir, 'isp'),
 });

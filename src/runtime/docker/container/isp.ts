@@ -14,7 +14,7 @@ import { describeEvent } from '../../../interceptor/describe-event.ts';
 import { encodeExchange } from '../../../interceptor/exports/exchange.ts';
 import { Interceptor } from '../../../interceptor/interceptor.ts';
 import { authorityFromPem, createForger } from '../../../pki/forger.ts';
-import { policyOf } from '../../scenario-policy.ts';
+import { policyOf } from '../../../scenario/scenario-policy.ts';
 import { STATE_MOUNT } from '../paths.ts';
 import type { DockerLabManifest } from '../manifest.ts';
 import { startLabDns } from './lab-dns.ts';
