@@ -8,7 +8,7 @@ import type { ProgramRun } from '../runtime/lab.ts';
 import { siteOf, type SessionStep } from '../scenario/schema.ts';
 import type { LabClient } from './lab-client.ts';
 import { NotSupported } from './not-supported.ts';
-import type { StepRun } from './scripted-session.ts';
+import type { StepRun } from './step-run.ts';
 
 /** What `{…}` in a command's arguments becomes for a step. */
 export const COMMAND_PLACEHOLDERS = ['{url}', '{site}', '{username}', '{password}', '{query}'] as const;

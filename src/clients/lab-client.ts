@@ -6,7 +6,7 @@
 import type { SessionStep } from '../scenario/schema.ts';
 import type { ProgramRun } from '../runtime/lab.ts';
 import type { ClientNetwork } from './network.ts';
-import type { StepRun } from './scripted-session.ts';
+import type { StepRun } from './step-run.ts';
 
 export interface ClientContext {
   /** The client's name in the scenario (also its line into the ISP box). */

@@ -18,16 +18,8 @@ import type { TrustFacts } from './trust-facts.ts';
 import type { Fetcher } from './curl-fetcher.ts';
 import { NotSupported } from './not-supported.ts';
 import type { LabClient } from './lab-client.ts';
+import type { StepRun } from './step-run.ts';
 import { wsText } from '../ws-text.ts';
-
-export interface StepRun {
-  step: string;
-  attempts: Attempt[];
-  /** What the person saw, in one line. */
-  summary: string;
-  /** Set when this client's program cannot take the step at all. */
-  skipped?: boolean;
-}
 
 export interface ScriptedClientOptions {
   spec: ClientSpec;

@@ -4,7 +4,7 @@
  * the lab only through the `Lab` interface: the ISP box from its events, the clients from
  * `runStep`, the sites from the box's connection records.
  */
-import type { StepRun } from '../clients/scripted-session.ts';
+import type { StepRun } from '../clients/step-run.ts';
 import type { InterceptorEvent } from '../interceptor/events.ts';
 import { diffCertificates } from '../pki/diff.ts';
 import { shellTargets } from './shell.ts';

@@ -4,7 +4,7 @@
  * and the sites' view. ANSI colours follow the CLI's narration: red = the state read it,
  * green = refused, cyan = untouched.
  */
-import type { StepRun } from '../clients/scripted-session.ts';
+import type { StepRun } from '../clients/step-run.ts';
 import { explainCause } from '../clients/refusal.ts';
 import { describeEvent } from '../interceptor/describe-event.ts';
 import type { InterceptorEvent } from '../interceptor/events.ts';

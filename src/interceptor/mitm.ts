@@ -17,15 +17,20 @@
 import { Agent as HttpAgent, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { Proxy, type IContext, type IWebSocketContext } from 'http-mitm-proxy';
+import { Proxy, type IContext } from 'http-mitm-proxy';
 import { sendGatewayPage, gatewayStatus, type GatewayFailure } from './error-page.ts';
 import type { RequestFailure } from './events.ts';
 import type { Flow } from './flow.ts';
+import type { BoxAnswer } from './policy.ts';
 import { silenceHttpMitmProxyConsole } from './quiet-library-console.ts';
-import { ReadRequest, ReadWebSocket, type ReaderSinks } from './reader.ts';
+import { ReadRequest, type ReaderSinks } from './reader.ts';
+import { WebSocketRelay } from './websocket-relay.ts';
 import type { BoxTimeouts } from './timeouts.ts';
 import type { Endpoint } from './events.ts';
 import { UpstreamPool } from './upstream-pool.ts';
+import { ClientDeadlines } from './client-deadlines.ts';
+import { defaultHost, hostName, passedHeaders } from './http-headers.ts';
+import { originFailure } from './request-failure.ts';
 import { deviceContext, type UpstreamCertificate } from './upstream-probe.ts';
 
 export interface MitmOptions {
@@ -36,23 +41,12 @@ export interface MitmOptions {
   sinks: ReaderSinks;
   onKeylog: (line: Buffer) => void;
   /** The box dropped a client that did not finish its request in time (timeouts.ts). */
-  onDropped(flow: Flow, reason: string): void;
+  onDropped: (flow: Flow, reason: string) => void;
   /**
    * Plain HTTP: the box's own answer to this request instead of forwarding it (the install
    * page), or null to forward it. Policy, asked by the mechanism.
    */
-  boxAnswer(flow: Flow, host: string, url: string): { status: number; statusText: string; headers: Record<string, string>; body: string } | null;
-}
-
-/** What the adapter keeps per client socket it was handed. */
-interface Connection {
-  flow: Flow;
-  socket: Socket;
-  /** The request-head deadline (timeouts.requestHeadMs), armed whenever a request is due. */
-  headTimer: NodeJS.Timeout | null;
-  /** A request body is due: the socket's idle timeout is armed for it. */
-  bodyDue: boolean;
-  upgraded: boolean;
+  boxAnswer(flow: Flow, host: string, url: string): BoxAnswer | null;
 }
 
 /** What the adapter keeps per request. */
@@ -65,9 +59,9 @@ interface Pending {
 
 export class MitmEngine {
   private readonly proxy = new Proxy();
-  private readonly connections = new WeakMap<Socket, Connection>();
+  private readonly connections = new WeakMap<Socket, ClientDeadlines>();
   private readonly pending = new WeakMap<IContext, Pending>();
-  private readonly webSockets = new Set<ReadWebSocket>();
+  private readonly webSockets: WebSocketRelay;
   private readonly httpsAgent: UpstreamPool;
   private readonly httpAgent: HttpAgent;
   private httpServer!: HttpServer;
@@ -86,6 +80,7 @@ export class MitmEngine {
       opts.onKeylog,
     );
     this.httpAgent = new HttpAgent(pool);
+    this.webSockets = new WebSocketRelay(opts.sinks, (socket) => this.connections.get(socket)?.flow);
   }
 
   static async start(opts: MitmOptions): Promise<MitmEngine> {
@@ -96,7 +91,7 @@ export class MitmEngine {
 
   /** A client whose TLS the box has ended with a forged certificate. */
   takeTls(flow: Flow, tls: TLSSocket): void {
-    this.adopt(flow, tls);
+    this.connections.set(tls, new ClientDeadlines(flow, tls, this.opts.timeouts, this.opts.onDropped));
     this.httpsServer.emit('secureConnection', tls);
   }
 
@@ -108,45 +103,17 @@ export class MitmEngine {
   /** A plain-HTTP client; `head` is what was read to see that it is HTTP. */
   takePlain(flow: Flow, socket: Socket, head: Buffer): void {
     socket.unshift(head);
-    this.adopt(flow, socket);
+    this.connections.set(socket, new ClientDeadlines(flow, socket, this.opts.timeouts, this.opts.onDropped));
     this.httpServer.emit('connection', socket);
     socket.resume();
   }
 
   close(): void {
-    for (const ws of this.webSockets) ws.close();
-    this.webSockets.clear();
+    this.webSockets.closeAll();
     this.httpsAgent.destroy();
     this.httpAgent.destroy();
     this.httpServer?.closeAllConnections();
     this.httpsServer?.closeAllConnections();
-  }
-
-  private adopt(flow: Flow, socket: Socket): void {
-    const c: Connection = { flow, socket, headTimer: null, bodyDue: false, upgraded: false };
-    this.connections.set(socket, c);
-    this.armHeadDeadline(c);
-    socket.once('close', () => this.disarm(c));
-    // One idle listener for the socket's life (armed only while a request body is due): one per
-    // request would pile up on a keep-alive connection, each holding its request.
-    socket.on('timeout', () => {
-      if (!c.bodyDue) return;
-      this.opts.onDropped(flow, `no byte of the request body for ${this.opts.timeouts.requestBodyIdleMs} ms`);
-      socket.destroy();
-    });
-  }
-
-  private armHeadDeadline(c: Connection): void {
-    this.disarm(c);
-    c.headTimer = setTimeout(() => {
-      this.opts.onDropped(c.flow, `no complete request within ${this.opts.timeouts.requestHeadMs} ms`);
-      c.socket.destroy();
-    }, this.opts.timeouts.requestHeadMs);
-  }
-
-  private disarm(c: Connection): void {
-    if (c.headTimer) clearTimeout(c.headTimer);
-    c.headTimer = null;
   }
 
   private listen(): Promise<void> {
@@ -157,25 +124,17 @@ export class MitmEngine {
     this.proxy.onConnect((_req, socket) => socket.destroy());
     this.proxy.onRequest((ctx, cb) => this.onRequest(ctx, cb));
     this.proxy.onResponse((ctx, cb) => this.onResponse(ctx, cb));
-    this.proxy.onWebSocketConnection((ctx, cb) => this.onWebSocketConnection(ctx, cb));
+    this.proxy.onWebSocketConnection((ctx, cb) => this.webSockets.connection(ctx, cb));
     // ws hands its 'message' data over as a Buffer (binaryType 'nodebuffer', its default).
     this.proxy.onWebSocketFrame((ctx, type, fromServer, data: Buffer, flags, cb) => {
-      if (type === 'message') webSocketOf(ctx)?.message(fromServer, data, !!flags);
+      if (type === 'message') this.webSockets.message(ctx, fromServer, data, !!flags);
       cb(null, data, flags);
     });
     this.proxy.onWebSocketClose((ctx, _code, _message, cb) => {
-      const ws = webSocketOf(ctx);
-      if (ws) {
-        ws.close();
-        this.webSockets.delete(ws);
-      }
+      this.webSockets.closed(ctx);
       cb(null);
     });
-    // The origin refused the WebSocket: the client's side (already upgraded by the library) is
-    // dropped at once, rather than left in a close handshake nobody will finish.
-    this.proxy.onWebSocketError((ctx) => {
-      if (ctx.proxyToServerWebSocket?.readyState !== 1) ctx.clientToProxyWebSocket?.terminate();
-    });
+    this.proxy.onWebSocketError((ctx) => this.webSockets.failed(ctx));
     return new Promise((resolve, reject) => {
       this.proxy.listen(
         { host: '127.0.0.1', port: 0, forceSNI: true, keepAlive: true, sslCaDir: this.opts.caDir, httpsAgent: this.httpsAgent, httpAgent: this.httpAgent },
@@ -206,23 +165,15 @@ export class MitmEngine {
   private onRequestHead(req: IncomingMessage, res: ServerResponse): void {
     const c = this.connections.get(req.socket);
     if (!c) return;
-    this.disarm(c);
     req.headers.host ??= defaultHost(c.flow);
-    c.bodyDue = true;
-    req.socket.setTimeout(this.opts.timeouts.requestBodyIdleMs);
-    req.once('end', () => {
-      c.bodyDue = false;
-      req.socket.setTimeout(0);
-    });
-    res.once('finish', () => !c.upgraded && !req.socket.destroyed && this.armHeadDeadline(c));
+    c.requestHead(req, res);
   }
 
   private onUpgradeHead(req: IncomingMessage): void {
     const c = this.connections.get(req.socket);
     if (!c) return;
-    this.disarm(c);
-    c.upgraded = true;
     req.headers.host ??= defaultHost(c.flow);
+    c.upgrade();
   }
 
   private onRequest(ctx: IContext, cb: (err?: Error) => void): void {
@@ -339,13 +290,7 @@ export class MitmEngine {
     if (kind.startsWith('CLIENT_TO_PROXY') || kind.startsWith('PROXY_TO_CLIENT')) {
       return this.fail(ctx, 'client-gone', err?.message ?? kind);
     }
-    let failure: RequestFailure;
-    if (p?.timedOut) failure = 'origin-timeout';
-    else if (kind === 'PROXY_TO_SERVER_REQUEST_ERROR' && /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ETIMEDOUT)$/.test(code))
-      failure = 'origin-unreachable';
-    else if (/ECONNRESET|EPIPE|ERR_STREAM_PREMATURE_CLOSE/.test(code) || /aborted|socket hang up/.test(err?.message ?? '')) failure = 'origin-reset';
-    else failure = 'origin-error';
-    this.fail(ctx, failure, `${kind}: ${err?.message ?? 'unknown error'}`);
+    this.fail(ctx, originFailure(kind, code, err?.message ?? '', !!p?.timedOut), `${kind}: ${err?.message ?? 'unknown error'}`);
   }
 
   private fail(ctx: IContext, failure: RequestFailure, message: string): void {
@@ -366,31 +311,6 @@ export class MitmEngine {
     }
     p?.read.failed(failure, message, status);
   }
-
-  private onWebSocketConnection(ctx: IWebSocketContext, cb: (err?: Error) => void): void {
-    const client = ctx.clientToProxyWebSocket!;
-    const upgrade = (client as unknown as { upgradeReq: IncomingMessage }).upgradeReq;
-    const c = this.connections.get(upgrade.socket);
-    if (!c) return cb(new Error('a WebSocket the box was not handed'));
-    const flow = c.flow;
-    const host = hostName(upgrade.headers.host) ?? defaultHost(flow);
-    const scheme = ctx.isSSL ? 'wss' : 'ws';
-    const url = `${scheme}://${host}${upgrade.url}`;
-    const options = ctx.proxyToServerWebSocketOptions!;
-    options.url = `${scheme}://${flow.destination.address}:${flow.destination.port}${upgrade.url}`;
-    if (ctx.isSSL) Object.assign(options, { servername: (upgrade.socket as TLSSocket).servername || host });
-    const ws = new ReadWebSocket(
-      this.opts.sinks,
-      flow,
-      host,
-      url,
-      { method: 'GET', url, httpVersion: upgrade.httpVersion, rawHeaders: upgrade.rawHeaders, headers: upgrade.headers },
-      flow.destination.address,
-    );
-    (ctx as WebSocketCtx).read = ws;
-    this.webSockets.add(ws);
-    cb();
-  }
 }
 
 /** Give up on the origin's answer: the library then reports an error on this request, once. */
@@ -398,43 +318,4 @@ function abortUpstream(p: Pending): void {
   const err = Object.assign(new Error(p.timedOut ? 'the origin did not answer in time' : 'the client has gone'), { code: 'ABORT_ERR' });
   p.ctx.serverToProxyResponse?.destroy(err);
   p.ctx.proxyToServerRequest?.destroy(err);
-}
-
-type WebSocketCtx = IWebSocketContext & { read?: ReadWebSocket };
-
-function webSocketOf(ctx: IWebSocketContext): ReadWebSocket | undefined {
-  return (ctx as WebSocketCtx).read;
-}
-
-/**
- * A message's raw headers (name, value, name, value…) without the hop-by-hop ones: Connection,
- * Keep-Alive, Proxy-Connection and whatever Connection names (RFC 9110 7.6.1), and any name
- * `drop` matches. Transfer-Encoding and Upgrade stay: they describe the message itself here.
- * So a client's `Connection: close` ends the client's connection, not the box's pooled one to
- * the origin.
- */
-function passedHeaders(raw: string[], drop?: RegExp): string[] {
-  const named = new Set(['connection', 'keep-alive', 'proxy-connection']);
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.toLowerCase() === 'connection') for (const n of raw[i + 1]!.split(',')) named.add(n.trim().toLowerCase());
-  }
-  named.delete('transfer-encoding');
-  named.delete('upgrade');
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (named.has(name.toLowerCase()) || drop?.test(name)) continue;
-    out.push(name, raw[i + 1]!);
-  }
-  return out;
-}
-
-function hostName(header: string | undefined): string | null {
-  if (!header) return null;
-  return header.replace(/:\d+$/, '').toLowerCase() || null;
-}
-
-/** The name a request without a Host header was for: the transparent box knows where it was going. */
-function defaultHost(flow: Flow): string {
-  return flow.sni ?? flow.destinationName ?? flow.destination.address;
 }

@@ -2,14 +2,13 @@
  * The one interface every runtime implements (docs/architecture.md: local loopback and docker compose).
  * Scenarios, the CLI, the console and the tests see only this.
  */
-import type { StepRun } from '../clients/scripted-session.ts';
+import type { StepRun } from '../clients/step-run.ts';
 import type { InterceptorEvent } from '../interceptor/events.ts';
 import type { Exchange } from '../interceptor/exports/exchange.ts';
 import type { ProbeResult } from '../measure/probe-job.ts';
 import type { CertificateSummary } from '../pki/inspect.ts';
-import type { HandTry } from '../scenario/hand-tries.ts';
 import type { Scenario, SessionStep, TrustAnchor } from '../scenario/schema.ts';
-import type { HandCommand } from './hand-command.ts';
+import type { HandCommand, HandTry } from './hand-command.ts';
 import type { RuntimeName } from './runtimes.ts';
 
 export type { RuntimeName } from './runtimes.ts';

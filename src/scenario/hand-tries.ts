@@ -7,32 +7,10 @@
  * shipped scenario and checks the printed expectation.
  */
 import { WEB_INTERMEDIATE_NAME } from '../pki/lab-pki.ts';
+import type { HandTry, TrustStore } from '../runtime/hand-command.ts';
 import type { LabDescription } from '../runtime/lab.ts';
 import { policyOf } from './scenario-policy.ts';
 import type { LoginAction, Scenario } from './schema.ts';
-
-export type TrustStore = 'web' | 'web+state';
-
-/** One request a person makes by hand, as one of the scenario's subscribers would. */
-export interface HandTry {
-  /** The comment above the command: what it shows, and what must happen. */
-  title: string;
-  /** Whose machine, by what it trusts; `client` is a scenario client holding exactly that store (null: none does). */
-  as: { trusts: TrustStore; client: string | null };
-  request:
-    | {
-        tool: 'curl';
-        scheme: 'https' | 'http';
-        site: string;
-        method: 'GET' | 'POST';
-        path: string;
-        form?: string;
-        show: 'status' | 'location' | 'status and location';
-      }
-    | { tool: 'openssl'; site: string; show: 'issuer' };
-  /** What the command prints (a part of its output), and how it exits. */
-  expect: { exit: number; prints: string };
-}
 
 /** curl's exit code for a certificate it cannot verify (CURLE_PEER_FAILED_VERIFICATION). */
 const CURL_UNVERIFIED = 60;

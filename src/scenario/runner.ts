@@ -2,7 +2,7 @@
  * Run a scenario on any Lab: every step, for every client, in the order of the
  * walkthrough; then join the clients' view with the interceptor's into the report.
  */
-import type { StepRun } from '../clients/scripted-session.ts';
+import type { StepRun } from '../clients/step-run.ts';
 import type { InterceptorEvent } from '../interceptor/events.ts';
 import type { Lab } from '../runtime/lab.ts';
 import { diffCertificates } from '../pki/diff.ts';

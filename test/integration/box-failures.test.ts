@@ -94,21 +94,6 @@ describe('the box under failures on both sides', () => {
     await stillServes();
   });
 
-  it('says when it has recorded all it is reading: settled() waits for the end of a slow answer, and gives up at its limit', async () => {
-    expect(await h.box.settled(50)).toBe(true);
-    h.origin.handle = (_req, res) => {
-      res.write('first ');
-      setTimeout(() => res.end('last'), 400);
-    };
-    const answer = fetchVia(h.bank, h.installed, { path: '/slow' });
-    await vi.waitFor(() => expect(eventsOf(h, 'capture').some((c) => c.value === 'GET https://bank.example/slow')).toBe(true));
-    expect(await h.box.settled(50)).toBe(false);
-    expect(h.box.exchanges.some((x) => x.url === 'https://bank.example/slow')).toBe(false);
-    expect(await h.box.settled(5_000)).toBe(true);
-    expect(h.box.exchanges.find((x) => x.url === 'https://bank.example/slow')?.responseBody.toString()).toBe('first last');
-    expect(await answer).toMatchObject({ status: 200, body: 'first last', error: null });
-  });
-
   it('survives an origin that answers after the client has gone', async () => {
     h.origin.handle = (_req, res) => setTimeout(() => res.end('late'), 200);
     const tls = tlsConnect({ host: h.bank.address, port: h.bank.port, servername: 'bank.example', ca: h.installed });
@@ -277,6 +262,30 @@ describe('the box under failures on both sides', () => {
     expect(lines.length).toBeGreaterThan(0);
     // eslint-disable-next-line no-control-regex
     for (const l of lines) expect(l).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+});
+
+describe('the box says when its records are complete', () => {
+  let h: BoxHarness;
+  beforeAll(async () => {
+    h = await startBoxHarness();
+  });
+  afterAll(() => h?.close());
+
+  it('says when it has recorded all it is reading: settled() waits for the end of a slow answer, and gives up at its limit', async () => {
+    expect(await h.box.settled(50)).toBe(true);
+    // Well inside the box's idle deadline for an origin (30 s here): the answer is slow, not dead.
+    h.origin.handle = (_req, res) => {
+      res.write('first ');
+      setTimeout(() => res.end('last'), 400);
+    };
+    const answer = fetchVia(h.bank, h.installed, { path: '/slow' });
+    await vi.waitFor(() => expect(eventsOf(h, 'capture').some((c) => c.value === 'GET https://bank.example/slow')).toBe(true));
+    expect(await h.box.settled(50)).toBe(false);
+    expect(h.box.exchanges.some((x) => x.url === 'https://bank.example/slow')).toBe(false);
+    expect(await h.box.settled(5_000)).toBe(true);
+    expect(h.box.exchanges.find((x) => x.url === 'https://bank.example/slow')?.responseBody.toString()).toBe('first last');
+    expect(await answer).toMatchObject({ status: 200, body: 'first last', error: null });
   });
 });
 

@@ -18,7 +18,7 @@ import { DEFAULT_ACCOUNTS, DEFAULT_SITES, resolveSites } from '../../scenario/si
 import type { SessionStep, StepAction } from '../../scenario/schema.ts';
 import type { Attempt } from '../http-client.ts';
 import type { ClientContext, LabClient } from '../lab-client.ts';
-import type { StepRun } from '../scripted-session.ts';
+import type { StepRun } from '../step-run.ts';
 import { AttemptRecorder } from './attempt-recorder.ts';
 import { installCrlSet, spkiSha256 } from './crlset.ts';
 import { CrlSetProbe } from './crlset-probe.ts';

@@ -6,7 +6,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import type { StepRun } from '../../clients/scripted-session.ts';
+import type { StepRun } from '../../clients/step-run.ts';
 import type { SessionStep } from '../../scenario/schema.ts';
 import { AGENT_SOCKET } from './paths.ts';
 

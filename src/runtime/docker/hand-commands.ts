@@ -4,8 +4,7 @@
  * and the ISP's router take the request to the box, as on a real line. A try whose trust store
  * no client of the scenario holds has no machine to run on.
  */
-import type { HandTry } from '../../scenario/hand-tries.ts';
-import { shellQuote, WRITE_OUT, type HandCommand } from '../hand-command.ts';
+import { shellQuote, WRITE_OUT, type HandCommand, type HandTry } from '../hand-command.ts';
 import type { LabDescription } from '../lab.ts';
 
 export function dockerHandCommand(d: LabDescription, t: HandTry): HandCommand | null {

@@ -17,7 +17,8 @@
  */
 import { chmod, copyFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { DockerLabManifest } from './manifest.ts';
+import type { TrustFacts } from '../../clients/trust-facts.ts';
+import type { Scenario } from '../../scenario/schema.ts';
 import type { DockerTopology } from './topology.ts';
 
 export const HOSTS_DIR = 'hosts';
@@ -92,6 +93,15 @@ export function hostsDir(stateDir: string): string {
 /** Where, on the machine that made the keys, a service's folder is. */
 export function hostDir(stateDir: string, service: string): string {
   return join(stateDir, HOSTS_DIR, service);
+}
+
+/** What tlslab writes for the lab's containers: the scenario, where each host sits, and the trust facts. */
+export interface DockerLabManifest {
+  version: 1;
+  scenario: Scenario;
+  topology: DockerTopology;
+  facts: TrustFacts;
+  roots: { web: string; state: string };
 }
 
 export async function readManifest(stateDir: string): Promise<DockerLabManifest> {

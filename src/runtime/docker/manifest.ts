@@ -6,23 +6,15 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { trustFactsOf, type TrustFacts } from '../../clients/trust-facts.ts';
+import { trustFactsOf } from '../../clients/trust-facts.ts';
 import { createLabPki, type LabPki } from '../../pki/lab-pki.ts';
 import type { Scenario } from '../../scenario/schema.ts';
 import { httpsHosts } from '../../scenario/sites.ts';
 import { hstsHosts } from '../lab-sites.ts';
-import { distributeHostState, HOSTS_DIR, MANIFEST_FILE, readManifest } from './host-state.ts';
-import { dockerTopology, type DockerTopology, type LabNets } from './topology.ts';
+import { distributeHostState, HOSTS_DIR, MANIFEST_FILE, readManifest, type DockerLabManifest } from './host-state.ts';
+import { dockerTopology, type LabNets } from './topology.ts';
 
-export { MANIFEST_FILE, readManifest };
-
-export interface DockerLabManifest {
-  version: 1;
-  scenario: Scenario;
-  topology: DockerTopology;
-  facts: TrustFacts;
-  roots: { web: string; state: string };
-}
+export { MANIFEST_FILE, readManifest, type DockerLabManifest };
 
 /** A docker lab's keys, made once; the manifest is written for whichever subnets the lab gets. */
 export interface DockerLabState {

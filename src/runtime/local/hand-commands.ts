@@ -4,8 +4,7 @@
  * alone or with the state root, as the subscriber they stand for.
  */
 import { relative } from 'node:path';
-import type { HandTry } from '../../scenario/hand-tries.ts';
-import { shellQuote, WRITE_OUT, type HandCommand } from '../hand-command.ts';
+import { shellQuote, WRITE_OUT, type HandCommand, type HandTry } from '../hand-command.ts';
 import type { LabDescription } from '../lab.ts';
 
 export function localHandCommand(d: LabDescription, t: HandTry): HandCommand | null {

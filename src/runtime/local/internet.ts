@@ -2,7 +2,7 @@
  * The "internet" side of the local lab: every site on its own loopback address, the CDN edge
  * in front of them, the stand-in for a site outside the lab's names, and the tunnel exit.
  */
-import { LOCAL_BLOCKS } from '../../../lab/topology.ts';
+import { LOCAL_BLOCKS } from './address-plan.ts';
 import type { Endpoint } from '../../interceptor/events.ts';
 import type { LabPki } from '../../pki/lab-pki.ts';
 import type { StateCaProfile } from '../../pki/profiles.ts';

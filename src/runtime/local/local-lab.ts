@@ -1,11 +1,11 @@
 /**
  * The embedded runtime: every lab host is a server on its own loopback address, in this
  * process; no root, no Docker. The path through the ISP is emulated by giving clients the
- * ISP box's address for every site (see lab/topology.ts); the box learns the original
+ * ISP box's address for every site (see address-plan.ts); the box learns the original
  * destination from the address the connection arrived on, as a TPROXY box does.
  */
 import { join } from 'node:path';
-import { LOCAL_BLOCKS, clientAddress } from '../../../lab/topology.ts';
+import { LOCAL_BLOCKS, clientAddress } from './address-plan.ts';
 import { runProbeJob } from '../../measure/probe-job.ts';
 import type { LabClient } from '../../clients/lab-client.ts';
 import { trustFactsOf, type TrustFacts } from '../../clients/trust-facts.ts';
@@ -13,10 +13,9 @@ import type { Endpoint } from '../../interceptor/events.ts';
 import { Interceptor } from '../../interceptor/interceptor.ts';
 import { createLabPki, type LabPki } from '../../pki/lab-pki.ts';
 import type { Scenario, SessionStep } from '../../scenario/schema.ts';
-import type { HandTry } from '../../scenario/hand-tries.ts';
 import { hostNumbers, httpsHosts, installPageHost } from '../../scenario/sites.ts';
 import { describeLabPki } from '../describe-pki.ts';
-import type { HandCommand } from '../hand-command.ts';
+import type { HandCommand, HandTry } from '../hand-command.ts';
 import type { Lab, LabDescription, LabHost, Measurement, MeasureRequest, ProgramRun, ProgramSpec } from '../lab.ts';
 import type { TrustAnchor } from '../../scenario/schema.ts';
 import { ProgramNamespace } from './program-namespace.ts';
@@ -194,7 +193,7 @@ export class LocalLab implements Lab {
     return null;
   }
 
-  async runStep(client: string, step: SessionStep): Promise<import('../../clients/scripted-session.ts').StepRun> {
+  async runStep(client: string, step: SessionStep): Promise<import('../../clients/step-run.ts').StepRun> {
     return (await this.client(client)).runStep(step);
   }
 

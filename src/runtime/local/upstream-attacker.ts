@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { LOCAL_BLOCKS } from '../../../lab/topology.ts';
+import { LOCAL_BLOCKS } from './address-plan.ts';
 import type { Scenario } from '../../scenario/schema.ts';
 import { hostNumbers } from '../../scenario/sites.ts';
 import { loadStateCaPreset } from '../../scenario/state-ca.ts';
