@@ -4,7 +4,7 @@
  * browser applies them, then a detector beside the browser. Pure: tested without sockets.
  */
 import { createPublicKey, X509Certificate, createHash } from 'node:crypto';
-import { BLOCKLISTS } from '../../lab/browser-blocklists.ts';
+import { BLOCKLISTS, type BlocklistEmulation } from './browser-blocklists.ts';
 import { hasValidSct } from '../pki/ct.ts';
 import type { ClientSpec, DETECTION_METHODS } from '../scenario/schema.ts';
 import type { TrustFacts } from './trust-facts.ts';
@@ -35,7 +35,8 @@ export function judgeChain(input: ChainToJudge, client: ClientPolicy, facts: Tru
 
   // 1. Block lists apply whatever the user trusts, and cannot be clicked through.
   if (defences.blockedRoots) {
-    const blocked = BLOCKLISTS[defences.blockedRoots]?.blocks[facts.stateProfile];
+    const list: BlocklistEmulation = BLOCKLISTS[defences.blockedRoots];
+    const blocked = list.blocks[facts.stateProfile];
     if (blocked && spkis.some((s) => facts.stateSpkis.includes(s))) return { accept: false, ...blocked };
   }
 

@@ -9,7 +9,9 @@ export interface Endpoint {
   port: number;
 }
 
-export type CaptureKind = 'url' | 'cookie' | 'credential' | 'header' | 'body' | 'ws-message';
+/** What the box's capture log can record (docs/architecture.md, "The report"). */
+export const CAPTURE_KINDS = ['url', 'cookie', 'credential', 'header', 'body', 'ws-message'] as const;
+export type CaptureKind = (typeof CAPTURE_KINDS)[number];
 
 export type TlsDecision = 'intercept' | 'pass' | 'block';
 

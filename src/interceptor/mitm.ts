@@ -124,7 +124,14 @@ export class MitmEngine {
     this.proxy.onConnect((_req, socket) => socket.destroy());
     this.proxy.onRequest((ctx, cb) => this.onRequest(ctx, cb));
     this.proxy.onResponse((ctx, cb) => this.onResponse(ctx, cb));
-    this.proxy.onWebSocketConnection((ctx, cb) => this.webSockets.connection(ctx, cb));
+    this.proxy.onWebSocketConnection((ctx, cb) => {
+      // The library keeps the upgrade request on its ws object (http-mitm-proxy 1.1.0, lib/proxy.js).
+      const upgrade = (ctx.clientToProxyWebSocket as unknown as { upgradeReq: IncomingMessage }).upgradeReq;
+      const target = this.webSockets.connection(ctx, upgrade, ctx.isSSL);
+      if (!target) return cb(new Error('a WebSocket the box was not handed'));
+      Object.assign(ctx.proxyToServerWebSocketOptions!, target);
+      cb();
+    });
     // ws hands its 'message' data over as a Buffer (binaryType 'nodebuffer', its default).
     this.proxy.onWebSocketFrame((ctx, type, fromServer, data: Buffer, flags, cb) => {
       if (type === 'message') this.webSockets.message(ctx, fromServer, data, !!flags);
@@ -134,7 +141,11 @@ export class MitmEngine {
       this.webSockets.closed(ctx);
       cb(null);
     });
-    this.proxy.onWebSocketError((ctx) => this.webSockets.failed(ctx));
+    // The origin refused the WebSocket: the client's side (already upgraded by the library) is
+    // dropped at once, rather than left in a close handshake nobody will finish.
+    this.proxy.onWebSocketError((ctx) => {
+      if (ctx.proxyToServerWebSocket?.readyState !== 1) ctx.clientToProxyWebSocket?.terminate();
+    });
     return new Promise((resolve, reject) => {
       this.proxy.listen(
         { host: '127.0.0.1', port: 0, forceSNI: true, keepAlive: true, sslCaDir: this.opts.caDir, httpsAgent: this.httpsAgent, httpAgent: this.httpAgent },

@@ -1,20 +1,24 @@
 /**
- * The WebSockets the box relays through http-mitm-proxy (mitm.ts hands it the library's
- * callbacks): each upgrade on a connection the box was handed goes on to the original
- * destination, and every message either way is read (reader.ts, ReadWebSocket).
+ * The WebSockets the box relays (mitm.ts, the adapter, turns http-mitm-proxy's callbacks into
+ * these calls): each upgrade on a connection the box was handed goes on to the original
+ * destination, and every message either way is read (reader.ts, ReadWebSocket). Sessions are
+ * keyed by whatever object the adapter has per WebSocket (the library's context).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { IWebSocketContext } from 'http-mitm-proxy';
 import type { Flow } from './flow.ts';
 import { defaultHost, hostName } from './http-headers.ts';
 import { ReadWebSocket, type ReaderSinks } from './reader.ts';
 
-/** The library's context, with the reader this relay keeps on it. */
-type WebSocketCtx = IWebSocketContext & { read?: ReadWebSocket };
+/** Where the relay's upstream WebSocket must go: the original destination, under the client's name. */
+export interface WebSocketTarget {
+  url: string;
+  servername?: string;
+}
 
 export class WebSocketRelay {
+  private readonly sessions = new WeakMap<object, ReadWebSocket>();
   private readonly open = new Set<ReadWebSocket>();
 
   constructor(
@@ -23,19 +27,13 @@ export class WebSocketRelay {
     private readonly flowOf: (socket: Socket) => Flow | undefined,
   ) {}
 
-  /** An upgrade: aimed at the original destination under the name the client asked for. */
-  connection(ctx: IWebSocketContext, cb: (err?: Error) => void): void {
-    const client = ctx.clientToProxyWebSocket!;
-    // The library keeps the upgrade request on its ws object (http-mitm-proxy 1.1.0, lib/proxy.js).
-    const upgrade = (client as unknown as { upgradeReq: IncomingMessage }).upgradeReq;
+  /** An upgrade request: where its upstream goes, or null for a socket the box was not handed. */
+  connection(key: object, upgrade: IncomingMessage, secure: boolean): WebSocketTarget | null {
     const flow = this.flowOf(upgrade.socket);
-    if (!flow) return cb(new Error('a WebSocket the box was not handed'));
+    if (!flow) return null;
     const host = hostName(upgrade.headers.host) ?? defaultHost(flow);
-    const scheme = ctx.isSSL ? 'wss' : 'ws';
+    const scheme = secure ? 'wss' : 'ws';
     const url = `${scheme}://${host}${upgrade.url}`;
-    const options = ctx.proxyToServerWebSocketOptions!;
-    options.url = `${scheme}://${flow.destination.address}:${flow.destination.port}${upgrade.url}`;
-    if (ctx.isSSL) Object.assign(options, { servername: (upgrade.socket as TLSSocket).servername || host });
     const ws = new ReadWebSocket(
       this.sinks,
       flow,
@@ -44,28 +42,24 @@ export class WebSocketRelay {
       { method: 'GET', url, httpVersion: upgrade.httpVersion, rawHeaders: upgrade.rawHeaders, headers: upgrade.headers },
       flow.destination.address,
     );
-    (ctx as WebSocketCtx).read = ws;
+    this.sessions.set(key, ws);
     this.open.add(ws);
-    cb();
+    return {
+      url: `${scheme}://${flow.destination.address}:${flow.destination.port}${upgrade.url}`,
+      ...(secure ? { servername: (upgrade.socket as TLSSocket).servername || host } : {}),
+    };
   }
 
-  message(ctx: IWebSocketContext, fromServer: boolean, data: Buffer, binary: boolean): void {
-    (ctx as WebSocketCtx).read?.message(fromServer, data, binary);
+  message(key: object, fromServer: boolean, data: Buffer, binary: boolean): void {
+    this.sessions.get(key)?.message(fromServer, data, binary);
   }
 
-  closed(ctx: IWebSocketContext): void {
-    const ws = (ctx as WebSocketCtx).read;
+  closed(key: object): void {
+    const ws = this.sessions.get(key);
     if (!ws) return;
     ws.close();
     this.open.delete(ws);
-  }
-
-  /**
-   * The origin refused the WebSocket: the client's side (already upgraded by the library) is
-   * dropped at once, rather than left in a close handshake nobody will finish.
-   */
-  failed(ctx: IWebSocketContext): void {
-    if (ctx.proxyToServerWebSocket?.readyState !== 1) ctx.clientToProxyWebSocket?.terminate();
+    this.sessions.delete(key);
   }
 
   /** The box stops: every session still open goes to the records as it stands. */

@@ -11,7 +11,8 @@ import { createForger } from './forger.ts';
 import type { NameConstraintSpec } from './extensions.ts';
 import { createCtLog, type CtLog } from './ct.ts';
 import { generateRsaKey } from './keys.ts';
-import { LAB_DNS_SUFFIXES, type StateCaProfile, type Validity } from './profiles.ts';
+import { LAB_DNS_SUFFIXES } from '../lab-names.ts';
+import type { StateCaProfile, Validity } from './profiles.ts';
 import { systemEntropy, type CertEntropy } from './randomness.ts';
 
 export const WEB_ROOT_NAME = [
@@ -75,7 +76,7 @@ export interface LabPkiOptions {
 export async function createLabPki(opts: LabPkiOptions): Promise<LabPki> {
   const entropy = opts.entropy ?? systemEntropy;
   const profile = opts.profile;
-  const nameConstraints: NameConstraintSpec | null = opts.nameConstrained === false ? null : { permittedDns: LAB_DNS_SUFFIXES, excludeAllIp: true };
+  const nameConstraints: NameConstraintSpec | null = opts.nameConstrained === false ? null : { permittedDns: [...LAB_DNS_SUFFIXES], excludeAllIp: true };
 
   // All keys at once: node generates them on the thread pool in parallel.
   const [webRootKey, webIntKey, stateRootKey, stateIntKey, ...siteKeys] = await Promise.all([

@@ -31,6 +31,3 @@ export interface StateCaProfile {
 }
 
 export const SUBJECT_ALT_NAME_OID = '2.5.29.17';
-
-/** The lab's names: a name-constrained state CA can vouch for nothing else (safety: a leaked lab key cannot impersonate a real site). */
-export const LAB_DNS_SUFFIXES = ['example', 'test'];

@@ -4,7 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BLOCKLISTS } from '../../lab/browser-blocklists.ts';
+import { BLOCKLISTS, type BlocklistEmulation } from '../clients/browser-blocklists.ts';
 import type { ChromiumProfile } from '../clients/chromium/chromium-client.ts';
 import { CommandClient } from '../clients/command-client.ts';
 import { curlFetcher } from '../clients/curl-fetcher.ts';
@@ -41,7 +41,8 @@ export async function startClient(spec: ClientSpec, ctx: ClientContext, facts: T
  * ERR_CERT_KNOWN_INTERCEPTION_BLOCKED), as the release it names blocked this lab's state CA.
  */
 function chromiumProfileOf(spec: ClientSpec, facts: TrustFacts): ChromiumProfile {
-  const blocked = spec.defences?.blockedRoots ? BLOCKLISTS[spec.defences.blockedRoots]?.blocks[facts.stateProfile] : undefined;
+  const list: BlocklistEmulation | undefined = spec.defences?.blockedRoots ? BLOCKLISTS[spec.defences.blockedRoots] : undefined;
+  const blocked = list?.blocks[facts.stateProfile];
   return {
     trusts: spec.trusts,
     distrust: !!blocked,

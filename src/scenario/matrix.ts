@@ -3,7 +3,7 @@
  * (columns: the scenarios with a `matrix:` block). Each cell comes from a real run of that
  * variant's lab, never from a table; each is checked against the scenario file's expectations.
  */
-import { CLIENT_PROFILES } from '../../lab/client-profiles.ts';
+import { CLIENT_PROFILES } from './client-profiles.ts';
 import type { Lab } from '../runtime/lab.ts';
 import { runScenario } from './runner.ts';
 import type { ExpectationCheck } from './report.ts';

@@ -8,6 +8,7 @@
  * called and who has an account there is data.
  */
 import { z } from 'zod';
+import { LAB_DNS_SUFFIXES, namesUnder, OUTSIDE_DNS_SUFFIX } from '../lab-names.ts';
 
 /** The site programs the lab can run, one per kind. */
 export const SITE_KINDS = ['bank', 'social', 'mail', 'search', 'news', 'cdn', 'vpn', 'install-page', 'outside'] as const;
@@ -22,9 +23,8 @@ const SINGLE_KINDS: readonly SiteKind[] = ['install-page', 'vpn'];
 /** Most hosts a lab may declare: each takes a last octet (9, 10, …) and two ports on an ISP box in a machine of its own. */
 export const MAX_SITES = 40;
 
-const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
-const INSIDE_RE = new RegExp(`^(?:${LABEL}\\.)+(?:example|test)$`);
-const OUTSIDE_RE = new RegExp(`^(?:${LABEL}\\.)+invalid$`);
+const INSIDE_RE = namesUnder(LAB_DNS_SUFFIXES);
+const OUTSIDE_RE = namesUnder([OUTSIDE_DNS_SUFFIX]);
 
 const Money = z.number().refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, {
   message: 'an amount in the currency, with at most two decimals, e.g. 1254300.50',

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_PROFILES } from '../../lab/client-profiles.ts';
+import { CLIENT_PROFILES } from '../../src/scenario/client-profiles.ts';
 import { startLab } from '../../src/runtime/start-lab.ts';
 import { resolveScenario } from '../../src/scenario/loader.ts';
 import { matrixTable } from '../../src/scenario/matrix-table.ts';

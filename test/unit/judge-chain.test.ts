@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BLOCKLISTS } from '../../lab/browser-blocklists.ts';
+import { BLOCKLISTS } from '../../src/clients/browser-blocklists.ts';
 import { loadStateCaPreset } from '../../src/scenario/state-ca.ts';
 import { judgeChain, spkiHash, type ChainToJudge, type ClientPolicy } from '../../src/clients/judge-chain.ts';
 import { trustFactsOf, type TrustFacts } from '../../src/clients/trust-facts.ts';
@@ -95,7 +95,7 @@ describe('spkiHash', () => {
   });
 });
 
-describe('block lists (lab/browser-blocklists.ts)', () => {
+describe('block lists (src/clients/browser-blocklists.ts)', () => {
   type BlockList = NonNullable<NonNullable<ClientPolicy['defences']>['blockedRoots']>;
   const blocked = (list: string): ClientPolicy => ({ defences: { blockedRoots: list as BlockList } });
 

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { CLIENT_PROFILES } from '../../../lab/client-profiles.ts';
+import { CLIENT_PROFILES } from '../../scenario/client-profiles.ts';
 import type { RuntimeName } from '../../runtime/lab.ts';
 import { startLab } from '../../runtime/start-lab.ts';
 import { listScenarios, loadScenario, scenariosDir } from '../../scenario/loader.ts';

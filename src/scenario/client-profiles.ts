@@ -2,7 +2,7 @@
  * Every client profile the matrix puts against every interceptor: one row each. A scenario
  * may also declare its own clients; these are the standard cast.
  */
-import type { ClientSpec } from '../src/scenario/schema.ts';
+import type { ClientSpec } from './schema/client.ts';
 
 export const CLIENT_PROFILES: ClientSpec[] = [
   { name: 'no-cert', program: 'scripted', trusts: ['web'], description: 'Ignored the SMS: trusts the public web PKI only' },

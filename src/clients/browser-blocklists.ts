@@ -17,11 +17,14 @@ const KNOWN_INTERCEPTION = {
 };
 const ONECRL = { code: 'SEC_ERROR_REVOKED_CERTIFICATE', message: "Peer's certificate has been revoked (emulated: Firefox OneCRL)" };
 
-export const BLOCKLISTS: Record<string, BlocklistEmulation> = {
+export const BLOCKLISTS = {
   'chrome-2019': { label: 'Chromium, August 2019 block list (emulated)', blocks: { 'qaznet-2019': REVOKED } },
   'chrome-2020': {
     label: 'Chromium, December 2020 block list and known-interception list (emulated)',
     blocks: { 'qaznet-2019': REVOKED, 'isca-2020': KNOWN_INTERCEPTION },
   },
   'firefox-2019': { label: 'Firefox, August 2019 OneCRL (emulated)', blocks: { 'qaznet-2019': ONECRL } },
-};
+} satisfies Record<string, BlocklistEmulation>;
+
+/** A block list's name: the keys above, which the scenario schema's blockedRoots accepts (schema/client.ts). */
+export type BlocklistName = keyof typeof BLOCKLISTS;
