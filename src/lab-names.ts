@@ -11,7 +11,7 @@ export const LAB_DNS_SUFFIXES = ['example', 'test'] as const;
 export const OUTSIDE_DNS_SUFFIX = 'invalid';
 
 /** One DNS label (RFC 1035 2.3.1, lower case). */
-export const DNS_LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const DNS_LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 
 /** A name of one or more labels under one of `suffixes`. */
 export function namesUnder(suffixes: readonly string[]): RegExp {

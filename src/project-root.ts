@@ -15,7 +15,7 @@ function findProjectRoot(from: string): string {
   }
 }
 
-export const PROJECT_ROOT = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
+const PROJECT_ROOT = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
 
 /** A path inside the project, e.g. projectPath('scenarios', 'kz-2019.yaml'). */
 export const projectPath = (...parts: string[]): string => join(PROJECT_ROOT, ...parts);

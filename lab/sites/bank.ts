@@ -15,7 +15,7 @@ import { SessionStore } from './sessions.ts';
 const NBSP = '\u00a0';
 
 /** Amounts as the bank's locale writes them, e.g. kk-KZ: "1 254 300,50 ₸" (Intl, so any currency). */
-export function moneyFormat(branding: Branding): (amount: number) => string {
+function moneyFormat(branding: Branding): (amount: number) => string {
   const format = new Intl.NumberFormat(branding.locale ?? branding.language, { style: 'currency', currency: branding.currency ?? 'KZT' });
   // A true minus sign, as bank statements print it.
   return (amount) => format.format(amount).replace('-', '−');

@@ -12,17 +12,17 @@ export class SafeHtml {
   }
 }
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /** Marks trusted markup, CSS or script as safe (entities are not decoded inside <style>/<script>). */
-export function raw(markup: string): SafeHtml {
+function raw(markup: string): SafeHtml {
   return new SafeHtml(markup);
 }
 
 /** What `html` interpolates: SafeHtml as is, text and numbers escaped, lists joined, and null, undefined and false left out. */
-export type HtmlValue = SafeHtml | string | number | boolean | null | undefined | readonly HtmlValue[];
+type HtmlValue = SafeHtml | string | number | boolean | null | undefined | readonly HtmlValue[];
 
 function render(value: HtmlValue): string {
   if (value instanceof SafeHtml) return value.value;
@@ -59,7 +59,7 @@ td,th{padding:8px 6px;border-bottom:1px solid #e5e8ec;text-align:left}
 footer{max-width:880px;margin:0 auto;padding:0 24px 32px;color:#8a93a0;font-size:13px}
 `;
 
-export interface PageOptions {
+interface PageOptions {
   title: string;
   /** Site-specific CSS, appended after the base. */
   css?: string;

@@ -9,11 +9,10 @@ import { outsideSite } from './outside.ts';
 import { searchSite } from './search.ts';
 import { socialSite } from './social.ts';
 
-export { checkCredentials, type LabAccount } from './accounts.ts';
-export { bankSite, cdnSite, installPageSite, mailSite, newsSite, outsideSite, searchSite, socialSite, type CdnOptions, type InstallPageOptions };
+export { bankSite, cdnSite, outsideSite, socialSite };
 
 /** What some kinds need from the running lab: the state root for the install page, the origins for the CDN. */
-export interface SiteContext {
+interface SiteContext {
   install: InstallPageOptions;
   cdn: Omit<CdnOptions, 'name' | 'hsts'>;
 }

@@ -5,7 +5,7 @@
  */
 import { createLogUpdate } from 'log-update';
 
-export interface Progress {
+interface Progress {
   /** A step started: `label` names it, `total` clients will take it. */
   step(index: number, count: number, label: string, total: number): void;
   /** One client finished the current step. */

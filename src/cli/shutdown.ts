@@ -21,7 +21,7 @@ let installed = false;
 let stopping = false;
 let exitCodeOnSignal: number | null = null;
 
-export interface ShutdownOptions {
+interface ShutdownOptions {
   /** The exit code after a signal: `tlslab up` and `console` are meant to be stopped that way (0); run and matrix were interrupted (128 + signal). */
   signalExitCode?: number;
 }

@@ -14,7 +14,7 @@ import type { StepRun } from './step-run.ts';
 export const COMMAND_PLACEHOLDERS = ['{url}', '{site}', '{username}', '{password}', '{query}'] as const;
 
 /** How the runtime runs the program on this client's line; absent where it cannot. */
-export type RunOnLine = ((command: string[]) => Promise<ProgramRun>) | undefined;
+type RunOnLine = ((command: string[]) => Promise<ProgramRun>) | undefined;
 
 export class CommandClient implements LabClient {
   constructor(

@@ -11,7 +11,7 @@ import type { ClientNetwork } from './network.ts';
 
 export type Fetcher = (url: URL, init: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<HttpResult>;
 
-export interface CurlOptions {
+interface CurlOptions {
   network: ClientNetwork;
   /** Every lab name, so that curl can reach each through the box. */
   hosts: string[];

@@ -44,11 +44,11 @@ export class TlsRefusal extends Error {
 }
 
 /** A client's judgement on the chain it was shown (defaults to OpenSSL's verdict alone). */
-export type ChainVerifier = (input: ChainToJudge) => Verdict;
+type ChainVerifier = (input: ChainToJudge) => Verdict;
 
-export const opensslOnly: ChainVerifier = (input) => (input.opensslError ? { accept: false, ...input.opensslError } : { accept: true, note: null });
+const opensslOnly: ChainVerifier = (input) => (input.opensslError ? { accept: false, ...input.opensslError } : { accept: true, note: null });
 
-export interface DialTlsOptions {
+interface DialTlsOptions {
   /** The name asked for (SNI) and checked against the certificate. */
   name: string;
   /** Where to connect, or an open socket to run TLS over (a tunnel). */
@@ -178,7 +178,7 @@ function send(socket: Duplex, url: URL, init: { method?: string; headers?: Recor
   });
 }
 
-export function dialTcp(to: Endpoint, localAddress: string | undefined, attempt: Attempt): Promise<Socket> {
+function dialTcp(to: Endpoint, localAddress: string | undefined, attempt: Attempt): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = netConnect({ host: to.address, port: to.port, localAddress });
     socket.once('connect', () => {

@@ -21,7 +21,7 @@ import type { LabClient } from './lab-client.ts';
 import type { StepRun } from './step-run.ts';
 import { wsText } from '../ws-text.ts';
 
-export interface ScriptedClientOptions {
+interface ScriptedClientOptions {
   spec: ClientSpec;
   /** PEM roots this client trusts. */
   trust: string[];

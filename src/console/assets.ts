@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { projectPath } from '../project-root.ts';
 
-export interface Asset {
+interface Asset {
   type: string;
   body: Buffer;
 }

@@ -4,7 +4,7 @@ import { cellText } from '../scenario/matrix-table.ts';
 import type { MatrixReport } from '../scenario/matrix.ts';
 import type { MatrixView } from './protocol.ts';
 
-export class MatrixFileError extends Error {
+class MatrixFileError extends Error {
   readonly code = 'TLSLAB_CONSOLE_MATRIX';
 }
 

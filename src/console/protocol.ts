@@ -14,7 +14,7 @@ export const PROTOCOL_VERSION = 1;
 /** Largest message a page may send (ws `maxPayload`): commands are tiny, anything bigger is refused. */
 export const MAX_CLIENT_MESSAGE_BYTES = 4 * 1024;
 /** One terminal line is clipped to this many characters, so no message grows without bound. */
-export const MAX_LINE_CHARS = 2_000;
+const MAX_LINE_CHARS = 2_000;
 /** Lines each terminal keeps for replay; older lines are dropped (the snapshot stays bounded). */
 export const MAX_TERMINAL_LINES = 1_000;
 

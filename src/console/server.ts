@@ -13,10 +13,10 @@ import { ConsoleSession } from './session.ts';
 import { serveShell, SHELL_PATH, shellTargets } from './shell.ts';
 import { wsText } from '../ws-text.ts';
 
-export const CONSOLE_HOST = '127.0.0.1';
-export const WS_PATH = '/ws';
+const CONSOLE_HOST = '127.0.0.1';
+const WS_PATH = '/ws';
 
-export interface ConsoleServerOptions {
+interface ConsoleServerOptions {
   lab: Lab;
   /** 0 (the default): a free port chosen by the kernel. */
   port?: number;

@@ -26,10 +26,10 @@ import {
 } from './protocol.ts';
 import { clientLines, ispLine, siteLine, stepHeading } from './terminal-lines.ts';
 
-export const ISP_TERMINAL = 'isp';
-export const SITES_TERMINAL = 'sites';
-export const ATTACKER_TERMINAL = 'attacker';
-export const clientTerminal = (client: string) => `client:${client}`;
+const ISP_TERMINAL = 'isp';
+const SITES_TERMINAL = 'sites';
+const ATTACKER_TERMINAL = 'attacker';
+const clientTerminal = (client: string) => `client:${client}`;
 
 export class ConsoleSession {
   private readonly lines = new Map<string, string[]>();

@@ -16,7 +16,7 @@ import { wsText } from '../ws-text.ts';
 
 export const SHELL_PATH = '/shell';
 /** Shells open at once, across pages. */
-export const MAX_SHELLS = 8;
+const MAX_SHELLS = 8;
 const open = new Set<WebSocket>();
 
 /** The clients a shell may be opened as, each with the command that opens it (none where the runtime gives none). */

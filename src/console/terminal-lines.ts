@@ -20,7 +20,7 @@ const bold = (s: string) => `\x1b[1m${s}\x1b[0m`;
 
 const magenta = (s: string) => `\x1b[1;35m${s}\x1b[0m`;
 
-export function colourOutcome(o: Outcome, s: string): string {
+function colourOutcome(o: Outcome, s: string): string {
   return o === 'exposed' ? red(s) : o === 'refused' ? green(s) : o === 'blocked' ? magenta(s) : cyan(s);
 }
 

@@ -11,7 +11,7 @@ export interface ReadRequest {
   body: Buffer;
 }
 
-export interface ReadResponse {
+interface ReadResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
 }
@@ -75,7 +75,7 @@ export function captureFromWebSocket(direction: 'client' | 'server', data: Buffe
 }
 
 /** Form or JSON fields, as [name, value] pairs; null when the body is neither. */
-export function formFields(body: Buffer, contentType: string): Array<[string, string]> | null {
+function formFields(body: Buffer, contentType: string): Array<[string, string]> | null {
   const text = body.toString('utf8');
   if (/application\/x-www-form-urlencoded/i.test(contentType)) return [...new URLSearchParams(text)];
   if (/json/i.test(contentType) || /^\s*\{/.test(text)) {

@@ -9,8 +9,7 @@ import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { ClientTlsFailure } from './events.ts';
 
-export type HandshakeEnd =
-  { ok: true; tls: TLSSocket; protocol: string | null; cipher: string | null } | { ok: false; failure: ClientTlsFailure; message: string };
+type HandshakeEnd = { ok: true; tls: TLSSocket; protocol: string | null; cipher: string | null } | { ok: false; failure: ClientTlsFailure; message: string };
 
 export function terminateClientTls(
   raw: Socket,
@@ -61,14 +60,14 @@ export function terminateClientTls(
  * OpenSSL's error for an alert the client sent ("…:tlsv1 alert unknown ca:…:SSL alert number
  * 48\n") as a sentence a student reads: the alert's name and number (RFC 8446 6.2).
  */
-export function handshakeErrorSentence(err: Error): string {
+function handshakeErrorSentence(err: Error): string {
   const [, name, number] = /alert ([a-z ]+?):.*SSL alert number (\d+)/s.exec(err.message) ?? [];
   if (name && number) return `the client sent the alert "${name.trim()}" (${number})`;
   return err.message.trim().replace(/^[0-9A-F]+:error:[0-9A-F]+:/, '');
 }
 
 /** What a failed TLS handshake on the client side means (OpenSSL's alert texts, RFC 8446 6.2). */
-export function classifyHandshakeError(err: Error & { code?: string }): ClientTlsFailure {
+function classifyHandshakeError(err: Error & { code?: string }): ClientTlsFailure {
   const text = `${err.code ?? ''} ${err.message}`.toLowerCase();
   if (
     /alert (unknown ca|bad certificate|certificate unknown|certificate revoked|unsupported certificate|certificate expired|access denied|decrypt error)|alert_unknown_ca|alert_bad_certificate|alert_certificate|alert_access_denied|alert_decrypt_error/.test(

@@ -47,7 +47,7 @@ function describe(e: InterceptorEvent): string | null {
  * characters are shown escaped, so nobody can forge a line or send an escape sequence through
  * the box's readout (ECMA-48 C0/C1 controls, DEL, and the Unicode line and bidi controls).
  */
-export function printable(text: string): string {
+function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
     const code = c.charCodeAt(0);

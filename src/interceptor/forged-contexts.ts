@@ -9,13 +9,13 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import type { ForgedLeaf } from '../pki/forge-leaf.ts';
 import type { Endpoint } from './events.ts';
 
-export interface ForgedContext {
+interface ForgedContext {
   leaf: ForgedLeaf;
   context: SecureContext;
 }
 
 /** Where a forgery was first asked for: the destination and the name in the ClientHello. */
-export interface FirstAsked {
+interface FirstAsked {
   destination: Endpoint;
   sni: string;
 }

@@ -7,7 +7,7 @@
  */
 import { CIPHER_SUITES, TLS_VERSIONS } from 'read-tls-client-hello';
 
-export type Grade = 'A' | 'B' | 'C' | 'F';
+type Grade = 'A' | 'B' | 'C' | 'F';
 
 export interface HelloToGrade {
   /** Highest version offered (legacy_version, or supported_versions when present). */
@@ -15,7 +15,7 @@ export interface HelloToGrade {
   cipherSuites: number[];
 }
 
-export interface GradeResult {
+interface GradeResult {
   grade: Grade;
   version: string;
   reasons: string[];

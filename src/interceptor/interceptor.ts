@@ -26,7 +26,7 @@ import { splice } from './splice.ts';
 import { DEFAULT_BOX_TIMEOUTS, type BoxTimeouts } from './timeouts.ts';
 import { deviceHello, fetchUpstreamCertificate, type UpstreamCertificate } from './upstream-probe.ts';
 
-export interface OriginalDestination {
+interface OriginalDestination {
   destination: Endpoint;
   /** Lab name of that address; null: not a lab host, and the interceptor refuses it. */
   name: string | null;
@@ -34,7 +34,7 @@ export interface OriginalDestination {
   line?: string | null;
 }
 
-export interface ListenerSpec {
+interface ListenerSpec {
   address: string;
   port: number;
   protocol: 'tls' | 'http';
@@ -45,9 +45,9 @@ export interface ListenerSpec {
 /** What the box needs of the lab's PKI: the forger, the web root it checks upstream with, and
  * http-mitm-proxy's CA folder. A LabPki is one; a box in a machine of its own builds one
  * from the state folder's files. */
-export type InterceptorPki = Pick<LabPki, 'forge'> & { webRoot: { cert: { pem: string } }; files: { mitmCaDir: string } };
+type InterceptorPki = Pick<LabPki, 'forge'> & { webRoot: { cert: { pem: string } }; files: { mitmCaDir: string } };
 
-export interface InterceptorOptions {
+interface InterceptorOptions {
   pki: InterceptorPki;
   policy: InterceptPolicy;
   /** Deadlines on every wait (timeouts.ts); any left out keep their defaults. */

@@ -33,7 +33,7 @@ import { defaultHost, hostName, passedHeaders } from './http-headers.ts';
 import { originFailure } from './request-failure.ts';
 import { deviceContext, type UpstreamCertificate } from './upstream-probe.ts';
 
-export interface MitmOptions {
+interface MitmOptions {
   caDir: string;
   webRoots: string[];
   validatesUpstream: boolean;

@@ -25,18 +25,18 @@ export interface InterceptPolicySpec {
   installPageHost: string | null;
 }
 
-export interface Decision<A extends string> {
+interface Decision<A extends string> {
   action: A;
   reason: string;
 }
 
 /** Host names compare without case and without a final dot (RFC 4343, RFC 1034 3.1). */
-export function normaliseHost(name: string): string {
+function normaliseHost(name: string): string {
   return name.toLowerCase().replace(/\.$/, '');
 }
 
 /** Does a list of names ("*.name" for every name below it) cover this one? */
-export function listCovers(list: readonly string[], name: string | null): boolean {
+function listCovers(list: readonly string[], name: string | null): boolean {
   if (!name) return false;
   const host = normaliseHost(name);
   return list.some((t) => {

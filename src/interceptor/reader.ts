@@ -13,7 +13,7 @@ import type { Flow } from './flow.ts';
 import type { ReadsInFlight } from './reads-in-flight.ts';
 
 /** Bodies kept for the HAR, per message: enough for any lab page; a large download is cut. */
-export const BODY_KEPT_BYTES = 256 * 1024;
+const BODY_KEPT_BYTES = 256 * 1024;
 
 export interface ReaderSinks {
   event(e: InterceptorEvent): void;
@@ -22,7 +22,7 @@ export interface ReaderSinks {
   reads: ReadsInFlight;
 }
 
-export interface RequestHead {
+interface RequestHead {
   method: string;
   url: string;
   httpVersion: string;

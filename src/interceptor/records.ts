@@ -15,7 +15,7 @@ import type { InterceptorEvent } from './events.ts';
 import { decodeExchange, encodeExchange, type Exchange } from './exports/exchange.ts';
 import { Ring } from './ring.ts';
 
-export interface RecordsOptions {
+interface RecordsOptions {
   /** Folder for the files; without one, only the window is kept (unit tests, a throw-away box). */
   dir?: string;
   /** How many of the most recent events stay in memory (default 10,000). */

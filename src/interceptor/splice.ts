@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import type { Endpoint } from './events.ts';
 
 /** How long a half-closed pass-through may wait for its peer's last bytes before it is dropped. */
-export const SPLICE_LINGER_MS = 10_000;
+const SPLICE_LINGER_MS = 10_000;
 
 /**
  * Pass a connection through untouched: the interceptor sees only metadata (addresses, SNI,

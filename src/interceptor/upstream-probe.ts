@@ -27,7 +27,7 @@ export const DEVICE_CIPHERS = [
   'AES128-SHA',
 ].join(':');
 
-export const DEVICE_TLS = { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: DEVICE_CIPHERS } as const;
+const DEVICE_TLS = { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: DEVICE_CIPHERS } as const;
 
 /**
  * The device's TLS settings and the roots it trusts upstream, as one context made once: passing
@@ -71,7 +71,7 @@ export interface OpenUpstream {
   keylog: Buffer[];
 }
 
-export interface ProbeOptions {
+interface ProbeOptions {
   timeoutMs?: number;
   /** Keep the connection open when the look succeeds, instead of closing it. */
   keepConnection?: boolean;

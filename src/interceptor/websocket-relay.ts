@@ -12,7 +12,7 @@ import { defaultHost, hostName } from './http-headers.ts';
 import { ReadWebSocket, type ReaderSinks } from './reader.ts';
 
 /** Where the relay's upstream WebSocket must go: the original destination, under the client's name. */
-export interface WebSocketTarget {
+interface WebSocketTarget {
   url: string;
   servername?: string;
 }

@@ -83,7 +83,7 @@ export function seeCertificate(route: Endpoint, sni: string, webRoot: string, op
 }
 
 /** Does this answer, beside the control's, show interception (and is a reset a block)? */
-export function judgeProbe(server: string, sni: string, r: Sight, control: Sight): Probe {
+function judgeProbe(server: string, sni: string, r: Sight, control: Sight): Probe {
   const differs = !!r.seen && !!control.seen && r.seen.fingerprint !== control.seen.fingerprint;
   // Not the web PKI's, and either unlike the control or like a control that is forged itself (a box that re-signs every name).
   const forgedControl = !!control.seen && !control.seen.webTrusted;

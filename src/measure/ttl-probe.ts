@@ -38,7 +38,7 @@ export interface TtlProbe {
 }
 
 /** The ICMP answer to one echo with this TTL, from `ping`'s own words. */
-export async function echoWithTtl(address: string, ttl: number): Promise<HopSight['icmp']> {
+async function echoWithTtl(address: string, ttl: number): Promise<HopSight['icmp']> {
   const out = await run('ping', ['-n', '-c', '1', '-W', '1', '-t', String(ttl), address]).then(
     (r) => r.stdout,
     (e: { stdout?: string }) => e.stdout ?? '',

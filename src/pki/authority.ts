@@ -15,7 +15,7 @@ export interface Authority {
 
 const DAY = 86_400_000;
 
-export function randomSerial(entropy: CertEntropy): string {
+function randomSerial(entropy: CertEntropy): string {
   const bytes = entropy.randomBytes(16);
   bytes.writeUInt8(bytes.readUInt8(0) & 0x7f, 0); // positive, 16 bytes (CA/B Forum: at least 64 bits of randomness)
   return bytes.toString('hex');

@@ -18,7 +18,7 @@ export interface RawExtension {
   valueDer: Buffer;
 }
 
-export interface CertificateSpec {
+interface CertificateSpec {
   serialHex: string;
   subject: DistinguishedName | RawName;
   issuer: DistinguishedName | RawName;
@@ -30,7 +30,7 @@ export interface CertificateSpec {
 }
 
 /** A name kept exactly as another certificate spelled it (string types included). */
-export interface RawName {
+interface RawName {
   raw: forge.pki.CertificateField[];
   /**
    * The name's DER as it was: written into the new certificate byte for byte, so that a
@@ -76,7 +76,7 @@ function signTbs(cert: forge.pki.Certificate, issuerKey: KeyObject, subjectDer?:
   return { der, pem: derToPem(der) };
 }
 
-export function derToPem(der: Buffer): string {
+function derToPem(der: Buffer): string {
   const b64 = der
     .toString('base64')
     .replace(/(.{64})/g, '$1\n')
@@ -92,7 +92,7 @@ export function pemToDer(pem: string): Buffer {
 }
 
 /** The parts of a certificate that forging copies: names exactly, and raw extensions. */
-export interface ParsedForCopy {
+interface ParsedForCopy {
   subject: RawName;
   serialHex: string;
   notBefore: Date;

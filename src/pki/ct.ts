@@ -53,7 +53,7 @@ export function sctListExtension(log: CtLog, names: string[], when: Date): RawEx
   return { oid: SCT_LIST_OID, critical: false, valueDer: Buffer.from(der.getBytes(), 'binary') };
 }
 
-export interface EmbeddedSct {
+interface EmbeddedSct {
   logId: string;
   timestamp: Date;
   signature: Buffer;

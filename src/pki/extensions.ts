@@ -5,7 +5,7 @@ import type { RawExtension } from './certificate.ts';
 
 const { asn1, pki } = forge;
 
-export function keyIdentifier(publicKey: KeyObject): string {
+function keyIdentifier(publicKey: KeyObject): string {
   const forgeKey = pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
   // RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bit string.
   return pki.getPublicKeyFingerprint(forgeKey, { type: 'RSAPublicKey', encoding: 'hex' });
@@ -46,10 +46,10 @@ export interface NameConstraintSpec {
   excludeAllIp: boolean;
 }
 
-export const NAME_CONSTRAINTS_OID = '2.5.29.30';
+const NAME_CONSTRAINTS_OID = '2.5.29.30';
 
 /** forge writes no nameConstraints of its own: encode the DER by hand with its ASN.1 tools. */
-export function nameConstraintsExtension(spec: NameConstraintSpec): RawExtension {
+function nameConstraintsExtension(spec: NameConstraintSpec): RawExtension {
   const subtree = (generalName: forge.asn1.Asn1) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [generalName]);
   const dnsName = (n: string) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 2, false, n);
   const ipRange = (bytes: number[]) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 7, false, String.fromCharCode(...bytes));

@@ -11,7 +11,7 @@ import type { StateCaProfile } from './profiles.ts';
 import { systemEntropy, type CertEntropy } from './randomness.ts';
 
 /** Plain functions (none uses `this`): a lab's PKI hands them on as its own. */
-export interface Forger {
+interface Forger {
   forge: (realCertDer: Buffer) => Promise<ForgedLeaf>;
   /** Resolves when the key pool is full (for benchmarks and a quiet start). */
   warm: () => Promise<void>;

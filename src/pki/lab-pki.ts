@@ -15,7 +15,7 @@ import { LAB_DNS_SUFFIXES } from '../lab-names.ts';
 import type { StateCaProfile, Validity } from './profiles.ts';
 import { systemEntropy, type CertEntropy } from './randomness.ts';
 
-export const WEB_ROOT_NAME = [
+const WEB_ROOT_NAME = [
   { shortName: 'C' as const, value: 'US' },
   { shortName: 'O' as const, value: 'Lab Trust Services' },
   { shortName: 'CN' as const, value: 'Lab Global Root R1' },
@@ -62,7 +62,7 @@ export interface LabPki {
   close(): void;
 }
 
-export interface LabPkiOptions {
+interface LabPkiOptions {
   dir: string;
   profile: StateCaProfile;
   /** Constrain the state CA to the lab's names (default true). */

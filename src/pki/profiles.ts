@@ -29,5 +29,3 @@ export interface StateCaProfile {
   /** Sentences the report cites for each choice, with its source. */
   sources: string[];
 }
-
-export const SUBJECT_ALT_NAME_OID = '2.5.29.17';

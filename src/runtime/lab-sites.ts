@@ -9,7 +9,7 @@ import type { StateCaProfile } from '../pki/profiles.ts';
 import type { LabSite } from '../scenario/sites.ts';
 import type { SiteDefinition } from '../sites/site.ts';
 
-export interface LabSiteInputs {
+interface LabSiteInputs {
   world: readonly LabSite[];
   stateRootPem: string;
   stateRootDer: Buffer;

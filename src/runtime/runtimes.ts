@@ -6,7 +6,7 @@
 export const RUNTIME_NAMES = ['local', 'docker'] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
 
-export interface RuntimeInfo {
+interface RuntimeInfo {
   /** For `--runtime`'s help: where the lab runs. */
   summary: string;
   /** Where the hosts live, as `tlslab run` says while it starts them. */

@@ -3,7 +3,7 @@ import { DockerLab } from './docker/docker-lab.ts';
 import type { Lab, RuntimeName } from './lab.ts';
 import { LocalLab } from './local/local-lab.ts';
 
-export interface StartLabOptions {
+interface StartLabOptions {
   runtime?: RuntimeName;
   stateRoot?: string;
   keepState?: boolean;

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { holdFolder, releaseFolder } from './leftovers.ts';
 
 /** Where labs keep their keys and artefacts unless told otherwise (TLSLAB_STATE_DIR overrides). */
-export function defaultStateRoot(): string {
+function defaultStateRoot(): string {
   return resolve(process.env.TLSLAB_STATE_DIR ?? join(process.cwd(), '.tlslab'));
 }
 

@@ -12,9 +12,7 @@ import type { Lab } from '../runtime/lab.ts';
 import { policyOf } from './scenario-policy.ts';
 import type { Scenario } from './schema.ts';
 
-export { CONTROL_SNI };
-
-export interface Detection {
+interface Detection {
   vantage: string;
   servers: ServerProbes[];
   /** Names whose ClientHello triggered interception at some server. */

@@ -10,7 +10,7 @@ import { ScenarioSchema, type Scenario } from './schema.ts';
 import { resolveStateCa, StateCaSchema } from './state-ca.ts';
 import { closest, ScenarioError, throwProblems, validateYaml, wholeFile, type ScenarioProblem } from './yaml-validation.ts';
 
-export { formatProblem, ScenarioError, type ScenarioErrorCode, type ScenarioProblem } from './yaml-validation.ts';
+export { formatProblem, ScenarioError, type ScenarioProblem } from './yaml-validation.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Finding and loading files.

@@ -31,7 +31,7 @@ export interface MatrixReport {
 }
 
 /** The variant as the matrix runs it: the standard profiles, the matrix steps, the matrix expectations. */
-export function matrixColumn(s: Scenario, profiles?: string[]): Scenario {
+function matrixColumn(s: Scenario, profiles?: string[]): Scenario {
   if (!s.matrix) throw new Error(`${s.name} has no matrix block`);
   const keep = (name: string) => !profiles || profiles.includes(name);
   return {

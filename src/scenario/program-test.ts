@@ -12,11 +12,11 @@ import type { ReportResult } from './report.ts';
 import type { TrustAnchor } from './schema.ts';
 
 /** Replaced by each site's URL in the command's arguments. */
-export const URL_PLACEHOLDER = '{url}';
+const URL_PLACEHOLDER = '{url}';
 /** Lines of the program's stderr kept in the report. */
 const STDERR_TAIL = 8;
 
-export interface ProgramTestOptions {
+interface ProgramTestOptions {
   command: string[];
   /** Where the runtime runs programs from images (runtimes.ts, `program: 'image'`): the image to run it in. */
   image?: string;

@@ -264,5 +264,3 @@ const STEP_SITE_KINDS: Record<Exclude<ActionKind, 'browse'>, readonly SiteKind[]
 
 /** A scenario as read from its file: every default filled in, its state CA made complete (state-ca.ts). */
 export type Scenario = Omit<z.output<typeof ScenarioSchema>, 'stateCa'> & { stateCa: StateCa };
-/** The file as written, before defaults are filled in. */
-export type ScenarioInput = z.input<typeof ScenarioSchema>;

@@ -15,13 +15,13 @@ export const SITE_KINDS = ['bank', 'social', 'mail', 'search', 'news', 'cdn', 'v
 export type SiteKind = (typeof SITE_KINDS)[number];
 
 /** Kinds whose pages need an account to log in (the same accounts everywhere, as people reuse passwords). */
-export const KINDS_WITH_ACCOUNTS: readonly SiteKind[] = ['bank', 'mail', 'social'];
+const KINDS_WITH_ACCOUNTS: readonly SiteKind[] = ['bank', 'mail', 'social'];
 
 /** Kinds the lab runs at most once: one install page, one tunnel exit. */
 const SINGLE_KINDS: readonly SiteKind[] = ['install-page', 'vpn'];
 
 /** Most hosts a lab may declare: each takes a last octet (9, 10, …) and two ports on an ISP box in a machine of its own. */
-export const MAX_SITES = 40;
+const MAX_SITES = 40;
 
 const INSIDE_RE = namesUnder(LAB_DNS_SUFFIXES);
 const OUTSIDE_RE = namesUnder([OUTSIDE_DNS_SUFFIX]);
@@ -41,7 +41,7 @@ export const TransactionSchema = z
   })
   .describe('One line of a bank statement');
 
-export const MailSchema = z
+const MailSchema = z
   .strictObject({
     from: z.string().min(1).describe('Sender, e.g. "Qazaq Bank <no-reply@bank.example>"'),
     subject: z.string().min(1).describe('Subject line'),
@@ -119,7 +119,7 @@ export const SiteSpecSchema = z
 export type Account = z.output<typeof AccountSchema>;
 export type Transaction = z.output<typeof TransactionSchema>;
 export type Branding = Required<Omit<z.output<typeof BrandingSchema>, 'currency' | 'locale'>> & { currency?: string; locale?: string };
-export type SiteSpec = z.output<typeof SiteSpecSchema>;
+type SiteSpec = z.output<typeof SiteSpecSchema>;
 
 /** A host with every default filled in: what the runtimes start. */
 export interface LabSite {

@@ -14,7 +14,7 @@ import { projectPath } from '../project-root.ts';
 import { closest, throwProblems, validateYaml, type ScenarioProblem, type ValidatedYaml } from './yaml-validation.ts';
 
 /** Extensions a forging device may copy from the real certificate, by the names X.509 gives them. */
-export const COPYABLE_EXTENSIONS = {
+const COPYABLE_EXTENSIONS = {
   subjectAltName: '2.5.29.17',
   keyUsage: '2.5.29.15',
   extendedKeyUsage: '2.5.29.37',
@@ -172,12 +172,12 @@ export const StateCaSchema = z
   })
   .describe('The simulated state certificate authority (root and intermediate)');
 
-export type StateCaSpec = z.output<typeof StateCaSchema>;
+type StateCaSpec = z.output<typeof StateCaSchema>;
 
 /** The state CA a scenario runs with: complete, plus how it is constrained and what it was built on. */
 export type StateCa = StateCaProfile & { operator: string; nameConstraints: boolean; preset: string | null };
 
-export function stateCaPresetsDir(): string {
+function stateCaPresetsDir(): string {
   return projectPath('scenarios', 'state-cas');
 }
 

@@ -12,7 +12,7 @@ import { z } from 'zod';
 // ---------------------------------------------------------------------------------------------
 // Errors.
 
-export type ScenarioErrorCode = 'TLSLAB_SCENARIO_INVALID' | 'TLSLAB_SCENARIO_NOT_FOUND' | 'TLSLAB_SCENARIO_YAML';
+type ScenarioErrorCode = 'TLSLAB_SCENARIO_INVALID' | 'TLSLAB_SCENARIO_NOT_FOUND' | 'TLSLAB_SCENARIO_YAML';
 
 /** One thing wrong with a scenario. line and column are 1-based; 0 means "the whole file". */
 export interface ScenarioProblem {
@@ -236,7 +236,7 @@ function valueAt(data: unknown, p: Key[]): unknown {
  * nearest parent that does: its key when it is a mapping value (`stateCa:`), else its start
  * (the `- ` item of a list).
  */
-export function locate(doc: Document, p: Key[]): { offset: number; missing: boolean } {
+function locate(doc: Document, p: Key[]): { offset: number; missing: boolean } {
   const node = doc.getIn(p, true) as { range?: [number, number, number] } | undefined;
   if (node?.range) return { offset: node.range[0], missing: false };
   const hasNode = node !== undefined || (p.length === 0 && doc.contents !== null);
@@ -326,7 +326,7 @@ function yamlMessage(e: YAMLError): string {
   return `YAML syntax error: ${text}` + (hint ? ` (${hint})` : '');
 }
 
-export function displayPath(file: string): string {
+function displayPath(file: string): string {
   const abs = path.resolve(file);
   const rel = path.relative(process.cwd(), abs);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;

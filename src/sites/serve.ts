@@ -11,7 +11,7 @@ import type { AccessLogEntry, RunningSite, SiteDefinition, SiteTls } from './sit
  * a port-80 listener that only redirects, the usual security headers, an access log).
  */
 
-export type SiteErrorCode = 'SITE_ERR_NOT_LOOPBACK' | 'SITE_ERR_TLS_MISSING';
+type SiteErrorCode = 'SITE_ERR_NOT_LOOPBACK' | 'SITE_ERR_TLS_MISSING';
 
 export class SiteError extends Error {
   readonly code: SiteErrorCode;
@@ -22,7 +22,7 @@ export class SiteError extends Error {
   }
 }
 
-export interface StartSiteOptions {
+interface StartSiteOptions {
   /** A 127.0.0.0/8 address; the lab never listens anywhere else (see assertLoopback), unless `ownHost`. */
   address: string;
   /**

@@ -25,7 +25,7 @@ export interface TunnelEvent {
   ok: boolean;
 }
 
-export interface StartTunnelExitOptions {
+interface StartTunnelExitOptions {
   /** The exit's DNS name, e.g. `vpn.example`; its certificate names it. */
   name: string;
   /** A 127.0.0.0/8 address, or 0.0.0.0 with `ownHost` (serve.ts, StartSiteOptions). */

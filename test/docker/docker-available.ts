@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 
-export function whyDockerIsMissing(): string | null {
+function whyDockerIsMissing(): string | null {
   const ok = (cmd: string, args: string[]) => {
     try {
       execFileSync(cmd, args, { stdio: 'ignore', timeout: 20_000 });

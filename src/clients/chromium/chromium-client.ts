@@ -63,7 +63,7 @@ export interface ChromiumProfile {
 }
 
 /** A StepRun with the screenshots taken during the step. */
-export interface ChromiumStepRun extends StepRun {
+interface ChromiumStepRun extends StepRun {
   screenshots: string[];
 }
 
@@ -332,7 +332,7 @@ export class ChromiumClient implements LabClient {
  * distrusting client, because Chromium reads the CRLSet only when it registers its components;
  * the updater's own requests then die in `MAP * ~NOTFOUND` like everything else off the lab.
  */
-export function chromiumArgs(rules: string, distrust: boolean): string[] {
+function chromiumArgs(rules: string, distrust: boolean): string[] {
   return [
     `--host-resolver-rules=${rules}`,
     '--no-sandbox', // root in a container; the lab's pages are its own
@@ -345,7 +345,7 @@ export function chromiumArgs(rules: string, distrust: boolean): string[] {
 }
 
 /** The default world's sites that send Strict-Transport-Security, which the browser knows. */
-export function hstsSitesOfLab(): string[] {
+function hstsSitesOfLab(): string[] {
   return hstsHosts(resolveSites(DEFAULT_SITES, DEFAULT_ACCOUNTS));
 }
 

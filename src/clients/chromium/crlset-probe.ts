@@ -25,7 +25,7 @@ import { systemEntropy } from '../../pki/randomness.ts';
 import { spkiSha256 } from './crlset.ts';
 import { ChromiumClientError } from './errors.ts';
 
-export const PROBE_DOMAIN = 'crlset-probe.test';
+const PROBE_DOMAIN = 'crlset-probe.test';
 /** Long enough between tries for Chromium to count as idle (see above: 1.5 s is not, 2 s is). */
 const POLL_MS = 3_000;
 

@@ -16,7 +16,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export interface CrlSetSpec {
+interface CrlSetSpec {
   /** Chrome keeps a CRLSet only if its sequence is higher than the one it has (the built-in one is 0). */
   sequence: number;
   /** base64 SHA-256 of SubjectPublicKeyInfos whose chains are revoked. */
@@ -26,7 +26,7 @@ export interface CrlSetSpec {
 }
 
 /** The directory under the user-data-dir where Chrome's component installer keeps the CRLSet. */
-export const CRLSET_COMPONENT_DIR = 'CertificateRevocation';
+const CRLSET_COMPONENT_DIR = 'CertificateRevocation';
 
 /** base64 SHA-256 of a certificate's SubjectPublicKeyInfo: what CRLSets and pins name. */
 export function spkiSha256(pem: string): string {

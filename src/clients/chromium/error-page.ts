@@ -52,7 +52,7 @@ const READ_ERROR_PAGE = `(() => {
 })()`;
 
 /** True when the tab shows one of Chromium's error pages rather than a site. */
-export function isErrorPage(page: Page): boolean {
+function isErrorPage(page: Page): boolean {
   return page.url().startsWith('chrome-error://');
 }
 

@@ -1,6 +1,6 @@
 /** Errors of the Chromium client: a stable code and a sentence a student understands. */
 
-export type ChromiumErrorCode = 'TLSLAB_CHROMIUM_MISSING' | 'TLSLAB_CHROMIUM_CRLSET_NOT_LOADED' | 'TLSLAB_CHROMIUM_LAUNCH';
+type ChromiumErrorCode = 'TLSLAB_CHROMIUM_MISSING' | 'TLSLAB_CHROMIUM_CRLSET_NOT_LOADED' | 'TLSLAB_CHROMIUM_LAUNCH';
 
 export class ChromiumClientError extends Error {
   constructor(

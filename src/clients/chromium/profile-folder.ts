@@ -13,7 +13,7 @@ import type { ClientNetwork } from '../network.ts';
 
 const run = promisify(execFile);
 
-export interface ProfileFolder {
+interface ProfileFolder {
   /** HOME for the browser process: Chromium on Linux opens `$HOME/.pki/nssdb`. */
   home: string;
   nssDb: string;

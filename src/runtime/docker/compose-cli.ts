@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export interface ComposeCli {
+interface ComposeCli {
   /** The program and the words before compose's own arguments: ['docker', 'compose'] or ['docker-compose']. */
   argv: [string, ...string[]];
   /** As a person types it. */

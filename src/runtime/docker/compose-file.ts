@@ -16,10 +16,10 @@ import { LAB_SUPERNET, type DockerTopology } from './topology.ts';
 /** Every host's image: node, the lab's code, the router's and the shell's tools. */
 export const LAB_IMAGE = 'tlslab/lab';
 /** The same with Chromium: only the subscribers that browse get it (~700 MB more). */
-export const BROWSER_IMAGE = 'tlslab/browser';
+const BROWSER_IMAGE = 'tlslab/browser';
 
 /** The image a subscriber's machine runs. */
-export function imageOfClient(client: Pick<DockerTopology['clients'][number], 'program'>): string {
+function imageOfClient(client: Pick<DockerTopology['clients'][number], 'program'>): string {
   return client.program === 'chromium' ? BROWSER_IMAGE : LAB_IMAGE;
 }
 
@@ -27,10 +27,10 @@ export function imageOfClient(client: Pick<DockerTopology['clients'][number], 'p
 export function imagesOf(clients: ReadonlyArray<Pick<DockerTopology['clients'][number], 'program'>>): string[] {
   return [...new Set([LAB_IMAGE, ...clients.map(imageOfClient)])];
 }
-export { HOSTS_MOUNT, STATE_MOUNT };
+export { STATE_MOUNT };
 const MAIN = ['node', 'src/runtime/docker/container/main.mjs'];
 
-export interface ComposeOptions {
+interface ComposeOptions {
   mode: 'runtime' | 'standalone';
   /** runtime: the host folder to bind-mount. */
   stateDir?: string;

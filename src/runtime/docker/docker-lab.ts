@@ -35,7 +35,7 @@ import { dockerExtraCommands, dockerHandCommand } from './hand-commands.ts';
 import { IspRecords } from './isp-records.ts';
 import { createDockerLabState, type DockerLabManifest } from './manifest.ts';
 
-export interface DockerLabOptions {
+interface DockerLabOptions {
   stateRoot?: string;
   keepState?: boolean;
   /** How long the containers may take to be serving. */
@@ -43,7 +43,7 @@ export interface DockerLabOptions {
 }
 
 /** Where a person or a test finds the running project. */
-export interface DockerProject {
+interface DockerProject {
   name: string;
   composeFile: string;
   container(service: string): string;

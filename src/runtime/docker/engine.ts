@@ -10,8 +10,7 @@ import { LAB_SUPERNET, type LabNets } from './topology.ts';
 
 const run = promisify(execFile);
 
-export type DockerErrorCode =
-  'TLSLAB_DOCKER_MISSING' | 'TLSLAB_DOCKER_NOT_RUNNING' | 'TLSLAB_COMPOSE_MISSING' | 'TLSLAB_IMAGE_MISSING' | 'TLSLAB_DOCKER_FAILED';
+type DockerErrorCode = 'TLSLAB_DOCKER_MISSING' | 'TLSLAB_DOCKER_NOT_RUNNING' | 'TLSLAB_COMPOSE_MISSING' | 'TLSLAB_IMAGE_MISSING' | 'TLSLAB_DOCKER_FAILED';
 
 export class DockerError extends Error {
   constructor(

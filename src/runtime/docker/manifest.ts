@@ -17,7 +17,7 @@ import { dockerTopology, type LabNets } from './topology.ts';
 export { MANIFEST_FILE, readManifest, type DockerLabManifest };
 
 /** A docker lab's keys, made once; the manifest is written for whichever subnets the lab gets. */
-export interface DockerLabState {
+interface DockerLabState {
   pki: LabPki;
   writeManifest(nets: LabNets): Promise<DockerLabManifest>;
 }

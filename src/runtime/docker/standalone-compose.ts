@@ -12,8 +12,6 @@ import { DEFAULT_NETS, dockerTopology } from './topology.ts';
 import { dockerCannotRun } from './unsupported.ts';
 import { DEFAULT_STANDALONE_SCENARIO, standaloneComposePath } from './paths.ts';
 
-export { DEFAULT_STANDALONE_SCENARIO, standaloneComposePath };
-
 export const STANDALONE_COMPOSE_FILE = projectPath('docker', 'compose.yaml');
 export const STANDALONE_COMPOSE_DIR = projectPath('docker', 'compose');
 
@@ -37,7 +35,7 @@ function header(scenario: string, title: string): string[] {
   ];
 }
 
-export async function standaloneComposeYaml(scenarioName: string = DEFAULT_STANDALONE_SCENARIO): Promise<string> {
+async function standaloneComposeYaml(scenarioName: string = DEFAULT_STANDALONE_SCENARIO): Promise<string> {
   const scenario = await resolveScenario(scenarioName);
   const topology = dockerTopology(
     scenario.sites,

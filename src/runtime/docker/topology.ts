@@ -27,7 +27,7 @@ export interface LabNets {
   internet: string;
 }
 export const DEFAULT_NETS: LabNets = { home: '10.89.0', internet: '10.89.1' };
-export const ISP_HOST_NUMBER = 2;
+const ISP_HOST_NUMBER = 2;
 
 export interface DockerSite {
   name: string;
@@ -84,14 +84,14 @@ export interface DockerTopology {
 }
 
 /** Its last octet on the home network: far from the clients' .10, .11, … */
-export const PROGRAM_HOST_NUMBER = 250;
+const PROGRAM_HOST_NUMBER = 250;
 /** A researcher's probe on a subscriber line (`tlslab detect --runtime docker`). */
-export const PROBE_HOST_NUMBER = 251;
+const PROBE_HOST_NUMBER = 251;
 /** The routers' last octets: before the box on the home network, after it on the internet one. */
 const FIRST_ROUTER_BEFORE = 3;
 const FIRST_ROUTER_AFTER = 200;
 
-export type BoxLocation = InterceptorSpec['location'];
+type BoxLocation = InterceptorSpec['location'];
 
 export function dockerTopology(
   world: readonly LabSite[],
@@ -145,8 +145,4 @@ export function dockerTopology(
       return { name: c.name, service: c.name, address: `${nets.home}.${10 + i}`, trusts: c.trusts, program: c.program };
     }),
   };
-}
-
-export function siteOfAddress(topology: DockerTopology, address: string): DockerSite | undefined {
-  return topology.sites.find((s) => s.address === address);
 }

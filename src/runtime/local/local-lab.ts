@@ -27,7 +27,7 @@ import { localHandCommand } from './hand-commands.ts';
 import { startInternet, type Internet, type RunningHost } from './internet.ts';
 import { startUpstreamAttacker, type UpstreamAttacker } from './upstream-attacker.ts';
 
-export interface LocalLabOptions {
+interface LocalLabOptions {
   /** Parent of the lab's state folder (default ./.tlslab or TLSLAB_STATE_DIR). */
   stateRoot?: string;
   /** Keep the state folder (keys, certificates) after stop. */
@@ -35,7 +35,7 @@ export interface LocalLabOptions {
 }
 
 /** The line `tlslab up` gives a person at the keyboard. */
-export const BY_HAND = 'by-hand';
+const BY_HAND = 'by-hand';
 
 interface Route {
   name: string;

@@ -26,17 +26,17 @@ import { SYSTEM_BUNDLE, TRUST_VARIABLES, watchProgram } from '../program-process
 const run = promisify(execFile);
 
 /** The namespace's view of the lab: each site at 10.90.1.<its number>, on the ports a client dials. */
-export const PROGRAM_SITE_BLOCK = '10.90.1';
+const PROGRAM_SITE_BLOCK = '10.90.1';
 /** The veth links: one /30 each, somewhere in 10.91.0.0/16. */
 const LINK_BLOCK = '10.91';
 
-export interface NamespaceSite {
+interface NamespaceSite {
   name: string;
   /** Last octet of its address in the namespace. */
   number: number;
 }
 
-export class NamespaceUnavailable extends Error {
+class NamespaceUnavailable extends Error {
   readonly code = 'TLSLAB_NAMESPACE_UNAVAILABLE';
 }
 

@@ -6,18 +6,18 @@ import { KebabName, LabHostname, TRUST_ANCHORS, reportDuplicates } from './commo
 // ---------------------------------------------------------------------------------------------
 // Parts of a scenario.
 
-export const CLIENT_PROGRAMS = ['scripted', 'curl', 'openssl', 'chromium'] as const;
+const CLIENT_PROGRAMS = ['scripted', 'curl', 'openssl', 'chromium'] as const;
 /** The browser block lists a client can emulate: the names of BLOCKLISTS (src/clients/browser-blocklists.ts), declared there once. */
-export const BLOCKLIST_EMULATIONS = Object.keys(BLOCKLISTS) as [BlocklistName, ...BlocklistName[]];
-export const PIN_KINDS = ['site-key', 'issuing-ca'] as const;
-export const CT_RULES = ['every-chain', 'public-roots-only'] as const;
+const BLOCKLIST_EMULATIONS = Object.keys(BLOCKLISTS) as [BlocklistName, ...BlocklistName[]];
+const PIN_KINDS = ['site-key', 'issuing-ca'] as const;
+const CT_RULES = ['every-chain', 'public-roots-only'] as const;
 /**
  * How a detector beside the browser notices a re-signed connection: the key the site
  * publishes (a notary, Certificate Patrol), or the lab's CT log, whatever root the chain ends at.
  */
 export const DETECTION_METHODS = ['published-keys', 'ct-log'] as const;
 
-export const DefencesSchema = z
+const DefencesSchema = z
   .strictObject({
     blockedRoots: z
       .enum(BLOCKLIST_EMULATIONS)

@@ -10,7 +10,7 @@ import { closest } from '../yaml-validation.ts';
 // Closed sets. Exported as arrays so the CLI, the report and error messages name the same values.
 
 /** Suffixes of the names the lab may use (lab-names.ts); anything else is outside the lab. */
-export const LAB_HOSTNAME_SUFFIXES = [...LAB_DNS_SUFFIXES, OUTSIDE_DNS_SUFFIX].map((s) => `.${s}`);
+const LAB_HOSTNAME_SUFFIXES = [...LAB_DNS_SUFFIXES, OUTSIDE_DNS_SUFFIX].map((s) => `.${s}`);
 
 /** How the ISP box decides which TLS connections to re-sign. */
 export const INTERCEPT_POLICIES = ['sni-targets', 'intercept-all', 'none'] as const;
@@ -54,8 +54,6 @@ export { CAPTURE_KINDS, type CaptureKind } from '../../interceptor/events.ts';
 /** Who can read traffic: the ISP box, or a second attacker beyond it (the sloppy scenario). */
 export const OBSERVERS = ['isp', 'upstream-attacker'] as const;
 
-export type InterceptMode = (typeof INTERCEPT_POLICIES)[number];
-export type PlainHttpPolicy = (typeof PLAIN_HTTP_POLICIES)[number];
 export type TrustAnchor = (typeof TRUST_ANCHORS)[number];
 export type ActionKind = (typeof ACTION_KINDS)[number];
 export type Outcome = (typeof OUTCOMES)[number];
@@ -68,7 +66,7 @@ const LAB_HOST_RE = namesUnder([...LAB_DNS_SUFFIXES, OUTSIDE_DNS_SUFFIX]);
 const KEBAB_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** True for a lowercase hostname under one of the lab's reserved suffixes. */
-export function isLabHostname(host: string): boolean {
+function isLabHostname(host: string): boolean {
   return LAB_HOST_RE.test(host);
 }
 

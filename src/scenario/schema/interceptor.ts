@@ -6,7 +6,7 @@ import { INTERCEPT_POLICIES, PLAIN_HTTP_POLICIES, TargetName, reportDuplicates }
 // Parts of a scenario.
 
 /** Routers on each side of the box at most: a runtime with real hops numbers them into free addresses of its /24s. */
-export const MAX_ROUTERS = 6;
+const MAX_ROUTERS = 6;
 
 export const InterceptorSchema = z
   .strictObject({

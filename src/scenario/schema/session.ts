@@ -9,21 +9,21 @@ const SiteField = LabHostname;
 const Username = z.string().min(1).describe('The account name typed into the form');
 const Password = z.string().min(1).describe('The password typed into the form; what the interceptor hopes to capture');
 
-export const BrowseActionSchema = z.strictObject({ kind: z.literal('browse'), url: LabUrl }).describe('Open a URL and read the page');
+const BrowseActionSchema = z.strictObject({ kind: z.literal('browse'), url: LabUrl }).describe('Open a URL and read the page');
 export const LoginActionSchema = z
   .strictObject({ kind: z.literal('login'), site: SiteField, username: Username, password: Password })
   .describe('Submit a login form');
-export const MailActionSchema = z
+const MailActionSchema = z
   .strictObject({ kind: z.literal('mail'), site: SiteField, username: Username, password: Password })
   .describe('Sign in to webmail and read the inbox');
-export const ChatActionSchema = z
+const ChatActionSchema = z
   .strictObject({
     kind: z.literal('chat'),
     site: SiteField,
     messages: z.array(z.string().min(1)).min(1).describe('Chat messages sent over the WebSocket, in order'),
   })
   .describe('Send chat messages over a WebSocket');
-export const SearchActionSchema = z
+const SearchActionSchema = z
   .strictObject({ kind: z.literal('search'), site: SiteField, query: z.string().min(1).describe('What the user searches for') })
   .describe('Run a search');
 
@@ -118,11 +118,7 @@ export const MatrixSchema = z
 // ---------------------------------------------------------------------------------------------
 // Types.
 
-export type BrowseAction = z.output<typeof BrowseActionSchema>;
 export type LoginAction = z.output<typeof LoginActionSchema>;
-export type MailAction = z.output<typeof MailActionSchema>;
-export type ChatAction = z.output<typeof ChatActionSchema>;
-export type SearchAction = z.output<typeof SearchActionSchema>;
 export type StepAction = z.output<typeof StepActionSchema>;
 export type SessionStep = z.output<typeof SessionStepSchema>;
 export type OutcomeExpectation = z.output<typeof OutcomeExpectationSchema>;
