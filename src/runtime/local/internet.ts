@@ -9,7 +9,7 @@ import type { StateCaProfile } from '../../pki/profiles.ts';
 import { hostNumbers, tunnelExitHost, type LabSite } from '../../scenario/sites.ts';
 import { startSite } from '../../sites/serve.ts';
 import { startTunnelExit } from '../../sites/tunnel-exit.ts';
-import { labSiteDefinitions } from '../lab-sites.ts';
+import { hstsHosts, labSiteDefinitions } from '../lab-sites.ts';
 
 /** A lab host on the internet side: a site, or the tunnel exit. */
 export interface RunningHost {
@@ -68,8 +68,7 @@ export async function startInternet(world: readonly LabSite[], pki: LabPki, prof
     }
     // In the scenario's order, as the docker lab and every listing show them.
     sites.sort((a, b) => numbers.get(a.name)! - numbers.get(b.name)!);
-    const hstsSites = definitions.filter((d) => d.hsts).map((d) => d.name);
-    return { hosts: sites, hstsSites, realEndpoint, close };
+    return { hosts: sites, hstsSites: hstsHosts(world), realEndpoint, close };
   } catch (err) {
     await close();
     throw err;
