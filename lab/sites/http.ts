@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { cookiePairs } from '../../src/cookies.ts';
 import type { SafeHtml } from './html.ts';
 
 /**
@@ -121,16 +122,7 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 
 /** Cookie header (RFC 6265 section 5.4) to name → value; the first of duplicate names wins. */
 export function parseCookies(header: string | undefined): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const pair of (header ?? '').split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq < 0) continue;
-    const name = pair.slice(0, eq).trim();
-    let value = pair.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
-    if (name && !cookies.has(name)) cookies.set(name, value);
-  }
-  return cookies;
+  return new Map(cookiePairs(header));
 }
 
 /** Unguessable token for sessions and API tokens (128 bits by default). */

@@ -2,6 +2,7 @@
  * Turn what the interceptor read into the report's capture kinds (docs/architecture.md, "The report": url, cookie,
  * credential, header, body, ws-message). Pure functions: unit-tested without sockets.
  */
+import { setCookieOf } from '../cookies.ts';
 import type { CaptureKind } from './events.ts';
 
 export interface ReadRequest {
@@ -56,7 +57,10 @@ export function capturesFromRequest(req: ReadRequest): Captured[] {
 export function capturesFromResponse(res: ReadResponse): Captured[] {
   const set = res.headers['set-cookie'];
   const cookies = Array.isArray(set) ? set : set ? [set] : [];
-  return cookies.map((c) => ({ kind: 'cookie' as const, value: `set-cookie: ${c.split(';')[0]}` }));
+  return cookies.map((c) => {
+    const { name, value } = setCookieOf(c);
+    return { kind: 'cookie' as const, value: `set-cookie: ${name ? `${name}=${value}` : value}` };
+  });
 }
 
 /**

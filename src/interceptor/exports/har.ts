@@ -3,6 +3,7 @@
  * shaped as Chrome DevTools writes it (WebSocket frames in `_webSocketMessages`,
  * `_resourceType: "websocket"`) so DevTools' Network panel imports it.
  */
+import { cookiePairs, setCookieOf } from '../../cookies.ts';
 import type { Exchange } from './exchange.ts';
 
 const BODY_LIMIT = 1 << 20;
@@ -32,7 +33,7 @@ function entry(x: Exchange) {
       method: x.method,
       url: x.url,
       httpVersion: `HTTP/${x.httpVersion}`,
-      cookies: parseCookieHeader(header(x.requestHeaders, 'cookie')),
+      cookies: cookiePairs(header(x.requestHeaders, 'cookie'), { asSent: true }).map(([name, value]) => ({ name, value })),
       headers: x.requestHeaders.map(([name, value]) => ({ name, value })),
       queryString: [...url.searchParams].map(([name, value]) => ({ name, value })),
       ...(x.requestBody.length > 0 ? { postData: { mimeType: reqType ?? 'application/octet-stream', text: x.requestBody.toString('utf8') } } : {}),
@@ -43,7 +44,7 @@ function entry(x: Exchange) {
       status: x.status,
       statusText: x.statusText,
       httpVersion: `HTTP/${x.httpVersion}`,
-      cookies: x.responseHeaders.filter(([n]) => n.toLowerCase() === 'set-cookie').map(([, v]) => parseSetCookie(v)),
+      cookies: x.responseHeaders.filter(([n]) => n.toLowerCase() === 'set-cookie').map(([, v]) => setCookieOf(v)),
       headers: x.responseHeaders.map(([name, value]) => ({ name, value })),
       content: {
         size: x.responseBody.length,
@@ -69,30 +70,4 @@ function entry(x: Exchange) {
 
 function header(pairs: Array<[string, string]>, name: string): string | undefined {
   return pairs.find(([n]) => n.toLowerCase() === name)?.[1];
-}
-
-function parseCookieHeader(value: string | undefined) {
-  if (!value) return [];
-  return value
-    .split(/;\s*/)
-    .filter(Boolean)
-    .map((kv) => {
-      const i = kv.indexOf('=');
-      return { name: i < 0 ? kv : kv.slice(0, i), value: i < 0 ? '' : kv.slice(i + 1) };
-    });
-}
-
-function parseSetCookie(value: string) {
-  const [pair = '', ...attrs] = value.split(/;\s*/);
-  // No "=": a nameless cookie whose value is the whole pair (RFC 6265bis 5.6, as browsers read it).
-  const i = pair.indexOf('=');
-  const flags = attrs.map((a) => a.toLowerCase());
-  const path = attrs.find((a) => /^path=/i.test(a));
-  return {
-    name: i < 0 ? '' : pair.slice(0, i),
-    value: i < 0 ? pair : pair.slice(i + 1),
-    ...(path ? { path: path.slice(5) } : {}),
-    httpOnly: flags.includes('httponly'),
-    secure: flags.includes('secure'),
-  };
 }
