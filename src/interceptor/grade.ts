@@ -15,7 +15,7 @@ export interface HelloToGrade {
   cipherSuites: number[];
 }
 
-interface GradeResult {
+export interface GradeResult {
   grade: Grade;
   version: string;
   reasons: string[];

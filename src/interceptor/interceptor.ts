@@ -20,11 +20,11 @@ import { ForgedContexts } from './forged-contexts.ts';
 import { MitmEngine } from './mitm.ts';
 import { ReadsInFlight, SETTLE_LIMIT_MS } from './reads-in-flight.ts';
 import type { InterceptPolicy } from './policy.ts';
-import { gradeHello } from './grade.ts';
 import { BoxRecords } from './records.ts';
 import { splice } from './splice.ts';
 import { DEFAULT_BOX_TIMEOUTS, type BoxTimeouts } from './timeouts.ts';
-import { deviceHello, fetchUpstreamCertificate, type UpstreamCertificate } from './upstream-probe.ts';
+import { UpstreamLooks } from './upstream-looks.ts';
+import type { UpstreamCertificate } from './upstream-probe.ts';
 
 interface OriginalDestination {
   destination: Endpoint;
@@ -58,18 +58,14 @@ interface InterceptorOptions {
   recordsDir?: string;
 }
 
-/** The device's look at real servers is remembered for this many destination and name pairs. */
-const UPSTREAM_CACHE_LIMIT = 10_000;
-
 export class Interceptor implements AsyncDisposable {
   readonly records: BoxRecords;
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
-  private readonly upstreamCache = new Map<string, Promise<UpstreamCertificate>>();
+  private readonly looks: UpstreamLooks;
   private readonly contexts: ForgedContexts;
   private readonly timeouts: BoxTimeouts;
   private engine: Promise<MitmEngine> | null = null;
-  private upstreamGraded = false;
   private readonly upstreamRoots: string[];
   private readonly busyListeners = new Set<(busy: boolean) => void>();
   private readonly reads = new ReadsInFlight((busy) => {
@@ -79,6 +75,19 @@ export class Interceptor implements AsyncDisposable {
   constructor(private readonly opts: InterceptorOptions) {
     this.timeouts = { ...DEFAULT_BOX_TIMEOUTS, ...opts.timeouts };
     this.upstreamRoots = opts.upstreamRoots ?? [opts.pki.webRoot.cert.pem];
+    this.looks = new UpstreamLooks(this.upstreamRoots, {
+      // What the look found goes to the upstream pool of that name (upstream-pool.ts) when the
+      // policy will intercept there; a look whose server will not be intercepted leaves nothing.
+      found: (destination, sni, look) => {
+        if (opts.policy.atUpstream(look).action !== 'intercept') return false;
+        this.mitm().then(
+          (engine) => engine.addLook(destination, sni, look),
+          () => look.connection?.socket.destroy(),
+        );
+        return true;
+      },
+      graded: (destination, g) => this.record({ type: 'upstream-hello', time: now(), destination, version: g.version, grade: g.grade, reasons: g.reasons }),
+    });
     this.records = new BoxRecords({ dir: opts.recordsDir });
     this.contexts = new ForgedContexts(
       (der) => opts.pki.forge(der),
@@ -214,7 +223,7 @@ export class Interceptor implements AsyncDisposable {
     let decision = this.opts.policy.atClientHello(hello.sni);
     let upstream: UpstreamCertificate | null = null;
     if (decision.action === 'intercept' && hello.sni) {
-      upstream = await this.upstreamCertificate(flow.destination, hello.sni);
+      upstream = await this.looks.look(flow.destination, hello.sni);
       decision = this.opts.policy.atUpstream(upstream);
     }
     this.connectionEvent(flow, hello.ja4, decision.action, decision.reason);
@@ -289,56 +298,6 @@ export class Interceptor implements AsyncDisposable {
   private whenClosed(socket: Socket, flow: Flow): void {
     if (socket.destroyed) return this.closedEvent(flow, socket.bytesRead, socket.bytesWritten);
     socket.once('close', () => this.closedEvent(flow, socket.bytesRead, socket.bytesWritten));
-  }
-
-  /** The device's own look at the real server (cached per destination and name). */
-  private upstreamCertificate(destination: Endpoint, sni: string): Promise<UpstreamCertificate> {
-    const key = `${destination.address}:${destination.port}/${sni}`;
-    let cached = this.upstreamCache.get(key);
-    if (!cached) {
-      cached = fetchUpstreamCertificate(destination, sni, this.upstreamRoots, { keepConnection: true });
-      if (this.upstreamCache.size >= UPSTREAM_CACHE_LIMIT) this.upstreamCache.delete(this.upstreamCache.keys().next().value!);
-      this.upstreamCache.set(key, cached);
-      // The look never rejects (every way it ends resolves, failures included); the caller awaits it too.
-      void cached.then((r) => {
-        // Failures are not cached: the server may just be starting.
-        if (!r.certDer) this.upstreamCache.delete(key);
-        this.handOverLook(destination, sni, r);
-        if (r.reached) this.gradeDeviceHello(destination);
-      });
-    }
-    return cached;
-  }
-
-  /** The device's own ClientHello, graded once, when its first look reaches a server: it is the same for every host. */
-  private gradeDeviceHello(destination: Endpoint): void {
-    if (this.upstreamGraded) return;
-    this.upstreamGraded = true;
-    // Never rejects: a hello that cannot be read resolves null.
-    void deviceHello(this.upstreamRoots).then((hello) => {
-      if (!hello) return;
-      const g = gradeHello(hello);
-      this.record({ type: 'upstream-hello', time: now(), destination, version: g.version, grade: g.grade, reasons: g.reasons });
-    });
-  }
-
-  /**
-   * What the look found goes to the upstream pool of that name (upstream-pool.ts): the real
-   * certificate the forwarding connections must meet, its session, and its open connection,
-   * which carries the first request forwarded under the name. A look whose server will not be
-   * intercepted leaves nothing.
-   */
-  private handOverLook(destination: Endpoint, sni: string, look: UpstreamCertificate): void {
-    const left = { ...look };
-    delete look.connection;
-    if (this.opts.policy.atUpstream(look).action !== 'intercept') {
-      left.connection?.socket.destroy();
-      return;
-    }
-    this.mitm().then(
-      (engine) => engine.addLook(destination, sni, left),
-      () => left.connection?.socket.destroy(),
-    );
   }
 
   private connectionEvent(flow: Flow, ja4: string | null, decision: TlsDecision | 'refused', reason: string): void {
