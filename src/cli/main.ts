@@ -38,6 +38,7 @@ program
   .addOption(OPTIONS.har())
   .addOption(OPTIONS.keylog())
   .addOption(OPTIONS.screenshots())
+  .addOption(OPTIONS.report())
   .addOption(OPTIONS.stateDir())
   .addOption(OPTIONS.keepState())
   .addOption(OPTIONS.clients())

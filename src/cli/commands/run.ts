@@ -10,6 +10,7 @@ import { withLab } from '../with-lab.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
 import { narrateReport } from '../../scenario/narrate.ts';
 import { colours } from '../colour.ts';
+import { checkHandoutFile, writeHandout } from '../handout-file.ts';
 import { progress } from '../progress.ts';
 import { writeJson } from '../json-output.ts';
 import { reportJunit, writeJunit } from '../junit.ts';
@@ -23,12 +24,14 @@ export interface RunOptions {
   har?: string;
   keylog?: string;
   screenshots?: string;
+  report?: string;
   stateDir: string;
   keepState: boolean;
   runtime: RuntimeName;
 }
 
 export async function runCommand(name: string, opts: RunOptions): Promise<void> {
+  checkHandoutFile(opts.report);
   installShutdown();
   const scenario = onlyClients(await resolveScenario(name), opts.clients);
   const started = Date.now();
@@ -43,6 +46,8 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
     });
     shown.finish();
     report.durationMs = Date.now() - started;
+    // Before the screenshots go with the lab: the handout carries them.
+    const handout = opts.report ? await writeHandout(opts.report, report) : null;
     const shots = await keepScreenshots(report, opts);
     const oldRuns = await removeOldRuns(opts.stateDir);
     // `--json -`: the report is stdout, so the narration goes to stderr (a person still sees it).
@@ -62,12 +67,13 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
       await writeFile(opts.keylog, lab.keylog().join(''), { mode: 0o600 });
       written.push(`key log ${opts.keylog}`);
     }
+    if (handout) written.push(handout);
     if (shots.kept) written.push(`screenshots ${shots.kept}`);
     if (opts.json) await writeJson(opts.json, report);
     if (opts.keepState) written.push(`keys and certificates ${lab.describe().stateDir}`);
     const say = (text: string) => (toStdout ? process.stderr : process.stdout).write(`${text}\n`);
     if (written.length) say(`Wrote ${written.join(', ')}.`);
-    if (shots.dropped) say(`Chromium took ${shots.dropped} screenshots; they went with the lab (--screenshots DIR keeps them).`);
+    if (shots.dropped && !handout) say(`Chromium took ${shots.dropped} screenshots; they went with the lab (--screenshots DIR keeps them).`);
     if (oldRuns) say(oldRuns);
     if (!report.passed) process.exitCode = 1;
   });
