@@ -43,6 +43,7 @@ program
   .addOption(OPTIONS.keepState())
   .addOption(OPTIONS.clients())
   .addOption(OPTIONS.runtime())
+  .addOption(OPTIONS.verbose())
   .action(lazy(() => import('./commands/run.ts'), 'runCommand'));
 
 program
@@ -54,6 +55,7 @@ program
   .addOption(OPTIONS.variants())
   .addOption(OPTIONS.profiles())
   .addOption(OPTIONS.runtime())
+  .addOption(OPTIONS.verbose())
   .addOption(OPTIONS.stateDir())
   .action(lazy(() => import('./commands/matrix.ts'), 'matrixCommand'));
 
@@ -111,6 +113,7 @@ program
   .argument('<scenario>', 'scenario name or path')
   .addOption(OPTIONS.stateDir())
   .addOption(OPTIONS.runtime())
+  .addOption(OPTIONS.verbose())
   .action(lazy(() => import('./commands/up.ts'), 'upCommand'));
 
 program
@@ -121,6 +124,7 @@ program
   .addOption(OPTIONS.consoleMatrix())
   .addOption(OPTIONS.stateDir())
   .addOption(OPTIONS.runtime())
+  .addOption(OPTIONS.verbose())
   .action(lazy(() => import('./commands/console.ts'), 'consoleCommand'));
 
 program.parseAsync().catch(exitWithError);

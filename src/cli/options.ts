@@ -12,6 +12,7 @@ export const OPTIONS = {
     new Option('--screenshots <dir>', "keep Chromium's screenshots of each step in this folder (otherwise they go with the lab, unless --keep-state)"),
   report: () =>
     new Option('--report <file>', 'write a handout of the run a teacher can give out: report.html (one self-contained page, screenshots inside) or report.md'),
+  verbose: () => new Option('--verbose', "print each phase of the lab's start (keys, sites, the box, containers) and each step with its time"),
   clients: () => new Option('--clients <names...>', 'run only these clients of the scenario (e.g. no-cert installed-cert, for a run of a few seconds)'),
   markdown: () => new Option('--markdown <file>', 'write the matrix as a Markdown document'),
   variants: () => new Option('--variants <names>', 'run only these interceptor variants, comma-separated (scenario names with a matrix block)'),

@@ -13,9 +13,9 @@ interface Progress {
   finish(): void;
 }
 
-export function progress(stream: NodeJS.WriteStream = process.stderr, started = Date.now()): Progress {
+export function progress(stream: NodeJS.WriteStream = process.stderr, started = Date.now(), opts: { plain?: boolean } = {}): Progress {
   // A terminal without a size (some CI ptys) gets the plain lines: log-update would wrap to nothing.
-  const live = stream.isTTY && (stream.columns ?? 0) > 0 ? createLogUpdate(stream) : null;
+  const live = !opts.plain && stream.isTTY && (stream.columns ?? 0) > 0 ? createLogUpdate(stream) : null;
   let current = { index: 0, count: 0, label: '', total: 0, finished: [] as string[] };
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
   const render = () =>

@@ -34,7 +34,12 @@ export function installShutdown(opts: ShutdownOptions = {}): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutDown(signal));
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') void shutDown('EPIPE');
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') return;
+      // Nobody reads this stream any more: no line of ours is written to it again (each write
+      // fails once more, and saying "stopping" on it fed this handler in a loop at full CPU;
+      // destroy() does not close process.stdout or stderr, so `writable` stays true).
+      unread.add(stream);
+      void shutDown('EPIPE');
     });
   }
   process.on('exit', removeLeftoversSync);
@@ -53,8 +58,11 @@ export function isShuttingDown(): boolean {
   return stopping;
 }
 
+/** Streams whose reader has gone (EPIPE). */
+const unread = new WeakSet<NodeJS.WriteStream>();
+
 function say(text: string): void {
-  if (process.stderr.writable) process.stderr.write(text);
+  if (process.stderr.writable && !unread.has(process.stderr)) process.stderr.write(text);
 }
 
 /** Never rejects: each stop's failure is caught, and the rest only writes and exits (so callers `void` it). */
@@ -77,6 +85,6 @@ async function shutDown(reason: string): Promise<void> {
     }
   }
   clearTimeout(deadline);
-  if (process.stdout.writable && reason !== 'EPIPE') process.stdout.write('Stopped; its keys are deleted.\n');
+  if (process.stdout.writable && !unread.has(process.stdout) && reason !== 'EPIPE') process.stdout.write('Stopped; its keys are deleted.\n');
   process.exit(exitCodeOnSignal ?? SIGNAL_EXIT[reason] ?? 1);
 }

@@ -15,8 +15,8 @@ import type { SessionStep } from './schema.ts';
 interface RunHooks {
   /** Called as each step starts: its place in the session and its title. */
   onStepStart?(index: number, count: number, step: SessionStep): void;
-  /** Called as each client finishes each step (the CLI narrates live). */
-  onStep?(step: ReportStep['id'], client: string, run: StepRun): void;
+  /** Called as each client finishes each step (the CLI narrates live), with how long it took. */
+  onStep?(step: ReportStep['id'], client: string, run: StepRun, ms: number): void;
 }
 
 export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Report> {
@@ -28,7 +28,7 @@ export async function runScenario(lab: Lab, hooks: RunHooks = {}): Promise<Repor
     const run = await lab.runStep(client, step);
     // The box records the end of an answer on the 'end' that relays it: wait for its word.
     await lab.settled();
-    hooks.onStep?.(step.id, client, run);
+    hooks.onStep?.(step.id, client, run, Date.now() - from);
     return { step: step.id, client, run, window: { client, from: from - 1, to: Date.now() } };
   };
   for (const [i, step] of scenario.session.entries()) {

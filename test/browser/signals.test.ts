@@ -94,6 +94,16 @@ describe.skipIf(missing !== null && process.env.CI !== 'true')('stopping tlslab 
     await expectCleanExit(s, 0);
   });
 
+  it('a run whose stderr reader has gone (`2>&1 | head`) stops at once, without spinning, keys deleted', { timeout: 60_000 }, async () => {
+    const s = await start(['run', 'kz-2019', '--clients', 'installed-cert', 'no-cert', '--verbose'], { stdout: 'ignore' });
+    await expect.poll(() => s.output().includes('keys and certificates:'), { timeout: 30_000, interval: 20 }).toBe(true);
+    s.child.stderr!.destroy();
+    const started = Date.now();
+    await expectCleanExit(s, 141);
+    // The lab's stop, not a spin until the deadline (STOP_DEADLINE_MS) forced the exit.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('Ctrl-C in the middle of the matrix, during its Chromium rows', { timeout: 180_000 }, async () => {
     const s = await start(['matrix', '--variants', 'kz-2019']);
     await expect.poll(() => chromiumsUnder(s.root), { timeout: 120_000, interval: 50 }).toBeGreaterThan(0);

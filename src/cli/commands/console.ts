@@ -4,6 +4,7 @@ import type { RuntimeName } from '../../runtime/lab.ts';
 import { startLab } from '../../runtime/start-lab.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
 import { installShutdown, onShutdown } from '../shutdown.ts';
+import { verboseLog } from '../verbose.ts';
 
 export interface ConsoleOptions {
   scenario: string;
@@ -11,6 +12,7 @@ export interface ConsoleOptions {
   matrix?: string;
   stateDir: string;
   runtime: RuntimeName;
+  verbose?: boolean;
 }
 
 export async function consoleCommand(opts: ConsoleOptions): Promise<void> {
@@ -20,7 +22,7 @@ export async function consoleCommand(opts: ConsoleOptions): Promise<void> {
   installShutdown({ signalExitCode: 0 });
   const scenario = await resolveScenario(opts.scenario);
   const matrix = opts.matrix ? await loadMatrixView(opts.matrix) : null;
-  const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir });
+  const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir, onPhase: verboseLog(opts.verbose) });
   onShutdown(async () => (await starting.catch(() => null))?.stop());
   const lab = await starting;
   let server;

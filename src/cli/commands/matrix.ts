@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { CLIENT_PROFILES } from '../../scenario/client-profiles.ts';
 import type { RuntimeName } from '../../runtime/lab.ts';
 import { startLab } from '../../runtime/start-lab.ts';
+import { verboseLog } from '../verbose.ts';
 import { listScenarios, loadScenario, scenariosDir } from '../../scenario/loader.ts';
 import { matrixMarkdown, matrixTable } from '../../scenario/matrix-table.ts';
 import { runMatrix } from '../../scenario/matrix.ts';
@@ -13,6 +14,7 @@ import { matrixJunit, writeJunit } from '../junit.ts';
 import { installShutdown, onShutdown } from '../shutdown.ts';
 
 export interface MatrixOptions {
+  verbose?: boolean;
   json?: string;
   junit?: string;
   markdown?: string;
@@ -53,8 +55,9 @@ export async function matrixCommand(opts: MatrixOptions): Promise<void> {
   const variants = all.filter((s) => !only || only.includes(s.name));
   process.stderr.write(`Running ${variants.length} interceptor variants, each with fresh keys, against every client profile…\n`);
   // Each column's lab is stopped on Ctrl-C too, whenever it comes (shutdown.ts).
+  const verbose = verboseLog(opts.verbose);
   const startColumn = (s: Parameters<typeof startLab>[0]) => {
-    const starting = startLab(s, { stateRoot: opts.stateDir, runtime: opts.runtime });
+    const starting = startLab(s, { stateRoot: opts.stateDir, runtime: opts.runtime, onPhase: verbose && ((what, ms) => verbose(`${s.name}: ${what}`, ms)) });
     onShutdown(async () => (await starting.catch(() => null))?.stop());
     return starting;
   };

@@ -12,6 +12,7 @@ import { narrateReport } from '../../scenario/narrate.ts';
 import { colours } from '../colour.ts';
 import { checkHandoutFile, writeHandout } from '../handout-file.ts';
 import { progress } from '../progress.ts';
+import { verboseLog } from '../verbose.ts';
 import { writeJson } from '../json-output.ts';
 import { reportJunit, writeJunit } from '../junit.ts';
 import { runScenario } from '../../scenario/runner.ts';
@@ -25,6 +26,7 @@ export interface RunOptions {
   keylog?: string;
   screenshots?: string;
   report?: string;
+  verbose?: boolean;
   stateDir: string;
   keepState: boolean;
   runtime: RuntimeName;
@@ -37,12 +39,16 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
   const started = Date.now();
   const where = RUNTIMES[opts.runtime].where;
   process.stderr.write(`Starting the ${scenario.name} lab (fresh keys, sites, ISP box; ${where})…\n`);
-  const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir, keepState: opts.keepState });
+  const verbose = verboseLog(opts.verbose, started);
+  const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir, keepState: opts.keepState, onPhase: verbose });
   await withLab(starting, async (lab) => {
-    const shown = progress(process.stderr, started);
+    const shown = progress(process.stderr, started, { plain: !!verbose });
     const report = await runScenario(lab, {
       onStepStart: (i, n, step) => shown.step(i, n, step.title, scenario.clients.length),
-      onStep: (_step, client, run) => shown.done(client, run.skipped ? 'skipped' : 'ran'),
+      onStep: (step, client, run, ms) => {
+        verbose?.(`step ${step}, ${client}${run.skipped ? ' (skipped)' : ''}`, ms);
+        shown.done(client, run.skipped ? 'skipped' : 'ran');
+      },
     });
     shown.finish();
     report.durationMs = Date.now() - started;

@@ -8,12 +8,13 @@ import { handTries } from '../../scenario/hand-tries.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
 import { policyOf } from '../../scenario/scenario-policy.ts';
 import { installShutdown, onShutdown } from '../shutdown.ts';
+import { verboseLog } from '../verbose.ts';
 
-export async function upCommand(name: string, opts: { stateDir: string; runtime: RuntimeName }): Promise<void> {
+export async function upCommand(name: string, opts: { stateDir: string; runtime: RuntimeName; verbose?: boolean }): Promise<void> {
   // Ctrl-C, SIGTERM, SIGHUP or a closed stdout is how `up` is meant to end (exit 0), at any moment (shutdown.ts).
   installShutdown({ signalExitCode: 0 });
   const scenario = await resolveScenario(name);
-  const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir });
+  const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir, onPhase: verboseLog(opts.verbose) });
   onShutdown(async () => (await starting.catch(() => null))?.stop());
   const lab: Lab = await starting;
   const description = lab.describe();

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import type { StepRun } from '../../clients/step-run.ts';
 import type { InterceptorEvent } from '../../interceptor/events.ts';
 import { SETTLE_LIMIT_MS } from '../../interceptor/reads-in-flight.ts';
+import { phase, type PhaseListener } from '../phases.ts';
 import type { LabPki } from '../../pki/lab-pki.ts';
 import type { Scenario, SessionStep } from '../../scenario/schema.ts';
 import { describeLabPki } from '../describe-pki.ts';
@@ -40,6 +41,7 @@ interface DockerLabOptions {
   keepState?: boolean;
   /** How long the containers may take to be serving. */
   readyTimeoutMs?: number;
+  onPhase?: PhaseListener;
 }
 
 /** Where a person or a test finds the running project. */
@@ -69,7 +71,7 @@ export class DockerLab implements Lab {
   static async start(scenario: Scenario, opts: DockerLabOptions = {}): Promise<DockerLab> {
     const cannot = dockerCannotRun(scenario);
     if (cannot) throw new DockerError('TLSLAB_DOCKER_FAILED', cannot);
-    await checkDocker(imagesOf(scenario.clients));
+    await phase(opts.onPhase, 'the Docker engine and the lab images', () => checkDocker(imagesOf(scenario.clients)));
     const stateDir = await createLabStateDir(scenario.name, opts.stateRoot, { keep: opts.keepState });
     const name = `tlslab${randomBytes(4).toString('hex')}`;
     const composeFile = join(stateDir, 'compose.yaml');
@@ -97,11 +99,12 @@ export class DockerLab implements Lab {
         holdComposeProject(name, composeFile);
         const up = compose(name, composeFile, ['up', '-d', '--no-build']);
         up.catch(() => {});
-        const state = await keys;
+        // The keys are made while compose creates the networks and containers.
+        const state = await phase(opts.onPhase, 'keys and certificates (beside compose up)', () => keys);
         pki = state.pki;
         manifest = await state.writeManifest(nets);
         try {
-          await up;
+          await phase(opts.onPhase, 'docker-compose up (networks and containers created)', () => up);
           break;
         } catch (err) {
           if (!/overlap/i.test((err as Error).message)) throw err;
@@ -117,7 +120,7 @@ export class DockerLab implements Lab {
       const records = new IspRecords(join(hostDir(stateDir, 'isp'), ISP_RECORDS));
       records.start();
       const lab = new DockerLab(scenario, project, stateDir, pki, manifest, records, !!opts.keepState);
-      await lab.waitReady(opts.readyTimeoutMs ?? 120_000);
+      await phase(opts.onPhase, 'every container serving', () => lab.waitReady(opts.readyTimeoutMs ?? 120_000));
       // Each subscriber's agent, and so its program (Chromium takes seconds in a container),
       // starts now, while the caller gets going, rather than at the first step. Not sooner: on
       // two cores it would slow the last containers' start as much as it saves.

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { LOCAL_BLOCKS, clientAddress } from './address-plan.ts';
+import { phase, type PhaseListener } from '../phases.ts';
 import { runProbeJob } from '../../measure/probe-job.ts';
 import type { LabClient } from '../../clients/lab-client.ts';
 import { trustFactsOf, type TrustFacts } from '../../clients/trust-facts.ts';
@@ -32,6 +33,7 @@ interface LocalLabOptions {
   stateRoot?: string;
   /** Keep the state folder (keys, certificates) after stop. */
   keepState?: boolean;
+  onPhase?: PhaseListener;
 }
 
 /** The line `tlslab up` gives a person at the keyboard. */
@@ -71,27 +73,33 @@ export class LocalLab implements Lab {
     const cleanup: Array<() => Promise<void> | void> = [];
     try {
       const profile = scenario.stateCa;
-      const pki0 = await createLabPki({
-        dir: stateDir,
-        profile,
-        nameConstrained: scenario.stateCa.nameConstraints,
-        siteNames: httpsHosts(scenario.sites),
-      });
+      const pki0 = await phase(opts.onPhase, 'keys and certificates', () =>
+        createLabPki({
+          dir: stateDir,
+          profile,
+          nameConstrained: scenario.stateCa.nameConstraints,
+          siteNames: httpsHosts(scenario.sites),
+        }),
+      );
       cleanup.push(() => pki0.close());
-      const internet = await startInternet(scenario.sites, pki0, profile);
+      const internet = await phase(opts.onPhase, `the ${scenario.sites.length} sites`, () => startInternet(scenario.sites, pki0, profile));
       const numbers = hostNumbers(scenario.sites);
       cleanup.push(() => internet.close());
       const sites = internet.hosts;
       const interceptor = new Interceptor({ pki: pki0, policy: policyOf(scenario), recordsDir: join(stateDir, 'isp') });
       cleanup.push(() => interceptor.close());
-      const attacker = scenario.attacker ? await startUpstreamAttacker(scenario, sites, stateDir, pki0.webRoot.cert.pem) : null;
+      const attacker = scenario.attacker
+        ? await phase(opts.onPhase, 'the attacker beyond the ISP', () => startUpstreamAttacker(scenario, sites, stateDir, pki0.webRoot.cert.pem))
+        : null;
       if (attacker) cleanup.push(() => attacker.close());
       // Every subscriber has its own line into the box (its own set of ports on the route to
       // each site), so the box knows whose connection it is, whatever the client program.
       const lines = new Map<string, Map<string, Route>>();
-      for (const line of [...scenario.clients.map((c) => c.name), BY_HAND]) {
-        lines.set(line, await openLine(interceptor, sites, attacker, line, (site) => `${LOCAL_BLOCKS.isp}.${numbers.get(site)}`));
-      }
+      await phase(opts.onPhase, `the ISP box, a line for each of ${scenario.clients.length} subscribers`, async () => {
+        for (const line of [...scenario.clients.map((c) => c.name), BY_HAND]) {
+          lines.set(line, await openLine(interceptor, sites, attacker, line, (site) => `${LOCAL_BLOCKS.isp}.${numbers.get(site)}`));
+        }
+      });
       return new LocalLab(scenario, stateDir, pki0, internet, interceptor, lines, !!opts.keepState, attacker);
     } catch (err) {
       // A half-failed start tears down what it started.
