@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { bankSite, cdnSite, outsideSite, socialSite } from '../../lab/sites/index.ts';
@@ -15,6 +13,7 @@ import { startSite } from '../../src/sites/serve.ts';
 import type { AccessLogEntry, RunningSite, SiteDefinition } from '../../src/sites/site.ts';
 import { startTunnelExit, type RunningTunnelExit, type TunnelEvent } from '../../src/sites/tunnel-exit.ts';
 import { wsText } from '../../src/ws-text.ts';
+import { selfSigned, type SelfSigned } from '../support/self-signed.ts';
 
 /**
  * The hosts that show defences against the interceptor, over real sockets: the CDN edge
@@ -23,34 +22,7 @@ import { wsText } from '../../src/ws-text.ts';
  * lab's names. Certificates are self-signed with the openssl CLI, as in sites.test.ts.
  */
 
-const run = promisify(execFile);
-
-interface Cert {
-  certPem: string;
-  keyPem: string;
-}
-
-async function selfSigned(dir: string, name: string): Promise<Cert> {
-  const stem = path.join(dir, name);
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${name}`,
-    '-addext',
-    `subjectAltName=DNS:${name}`,
-    '-keyout',
-    `${stem}.key`,
-    '-out',
-    `${stem}.crt`,
-  ]);
-  return { certPem: await readFile(`${stem}.crt`, 'utf8'), keyPem: await readFile(`${stem}.key`, 'utf8') };
-}
+type Cert = SelfSigned;
 
 interface Reply {
   status: number;

@@ -3,15 +3,14 @@
  * body in UTF-8 comes back whole (byte-counted chunk sizes once cut a JS string mid-character:
  * "Алматы – \r\n16\r\nҚа"), and a refused certificate is still OpenSSL's own words.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { opensslFetcher } from '../../src/clients/openssl-fetcher.ts';
+import { selfSigned } from '../support/self-signed.ts';
 
 const TEXT = 'Алматы – Қазақстан, 2019 ✓';
 
@@ -21,24 +20,8 @@ describe('openssl s_client as a lab client', () => {
   let port: number;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tlslab-openssl-'));
-    await promisify(execFile)('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=upstream.example',
-      '-addext',
-      'subjectAltName=DNS:upstream.example',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ]);
-    server = createServer({ cert: await readFile(join(dir, 'cert.pem')), key: await readFile(join(dir, 'key.pem')) }, (_req, res) => {
+    const upstream = await selfSigned(dir, 'upstream.example');
+    server = createServer({ cert: upstream.certPem, key: upstream.keyPem }, (_req, res) => {
       res.setHeader('set-cookie', ['a=1', 'b=2']);
       // No length: chunked. Cut the bytes inside a character, so a chunk ends mid-letter.
       const bytes = Buffer.from(TEXT, 'utf8');
@@ -57,7 +40,7 @@ describe('openssl s_client as a lab client', () => {
   const fetcher = (ca: string) => opensslFetcher({ network: { resolve: () => ({ address: '127.0.0.1', port }), names: [] }, caBundleFile: ca });
 
   it('reads a chunked UTF-8 body whole, with every header as Node parses it', async () => {
-    const { attempt, response } = await fetcher(join(dir, 'cert.pem'))(new URL('https://upstream.example/'), {});
+    const { attempt, response } = await fetcher(join(dir, 'upstream.example.crt'))(new URL('https://upstream.example/'), {});
     expect(attempt.error).toBeNull();
     expect(response).toMatchObject({ status: 200, body: TEXT });
     expect(response!.headers['transfer-encoding']).toBe('chunked');
@@ -66,22 +49,8 @@ describe('openssl s_client as a lab client', () => {
 
   it("refuses a certificate it does not trust, in OpenSSL's words, with no response", async () => {
     // Trusting only some other CA: the server's self-signed certificate is not in the file.
-    await promisify(execFile)('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=other.example',
-      '-keyout',
-      join(dir, 'other.key'),
-      '-out',
-      join(dir, 'other.pem'),
-    ]);
-    const { attempt, response } = await fetcher(join(dir, 'other.pem'))(new URL('https://upstream.example/'), {});
+    const other = await selfSigned(dir, 'other.example', []);
+    const { attempt, response } = await fetcher(other.certFile)(new URL('https://upstream.example/'), {});
     expect(response).toBeNull();
     expect(attempt.error).toMatchObject({ code: 'VERIFY_ERROR' });
     expect(attempt.error!.message).toMatch(/self-signed certificate|unable to get local issuer/);

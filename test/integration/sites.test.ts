@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { bankSite, siteDefinitions, socialSite } from '../../lab/sites/index.ts';
@@ -14,6 +12,7 @@ import { DEFAULT_ACCOUNTS as LAB_ACCOUNTS, defaultSite, defaultWorld } from '../
 import { SiteError, startSite } from '../../src/sites/serve.ts';
 import type { AccessLogEntry, RunningSite, SiteDefinition, SiteTls } from '../../src/sites/site.ts';
 import { wsText } from '../../src/ws-text.ts';
+import { selfSigned, type SelfSigned } from '../support/self-signed.ts';
 
 /**
  * The simulated sites over real sockets, driven the way a lab client reaches them:
@@ -21,33 +20,7 @@ import { wsText } from '../../src/ws-text.ts';
  * (here self-signed, made with the openssl CLI) certificate.
  */
 
-const run = promisify(execFile);
-
-interface Cert {
-  certPem: string;
-  keyPem: string;
-}
-
-async function selfSigned(dir: string, subject: string, extensions: string[]): Promise<Cert> {
-  const stem = path.join(dir, subject.replace(/[^A-Za-z0-9.]/g, '_'));
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${subject}`,
-    ...extensions.flatMap((ext) => ['-addext', ext]),
-    '-keyout',
-    `${stem}.key`,
-    '-out',
-    `${stem}.crt`,
-  ]);
-  return { certPem: await readFile(`${stem}.crt`, 'utf8'), keyPem: await readFile(`${stem}.key`, 'utf8') };
-}
+type Cert = SelfSigned;
 
 interface Reply {
   status: number;

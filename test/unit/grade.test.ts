@@ -1,14 +1,13 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { getExtensionData, readTlsClientHello } from 'read-tls-client-hello';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradeHello, gradeSuite } from '../../src/interceptor/grade.ts';
 import { DEVICE_CIPHERS, deviceHello, fetchUpstreamCertificate } from '../../src/interceptor/upstream-probe.ts';
+import { selfSigned } from '../support/self-signed.ts';
 
 /**
  * MITMEngine's grades (Durumeric et al., NDSS 2017) on hand-made hellos, then on the hello
@@ -179,7 +178,6 @@ describe('gradeSuite', () => {
 });
 
 describe("the device's own ClientHello, read off a real socket", () => {
-  const run = promisify(execFile);
   let dir: string;
   let server: Server;
   let certPem: string;
@@ -187,25 +185,9 @@ describe("the device's own ClientHello, read off a real socket", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tlslab-grade-'));
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=upstream.example',
-      '-addext',
-      'subjectAltName=DNS:upstream.example',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ]);
-    certPem = await readFile(join(dir, 'cert.pem'), 'utf8');
-    server = createServer({ cert: certPem, key: await readFile(join(dir, 'key.pem'), 'utf8') }, (s) => s.end());
+    const upstream = await selfSigned(dir, 'upstream.example');
+    certPem = upstream.certPem;
+    server = createServer({ cert: certPem, key: upstream.keyPem }, (s) => s.end());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   });
