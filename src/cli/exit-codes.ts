@@ -9,7 +9,7 @@ export const EXIT = {
   failed: 1,
   /** The command line or a scenario file is wrong: nothing was started. */
   usage: 2,
-  /** The lab could not start (Docker missing, no root for a namespace, a port taken…). */
+  /** The lab could not start (its runtime's engine missing, no root for a namespace, a port taken…). */
   labFailed: 3,
   /** Interrupted with Ctrl-C; the lab was stopped and its keys deleted first. */
   interrupted: 130,

@@ -8,6 +8,7 @@ import { projectPath } from '../project-root.ts';
 import { exitWithError } from './errors.ts';
 import { EXIT } from './exit-codes.ts';
 import { OPTIONS } from './options.ts';
+import { runtimesWith } from '../runtime/runtimes.ts';
 
 type Action = (...args: never[]) => unknown;
 /** The action `name` of a command module, imported only when the command runs. */
@@ -73,7 +74,7 @@ program
 program
   .command('detect')
   .description(
-    'find the ISP box as the researchers did: its targets (the same ClientHello with a control SNI and with each name) and, in the docker lab, its hop (the triggering ClientHello with growing TTL)',
+    `find the ISP box as the researchers did: its targets (the same ClientHello with a control SNI and with each name) and, with ${runtimesWith((r) => r.hops)}, its hop (the triggering ClientHello with growing TTL)`,
   )
   .addOption(OPTIONS.scenario())
   .addOption(OPTIONS.runtime())
@@ -89,7 +90,7 @@ program
   .option('--trust <roots>', "what the program trusts: web (ignored the state's request) or web,state (installed the root)", 'web,state')
   .option('--sites <names>', 'comma-separated sites to try (default: every web site of the scenario)')
   .option('--timeout <seconds>', 'how long one run of the program may take', '20')
-  .option('--image <image>', "with --runtime docker: the docker image the program runs in, as a subscriber's container")
+  .option('--image <image>', `with ${runtimesWith((r) => r.program === 'image')}: the image the program runs in, as a subscriber's machine`)
   .addOption(OPTIONS.json())
   .addOption(OPTIONS.junit())
   .addOption(OPTIONS.stateDir())

@@ -13,11 +13,13 @@ interface RuntimeInfo {
   where: string;
   /** `tlslab test`: the user's program is a command on this machine, or an image of its own. */
   program: 'command' | 'image';
+  /** Real routers between a subscriber and the box, so that `tlslab detect` can count hops by TTL. */
+  hops: boolean;
 }
 
 export const RUNTIMES: Record<RuntimeName, RuntimeInfo> = {
-  local: { summary: 'loopback, in this process', where: 'loopback', program: 'command' },
-  docker: { summary: 'one container per host', where: 'containers', program: 'image' },
+  local: { summary: 'loopback, in this process', where: 'loopback', program: 'command', hops: false },
+  docker: { summary: 'one container per host', where: 'containers', program: 'image', hops: true },
 };
 
 /** What is wrong with running a program so in this runtime (`tlslab test --image`), or null. */
@@ -29,4 +31,11 @@ export function programProblem(runtime: RuntimeName, image: string | undefined):
   }
   if (!image && wants === 'image') return `in the ${runtime} runtime your program runs from an image of its own: give --image IMAGE`;
   return null;
+}
+
+/** `--runtime NAME` for each runtime that has this, for help text ("with --runtime docker"). */
+export function runtimesWith(has: (r: RuntimeInfo) => boolean): string {
+  return RUNTIME_NAMES.filter((r) => has(RUNTIMES[r]))
+    .map((r) => `--runtime ${r}`)
+    .join(' or ');
 }

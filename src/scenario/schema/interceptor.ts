@@ -37,7 +37,7 @@ export const InterceptorSchema = z
       })
       .default({ routersBefore: 0, routersAfter: 0 })
       .describe(
-        "Where the box sits on the path: in the docker lab, real router containers on each side (TTL decrements at each); `tlslab detect --runtime docker` must find the box's hop. The local runtime has no hops",
+        "Where the box sits on the path: where the runtime gives each host a machine of its own, real routers on each side (TTL decrements at each), and `tlslab detect` must find the box's hop there; a runtime in one process has no hops",
       ),
   })
   .superRefine((i, ctx) => {
