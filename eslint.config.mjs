@@ -6,7 +6,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.exp/'] },
+  { ignores: ['dist/', 'node_modules/', '.exp/', '.tlslab/', 'out/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],
