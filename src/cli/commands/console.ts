@@ -2,6 +2,7 @@ import { loadMatrixView } from '../../console/matrix-view.ts';
 import { startConsoleServer } from '../../console/server.ts';
 import type { RuntimeName } from '../../runtime/lab.ts';
 import { startLab } from '../../runtime/start-lab.ts';
+import { RUNTIMES } from '../../runtime/runtimes.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
 import { installShutdown, onShutdown } from '../shutdown.ts';
 import { verboseLog } from '../verbose.ts';
@@ -22,6 +23,7 @@ export async function consoleCommand(opts: ConsoleOptions): Promise<void> {
   installShutdown({ signalExitCode: 0 });
   const scenario = await resolveScenario(opts.scenario);
   const matrix = opts.matrix ? await loadMatrixView(opts.matrix) : null;
+  process.stderr.write(`Starting the ${scenario.name} lab (fresh keys, sites, ISP box; ${RUNTIMES[opts.runtime].where}), then the console…\n`);
   const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir, onPhase: verboseLog(opts.verbose) });
   onShutdown(async () => (await starting.catch(() => null))?.stop());
   const lab = await starting;

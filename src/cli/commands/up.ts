@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describeEvent } from '../../interceptor/describe-event.ts';
 import type { Lab, LabDescription, RuntimeName } from '../../runtime/lab.ts';
+import { RUNTIMES } from '../../runtime/runtimes.ts';
 import { startLab } from '../../runtime/start-lab.ts';
 import type { HandCommand } from '../../runtime/hand-command.ts';
 import { handTries } from '../../scenario/hand-tries.ts';
@@ -14,6 +15,8 @@ export async function upCommand(name: string, opts: { stateDir: string; runtime:
   // Ctrl-C, SIGTERM, SIGHUP or a closed stdout is how `up` is meant to end (exit 0), at any moment (shutdown.ts).
   installShutdown({ signalExitCode: 0 });
   const scenario = await resolveScenario(name);
+  // On stderr, so that stdout stays the lab's description and readout (`tlslab up | tee`).
+  process.stderr.write(`Starting the ${scenario.name} lab (fresh keys, sites, ISP box; ${RUNTIMES[opts.runtime].where})…\n`);
   const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir, onPhase: verboseLog(opts.verbose) });
   onShutdown(async () => (await starting.catch(() => null))?.stop());
   const lab: Lab = await starting;
