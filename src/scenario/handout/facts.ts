@@ -63,8 +63,3 @@ export function verdict(report: Report): string {
   const met = report.expectations.filter((x) => x.met).length;
   return `${met}/${report.expectations.length} expectations met`;
 }
-
-/** "the state" → "The state", for the start of a sentence. */
-export function capitalised(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}

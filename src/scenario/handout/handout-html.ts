@@ -4,7 +4,8 @@
  */
 import { escapeUTF8 as esc } from 'entities';
 import type { Report } from '../report.ts';
-import { capitalised, outcomeGrid, readBySubscriber, verdict } from './facts.ts';
+import { capitalise } from '../schema.ts';
+import { outcomeGrid, readBySubscriber, verdict } from './facts.ts';
 
 const STYLE = `
 body { font: 16px/1.45 system-ui, sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1rem; color: #111; }
@@ -28,7 +29,7 @@ export function handoutHtml(report: Report, images: ReadonlyMap<string, Buffer>)
   );
   out.push(`<p><strong>The ISP box:</strong> ${esc(report.interceptor.explain)}.</p>`);
   out.push(
-    `<p><strong>${esc(capitalised(report.stateCa.operator))}'s CA:</strong> ${esc(report.stateCa.root.subjectCommonName ?? report.stateCa.profile)}. ${esc(report.stateCa.note)}</p>`,
+    `<p><strong>${esc(capitalise(report.stateCa.operator))}'s CA:</strong> ${esc(report.stateCa.root.subjectCommonName ?? report.stateCa.profile)}. ${esc(report.stateCa.note)}</p>`,
   );
 
   out.push(`<h2>What ${esc(report.stateCa.operator)} read</h2>`);

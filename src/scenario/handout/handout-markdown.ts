@@ -3,7 +3,8 @@
  * course page. Screenshots are files beside it (`<name>-files/`), linked relatively.
  */
 import type { Report } from '../report.ts';
-import { capitalised, outcomeGrid, readBySubscriber, verdict } from './facts.ts';
+import { capitalise } from '../schema.ts';
+import { outcomeGrid, readBySubscriber, verdict } from './facts.ts';
 
 /** A table cell: no pipe, no line break, no backtick to close a code span early. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
@@ -18,7 +19,7 @@ export function handoutMarkdown(report: Report, images: ReadonlyMap<string, stri
     '',
   );
   out.push(`**The ISP box:** ${report.interceptor.explain}.`, '');
-  out.push(`**${capitalised(report.stateCa.operator)}'s CA:** ${report.stateCa.root.subjectCommonName ?? report.stateCa.profile}. ${report.stateCa.note}`, '');
+  out.push(`**${capitalise(report.stateCa.operator)}'s CA:** ${report.stateCa.root.subjectCommonName ?? report.stateCa.profile}. ${report.stateCa.note}`, '');
 
   out.push(`## What ${report.stateCa.operator} read`, '');
   const read = readBySubscriber(report);
