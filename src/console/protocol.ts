@@ -8,6 +8,8 @@
  */
 import type { DiffRow } from '../pki/diff.ts';
 import type { Outcome } from '../scenario/schema.ts';
+import type { ReadBySubscriberView } from './state-read.ts';
+import type { SubscriberView } from './subscriber-view.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -51,10 +53,16 @@ export interface StepResultView {
   /** skipped: the client's program cannot take this step at all (curl has no WebSocket chat). */
   outcome: Outcome | 'skipped';
   summary: string;
+  /** Why it was refused (`untrusted-issuer`), when it was. */
+  cause: string | null;
+  /** The sentence behind the outcome: why refused, or what the state read. */
+  why: string | null;
+  /** What the person saw, for browser clients: URLs of the screenshots this server serves. */
+  screenshots: string[];
 }
 
 export interface WalkthroughState {
-  /** -1: the introduction, before the first step. */
+  /** -1: the introduction, before the first step; the number of steps: the closing summary. */
   position: number;
   running: boolean;
   /** The step the results below belong to, per step id: who ended how. */
@@ -82,10 +90,13 @@ export interface Snapshot {
   scenario: { name: string; title: string; summary: string | null; period: string | null; runtime: string };
   hosts: TopologyHost[];
   steps: WalkthroughStep[];
+  subscribers: SubscriberView[];
   terminals: TerminalInfo[];
   lines: Record<string, string[]>;
   walkthrough: WalkthroughState;
   forged: ForgedView[];
+  /** What the state read, pinned per subscriber (state-read.ts). */
+  read: ReadBySubscriberView[];
   matrix: MatrixView | null;
 }
 
@@ -95,6 +106,7 @@ export type ServerMessage =
   | { v: 1; type: 'line'; terminal: string; text: string }
   | { v: 1; type: 'walkthrough'; walkthrough: WalkthroughState }
   | { v: 1; type: 'forged'; forged: ForgedView }
+  | { v: 1; type: 'read'; read: ReadBySubscriberView[] }
   | { v: 1; type: 'error'; code: ConsoleErrorCode; message: string };
 
 /** Page → server. */

@@ -3,7 +3,8 @@
  * loopback only. One ConsoleSession holds the state; every page gets a snapshot on connect
  * and the deltas after it.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Lab } from '../runtime/lab.ts';
@@ -39,6 +40,11 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
     const asset = req.method === 'GET' ? assets.get(path) : undefined;
     if (path === '/favicon.ico') {
       res.writeHead(204).end();
+      return;
+    }
+    const screenshot = req.method === 'GET' ? /^\/screenshots\/(\d{1,9})\.png$/.exec(path) : null;
+    if (screenshot) {
+      void serveScreenshot(res, session.screenshotFile(Number(screenshot[1])));
       return;
     }
     if (!asset) {
@@ -107,4 +113,14 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
       await new Promise<void>((r) => http.close(() => r()));
     })());
   return { url: `http://${CONSOLE_HOST}:${port}/`, port, session, close, [Symbol.asyncDispose]: close };
+}
+
+/** A screenshot the session gave out (by number, never a path from the page); 404 once the lab has removed it. */
+async function serveScreenshot(res: ServerResponse, file: string | null): Promise<void> {
+  const body = file ? await readFile(file).catch(() => null) : null;
+  if (!body) {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('no such screenshot\n');
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'private, max-age=3600', 'x-content-type-options': 'nosniff' }).end(body);
 }

@@ -24,12 +24,17 @@ import {
   type TerminalInfo,
   type WalkthroughState,
 } from './protocol.ts';
+import { StateRead } from './state-read.ts';
+import { subscriberView } from './subscriber-view.ts';
 import { clientLines, ispLine, siteLine, stepHeading } from './terminal-lines.ts';
 
 const ISP_TERMINAL = 'isp';
 const SITES_TERMINAL = 'sites';
 const ATTACKER_TERMINAL = 'attacker';
 const clientTerminal = (client: string) => `client:${client}`;
+/** Where the page fetches screenshot n (server.ts serves it from screenshotFile). */
+const SCREENSHOT_PATH = '/screenshots/';
+export const screenshotUrl = (n: number) => `${SCREENSHOT_PATH}${n}.png`;
 
 export class ConsoleSession {
   private readonly lines = new Map<string, string[]>();
@@ -43,6 +48,11 @@ export class ConsoleSession {
   /** Resolves when the step running now has finished (tests and shutdown wait on it). */
   private running: Promise<void> = Promise.resolve();
   private attackerSeen = 0;
+  private readonly read = new StateRead();
+  /** The step running now, for pinning what the box reads to it. */
+  private stepRunning: number | null = null;
+  /** Screenshot files the page may fetch, by number: only these are served (no path from the page). */
+  private readonly screenshots: string[] = [];
 
   constructor(
     private readonly lab: Lab,
@@ -92,10 +102,12 @@ export class ConsoleSession {
       scenario: { name: s.name, title: s.title, summary: s.summary ?? null, period: s.period ?? null, runtime: this.lab.runtime },
       hosts: this.lab.describe().hosts.map((h) => ({ name: h.name, role: h.role, address: h.address, description: h.description })),
       steps: s.session.map((st) => ({ id: st.id, title: st.title, narrative: st.narrative ?? null, explain: explainStep(st.action), site: siteOf(st.action) })),
+      subscribers: s.clients.map(subscriberView),
       terminals: this.terminals,
       lines: Object.fromEntries(this.lines),
       walkthrough: this.walkthrough,
       forged: [...this.forged.values()],
+      read: this.read.view(),
       matrix: this.matrix,
     };
   }
@@ -104,18 +116,25 @@ export class ConsoleSession {
   handle(m: ClientMessage): void {
     if (m.type === 'hello') return;
     if (this.walkthrough.running) throw new ProtocolError('CONSOLE_ERR_BUSY', 'a step is still running; wait for it to finish');
-    const last = this.lab.scenario.session.length - 1;
+    const summary = this.lab.scenario.session.length;
     if (m.type === 'back') {
       this.walkthrough = { ...this.walkthrough, position: Math.max(-1, this.walkthrough.position - 1), acting: [] };
       this.publish({ v: 1, type: 'walkthrough', walkthrough: this.walkthrough });
       return;
     }
     if (m.type === 'next') {
-      if (this.walkthrough.position >= last) return;
+      if (this.walkthrough.position >= summary) return;
       this.walkthrough = { ...this.walkthrough, position: this.walkthrough.position + 1 };
+      // After the last step comes the closing summary: nothing to run.
+      if (this.walkthrough.position === summary) return this.publish({ v: 1, type: 'walkthrough', walkthrough: this.walkthrough });
     }
-    if (this.walkthrough.position < 0) return;
+    if (this.walkthrough.position < 0 || this.walkthrough.position >= summary) return;
     this.running = this.runStep(this.walkthrough.position);
+  }
+
+  /** The file behind screenshot URL number n, or null for a number this session never gave out. */
+  screenshotFile(n: number): string | null {
+    return this.screenshots[n] ?? null;
   }
 
   /** Wait for the step that is running (if any). */
@@ -137,6 +156,7 @@ export class ConsoleSession {
     const heading = stepHeading(index, step.title);
     this.write(ISP_TERMINAL, heading);
     this.write(SITES_TERMINAL, heading);
+    this.stepRunning = index;
     try {
       for (const client of this.lab.scenario.clients) {
         const term = clientTerminal(client.name);
@@ -161,12 +181,26 @@ export class ConsoleSession {
         const outcomes: AttemptOutcome[] = run.attempts.map((a) => outcomeOf(a, flows, window));
         const worst = outcomes.length ? combineOutcomes(outcomes) : null;
         for (const line of clientLines(run, outcomes, worst)) this.write(term, line);
-        results.push({ client: client.name, outcome: run.skipped ? 'skipped' : (worst?.outcome ?? 'untouched'), summary: run.summary });
+        const outcome = run.skipped ? 'skipped' : (worst?.outcome ?? 'untouched');
+        results.push({
+          client: client.name,
+          outcome,
+          summary: run.summary,
+          cause: outcome === 'refused' ? (worst?.cause ?? null) : null,
+          why: outcome === 'skipped' ? null : (worst?.why ?? null),
+          screenshots: this.keepScreenshots(run),
+        });
         this.setWalkthrough({ results: { ...this.walkthrough.results, [step.id]: [...results] } });
       }
     } finally {
+      this.stepRunning = null;
       this.setWalkthrough({ running: false, acting: [] });
     }
+  }
+
+  private keepScreenshots(run: StepRun): string[] {
+    const files = (run as { screenshots?: string[] }).screenshots ?? [];
+    return files.map((file) => screenshotUrl(this.screenshots.push(file) - 1));
   }
 
   private onEvent(e: InterceptorEvent): void {
@@ -174,6 +208,7 @@ export class ConsoleSession {
     if (isp) this.write(ISP_TERMINAL, isp);
     const site = siteLine(e, (n) => this.siteNames.has(n));
     if (site) this.write(SITES_TERMINAL, site);
+    if (e.type === 'capture' && this.read.add(e, this.stepRunning)) this.publish({ v: 1, type: 'read', read: this.read.view() });
     if (e.type === 'forged') {
       const view: ForgedView = { sni: e.sni, names: e.names, issuer: e.issuer, realIssuer: e.realIssuer, diff: diffCertificates(e.real, e.forged) };
       this.forged.set(e.sni, view);

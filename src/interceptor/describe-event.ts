@@ -28,7 +28,10 @@ function describe(e: InterceptorEvent): string | null {
     case 'install-page-redirect':
       return `plain HTTP to ${e.host}: sent to ${e.location}`;
     case 'garbage':
-      return `dropped garbage from ${e.client.address}:${e.client.port}: ${e.message}`;
+      // A connection that never says anything is no attack: browsers open spare ones ahead of need (Chromium's preconnect).
+      return /^(no request within|no ClientHello within|closed before sending anything)/.test(e.message)
+        ? `closed an idle connection from ${e.client.address}:${e.client.port}: ${e.message}`
+        : `dropped garbage from ${e.client.address}:${e.client.port}: ${e.message}`;
     case 'dropped':
       return `flow ${e.flow}: closed by the box: ${e.reason}`;
     case 'internal-error':

@@ -38,6 +38,16 @@ const CHROMIUM_ARGS = [
 ];
 
 const PASSWORD = 'username=alice&password=Almaty-2019!';
+/** A classroom projector, a large one, and a phone. */
+const VIEWPORTS = [
+  [1280, 720],
+  [1920, 1080],
+  [390, 844],
+] as const;
+
+type Box = { x: number; y: number; width: number; height: number };
+const inside = (a: Box, b: Box) => a.x >= b.x - 0.5 && a.y >= b.y - 0.5 && a.x + a.width <= b.x + b.width + 0.5 && a.y + a.height <= b.y + b.height + 0.5;
+const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 /** A step runs for every client of kz-2019 one after the other, real Chromium ones included. */
 const STEP_TIMEOUT = 120_000;
 
@@ -172,8 +182,17 @@ describe.skipIf(!runBrowser)('the console in headless Chromium', () => {
       expect(await text(first, 'isp')).toContain(`bank.example credential: ${PASSWORD}`);
       expect(await text(first, 'client:no-cert')).toMatch(/unable to get local issuer certificate|refused/);
       expect(await text(first, 'client:installed-cert')).toContain('EXPOSED');
-      expect(await first.textContent('[data-client="no-cert"]')).toBe('no-cert: REFUSED');
-      expect(await first.textContent('[data-client="installed-cert"]')).toBe('installed-cert: EXPOSED');
+      expect(await first.textContent('.card[data-client="no-cert"] .outcome')).toBe('REFUSED');
+      expect(await first.textContent('.card[data-client="installed-cert"] .outcome')).toBe('EXPOSED');
+      // Trust at a glance, and what the state read pinned where the class can see it.
+      expect(await first.textContent('.card[data-client="no-cert"] .trust')).toBe('no state root');
+      expect(await first.textContent('.card[data-client="chromium-2019"] .card-trust')).toContain('Chrome 2019 block list');
+      expect(await first.textContent('[data-read="installed-cert"] .read-item.password .value')).toBe('username alice · password Almaty-2019!');
+      expect(await first.locator('[data-read="no-cert"]').count()).toBe(0);
+      // Chromium's screenshot of the step, on its card and beside its terminal, served by the console.
+      const thumb = first.locator('.card[data-client="chromium-installed"] img.thumb');
+      await expect.poll(() => thumb.evaluate((img: any) => (img.complete ? (img.naturalWidth as number) : 0))).toBeGreaterThan(100);
+      expect(await first.locator('[data-shots="chromium-installed"] img').count()).toBeGreaterThan(0);
       expect(await text(first, 'sites')).toContain('POST https://bank.example/login');
       // The forged-versus-original diff, from the box's 'forged' event.
       expect(await first.textContent('#diff-body')).toContain('Security Certificate');
@@ -183,6 +202,51 @@ describe.skipIf(!runBrowser)('the console in headless Chromium', () => {
     },
     4 * STEP_TIMEOUT,
   );
+
+  for (const [width, height] of VIEWPORTS) {
+    it(`fits a ${width}×${height} screen: controls, subscribers and what the state read in view, nothing overlapping`, async () => {
+      const page = await browser.newPage({ viewport: { width, height } });
+      await page.goto(server.url);
+      await ready(page);
+      await page.waitForSelector('[data-read="installed-cert"] .read-item.password');
+      const view = { x: 0, y: 0, width, height };
+      const box = async (selector: string) => {
+        const b = await page.locator(selector).first().boundingBox();
+        if (!b) throw new Error(`${selector} is not on the page`);
+        return b;
+      };
+      // Never a page wider than the screen (no sideways scrolling, on a phone either).
+      expect(await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number)).toBeLessThanOrEqual(width);
+      for (const control of ['#next', '#back', '#run', '#step-counter']) expect(inside(await box(control), view), control).toBe(true);
+      if (width >= 1280) {
+        // The stage is one screen: every subscriber's card, the password the state read and the ISP box's log.
+        const cards = await page.locator('.card').all();
+        expect(cards.length).toBe(9);
+        const boxes = await Promise.all(cards.map(async (c) => (await c.boundingBox())!));
+        for (const [i, b] of boxes.entries()) {
+          expect(inside(b, view), `card ${i} in view`).toBe(true);
+          for (const other of boxes.slice(i + 1)) expect(overlaps(b, other)).toBe(false);
+          expect(overlaps(b, await box('#state-read'))).toBe(false);
+        }
+        expect(inside(await box('#state-read'), view)).toBe(true);
+        expect(inside(await box('[data-read="installed-cert"] .read-item.password'), await box('#state-read'))).toBe(true);
+        expect(inside(await box('#isp-slot .xterm-screen'), view)).toBe(true);
+        expect(overlaps(await box('#walkthrough'), await box('#subscribers'))).toBe(false);
+      } else {
+        // On a phone the page scrolls, and the bar with the controls stays.
+        await page.locator('#isp-slot').scrollIntoViewIfNeeded();
+        for (const control of ['#next', '#back', '#run']) expect(inside(await box(control), view), `${control} after scrolling`).toBe(true);
+        expect((await box('#state-read')).y).toBeLessThan((await box('#subscribers')).y);
+      }
+      // Host names wrap after a dot or a hyphen, never inside a word: nothing spills out of its box.
+      const spilling = await page.$$eval('#topology .host .name, .card-name', (els) =>
+        els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent),
+      );
+      expect(spilling).toEqual([]);
+      await page.screenshot({ path: join(shots, `projector-${width}x${height}.png`) });
+      await page.close();
+    });
+  }
 
   it('shows a second tab the same state', async () => {
     const second = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
@@ -224,6 +288,40 @@ describe.skipIf(!runBrowser)('the console in headless Chromium', () => {
     await first.locator('#matrix').scrollIntoViewIfNeeded();
     await first.screenshot({ path: join(shots, '5-after-restart-matrix.png') });
   });
+
+  it(
+    'walks every step to the closing summary, each badge agreeing with what the ISP box read of that subscriber in that step',
+    async () => {
+      const steps = lab.scenario.session.length;
+      for (let i = 0; i < steps; i++) {
+        const from = new Date().toISOString();
+        await click(first, 'next', i);
+        const to = new Date().toISOString();
+        // What the box recorded reading of each subscriber line in this step (plain HTTP included), from its own records.
+        const readOf = (client: string) => lab.interceptorEvents().some((e) => e.type === 'capture' && e.line === client && e.time >= from && e.time <= to);
+        const cards = await first.$$eval('.card', (els) => els.map((e: any) => [e.dataset.client as string, e.dataset.outcome as string] as const));
+        expect(cards).toHaveLength(lab.scenario.clients.length);
+        for (const [client, outcome] of cards) {
+          expect(`step ${i + 1} ${client}: ${outcome}, the box read ${readOf(client) ? 'it' : 'nothing'}`).toBe(
+            `step ${i + 1} ${client}: ${outcome}, the box read ${outcome === 'exposed' ? 'it' : 'nothing'}`,
+          );
+        }
+      }
+      await first.click('#next');
+      await first.waitForSelector(`body[data-position="${steps}"]`);
+      expect(await first.textContent('#step-counter')).toBe('Summary');
+      expect(await first.isDisabled('#next')).toBe(true);
+      expect(await first.isDisabled('#run')).toBe(true);
+      expect(await first.textContent('[data-summary="installed-cert"]')).toContain('password');
+      expect(await first.textContent('[data-summary="no-cert"]')).toContain('refused: untrusted-issuer');
+      expect(await first.textContent('[data-summary="chromium-2019"]')).toContain('refused: distrusted-root');
+      await first.evaluate(() => (globalThis as any).scrollTo(0, 0)); // the matrix test scrolled down to the matrix
+      const summary = (await first.locator('#summary').boundingBox())!;
+      expect(inside(summary, { x: 0, y: 0, ...first.viewportSize()! })).toBe(true);
+      await first.screenshot({ path: join(shots, '6-summary.png') });
+    },
+    8 * STEP_TIMEOUT,
+  );
 });
 
 describe('the matrix file', () => {

@@ -43,6 +43,11 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+/** A host name that may wrap only after its dots and hyphens, never inside a word (`bank.` / `example`). */
+function breakable(name) {
+  return name.split(/(?<=[.-])/).flatMap((part, i) => (i ? [document.createElement('wbr'), part] : [part]));
+}
+
 function connect() {
   setStatus('connecting', 'connecting…');
   socket = new WebSocket(`ws://${location.host}/ws`);
@@ -85,6 +90,10 @@ function onMessage(m) {
       state.walkthrough = m.walkthrough;
       renderWalkthrough();
       break;
+    case 'read':
+      state.read = m.read;
+      renderRead();
+      break;
     case 'forged':
       state.forged = [...state.forged.filter((f) => f.sni !== m.forged.sni), m.forged];
       shownDiff = m.forged.sni;
@@ -118,6 +127,7 @@ function renderAll() {
   renderTopology();
   renderTerminals();
   renderWalkthrough();
+  renderRead();
   renderDiff();
   renderMatrix();
 }
@@ -129,7 +139,7 @@ function renderTopology() {
     const box = el(
       'div',
       { class: `host ${h.role}`, 'data-host': h.name, title: h.description },
-      el('div', { class: 'name' }, h.name),
+      el('div', { class: 'name' }, ...breakable(h.name)),
       el('div', { class: 'addr' }, h.address),
     );
     cols[h.role]?.append(box);
@@ -143,19 +153,19 @@ function renderTerminals() {
   terminals.clear();
   const root = $('terminals');
   root.replaceChildren();
-  const ispCol = el('div', { class: 'isp-col' });
-  const clients = el('div', { class: 'clients-grid' });
-  root.append(ispCol, clients);
+  $('isp-slot').replaceChildren();
   for (const info of state.terminals) {
     const host = el('div', { class: 'xterm-host' });
     const heading = el('h3', { title: info.title }, info.title);
     const box = el('div', { class: `term ${info.role}`, 'data-terminal': info.id, 'data-host': info.host }, heading, host);
+    // The ISP box's log stays on the stage; each subscriber's screenshots sit beside its terminal.
+    if (info.role === 'client') box.append(el('div', { class: 'shots', 'data-shots': info.host }));
     if (info.shell) {
       const button = el('button', { class: 'shell-button', 'data-shell': info.host, title: `an interactive shell in ${info.host}'s container` }, 'Shell');
       button.addEventListener('click', () => openShell(info, box, button));
       heading.append(button);
     }
-    (info.role === 'client' ? clients : ispCol).append(box);
+    (info.role === 'isp' ? $('isp-slot') : root).append(box);
     const term = new Terminal({
       fontSize: 15,
       fontFamily: '"DejaVu Sans Mono", "Liberation Mono", monospace',
@@ -229,30 +239,192 @@ function renderWalkthrough() {
   const w = state.walkthrough;
   const steps = state.steps;
   const step = steps[w.position];
-  $('step-counter').textContent = step ? `Step ${w.position + 1} of ${steps.length}` : `${steps.length} steps`;
-  $('step-title').textContent = step ? step.title : state.scenario.title;
+  const atSummary = w.position >= steps.length;
+  $('step-counter').textContent = step ? `Step ${w.position + 1} of ${steps.length}` : atSummary ? 'Summary' : `${steps.length} steps`;
+  $('step-title').textContent = step ? step.title : atSummary ? 'What the state read, and what stopped it' : state.scenario.title;
   $('step-narrative').textContent = step
     ? (step.narrative ?? '')
-    : `${state.scenario.summary ?? ''} Press Next to run the first step for every subscriber; the terminals below show what each host sees.`;
+    : atSummary
+      ? ''
+      : `${state.scenario.summary ?? ''} Press Next to run the first step for every subscriber; the terminals below show what each host sees.`;
   $('step-explain').textContent = step ? `every subscriber will: ${step.explain}` : '';
-  const results = $('step-results');
-  results.replaceChildren();
-  for (const r of (step && w.results[step.id]) ?? []) {
-    results.append(el('span', { class: `chip ${r.outcome}`, title: r.summary, 'data-client': r.client }, `${r.client}: ${r.outcome.toUpperCase()}`));
-  }
-  if (w.running) results.append(el('span', { class: 'chip running' }, 'running…'));
+  $('summary').hidden = !atSummary;
+  if (atSummary) renderSummary();
+  renderCards();
+  renderRead();
   for (const box of document.querySelectorAll('[data-host]')) box.classList.toggle('acting', w.acting.includes(box.dataset.host));
   document.body.dataset.position = String(w.position);
   document.body.dataset.running = String(w.running);
   updateButtons();
 }
 
+const OUTCOME_RANK = ['exposed', 'blocked', 'refused', 'untouched', 'skipped'];
+
+/** One subscriber's results over every step run so far, worst first. */
+function resultsOf(client) {
+  return state.steps.flatMap((s, i) => (state.walkthrough.results[s.id] ?? []).filter((r) => r.client === client).map((r) => ({ ...r, step: i })));
+}
+
+/**
+ * A card per subscriber: its trust and defences always, and the outcome of the step shown (at
+ * the summary: the worst of every step), large, with Chromium's screenshots of it.
+ */
+function renderCards() {
+  const w = state.walkthrough;
+  const step = state.steps[w.position];
+  const atSummary = w.position >= state.steps.length;
+  const results = step ? (w.results[step.id] ?? []) : [];
+  const cards = $('cards');
+  cards.replaceChildren();
+  for (const sub of state.subscribers) {
+    let r = results.find((x) => x.client === sub.name);
+    if (atSummary) r = resultsOf(sub.name).sort((a, b) => OUTCOME_RANK.indexOf(a.outcome) - OUTCOME_RANK.indexOf(b.outcome))[0];
+    const pending = step && w.running && !r;
+    const outcome = r ? r.outcome : pending ? 'waiting' : 'none';
+    const label = r ? r.outcome.toUpperCase() : pending ? (w.acting.includes(sub.name) ? 'running…' : 'waiting') : '—';
+    const detail = r ? (r.cause ? `${r.cause}: ${r.summary}` : r.summary) : (sub.description ?? '');
+    const card = el(
+      'div',
+      {
+        class: `card ${outcome}`,
+        'data-client': sub.name,
+        'data-host': sub.name,
+        'data-outcome': outcome,
+        title: [sub.description, r?.why].filter(Boolean).join('\n'),
+      },
+      el('div', { class: 'card-name' }, ...breakable(sub.name)),
+      el('div', { class: `outcome ${outcome}` }, label),
+      el(
+        'div',
+        { class: 'card-trust' },
+        el('span', { class: `trust ${sub.trustsState ? 'state' : 'web'}` }, sub.trust),
+        ...sub.defences.map((d) => el('span', { class: 'defence' }, d)),
+        el('span', { class: 'program' }, sub.program),
+      ),
+      el('div', { class: 'card-detail' }, detail),
+    );
+    if (!atSummary && r?.screenshots.length) card.append(thumbnail(r.screenshots[r.screenshots.length - 1], `${sub.name}: what Chromium showed`));
+    if (w.acting.includes(sub.name)) card.classList.add('acting');
+    cards.append(card);
+    renderShots(sub.name, atSummary ? [] : (r?.screenshots ?? []));
+  }
+}
+
+function thumbnail(src, alt) {
+  const img = el('img', { class: 'thumb', src, alt, loading: 'lazy' });
+  img.onclick = (ev) => {
+    ev.stopPropagation();
+    $('shot-full').src = src;
+    $('shot-full').alt = alt;
+    $('shot-dialog').showModal();
+  };
+  img.onerror = () => img.remove(); // the lab has gone, and its screenshots with it
+  return img;
+}
+
+/** The screenshots of the step shown, beside the subscriber's terminal. */
+function renderShots(client, urls) {
+  const strip = document.querySelector(`[data-shots="${CSS.escape(client)}"]`);
+  if (!strip) return;
+  strip.replaceChildren(...urls.map((u, i) => thumbnail(u, `${client}: screenshot ${i + 1} of this step`)));
+  strip.closest('.term')?.classList.toggle('with-shots', urls.length > 0);
+}
+
+/** The closing summary: who the state read and what, and what stopped the box for the others. */
+function renderSummary() {
+  const table = el(
+    'table',
+    { class: 'summary' },
+    el('tr', {}, el('th', {}, 'subscriber'), el('th', {}, 'the state read'), el('th', {}, 'what stopped the box')),
+  );
+  for (const sub of state.subscribers) {
+    const results = resultsOf(sub.name);
+    const read = state.read.find((x) => x.subscriber === sub.name);
+    const kinds = read ? [...new Set(read.items.map((i) => i.kind))] : [];
+    const readText = read ? `${kinds.join(', ') || 'URLs and pages'} (${read.total} items)` : 'nothing';
+    const exposedAt = results.filter((r) => r.outcome === 'exposed').map((r) => state.steps[r.step].site);
+    const stops = [
+      ...new Set(results.filter((r) => r.outcome === 'refused' || r.outcome === 'blocked').map((r) => (r.cause ? `${r.outcome}: ${r.cause}` : r.outcome))),
+    ];
+    const exposedSites = [...new Set(exposedAt)];
+    const stopped =
+      results.length === 0
+        ? 'no step run'
+        : stops.length
+          ? stops.join('; ')
+          : exposedSites.length
+            ? `nothing: read at ${exposedSites.join(', ')}`
+            : 'nothing to stop: the box passed it through';
+    table.append(
+      el(
+        'tr',
+        { 'data-summary': sub.name, class: read ? 'read' : 'safe' },
+        el('th', {}, sub.name, el('div', { class: 'muted' }, sub.trust)),
+        el('td', { class: read ? 'exposed' : 'muted' }, readText),
+        el('td', { class: stops.length ? 'refused' : 'muted' }, stopped),
+      ),
+    );
+  }
+  $('summary').replaceChildren(table);
+}
+
+const KIND_LABEL = { password: 'password', cookie: 'cookie', chat: 'chat', search: 'search', token: 'token' };
+
+/** What the state read, pinned per subscriber: the newest items of this step stand out. */
+function renderRead() {
+  const body = $('read-body');
+  const read = state.read ?? [];
+  if (!read.some((r) => r.items.length || r.total)) {
+    body.className = 'muted';
+    body.textContent = 'Nothing yet: the box reads what crosses it in clear.';
+    return;
+  }
+  body.className = '';
+  body.replaceChildren();
+  const current = state.walkthrough.position;
+  // In the scenario's order of subscribers, so a block never jumps on the projector.
+  const order = (name) => {
+    const i = state.subscribers.findIndex((x) => x.name === name);
+    return i < 0 ? state.subscribers.length : i;
+  };
+  const sorted = [...read].sort((a, b) => order(a.subscriber) - order(b.subscriber));
+  for (const r of sorted.filter((x) => x.items.length)) {
+    const block = el(
+      'div',
+      { class: 'read-subscriber', 'data-read': r.subscriber },
+      el('h3', {}, r.subscriber, el('span', { class: 'muted' }, ` · ${r.total} things read`)),
+    );
+    for (const item of r.items) {
+      block.append(
+        el(
+          'div',
+          { class: `read-item ${item.kind}${item.step === current ? ' now' : ''}`, 'data-kind': item.kind },
+          el('span', { class: 'kind' }, KIND_LABEL[item.kind] ?? item.kind),
+          el('span', { class: 'value' }, item.text),
+          el('span', { class: 'site' }, item.site),
+        ),
+      );
+    }
+    body.append(block);
+  }
+  // Plain HTTP, and the names in every ClientHello: the box reads these of everyone.
+  const rest = sorted.filter((x) => !x.items.length);
+  if (rest.length) {
+    body.append(
+      el('div', { class: 'read-rest muted', 'data-read-rest': '' }, 'Addresses and pages only: ', rest.map((r) => `${r.subscriber} (${r.total})`).join(', ')),
+    );
+  }
+  // Bring this step's first item into the panel's view, without moving the page.
+  const now = body.querySelector('.read-item.now');
+  if (now) $('state-read').scrollTop = Math.max(0, (now.closest('.read-subscriber') ?? now).offsetTop - 48);
+}
+
 function updateButtons() {
   const live = socket?.readyState === WebSocket.OPEN && state;
   const w = state?.walkthrough;
-  $('next').disabled = !live || w.running || w.position >= state.steps.length - 1;
+  $('next').disabled = !live || w.running || w.position >= state.steps.length;
   $('back').disabled = !live || w.running || w.position < 0;
-  $('run').disabled = !live || w.running || w.position < 0;
+  $('run').disabled = !live || w.running || w.position < 0 || w.position >= state.steps.length;
 }
 
 function renderDiff() {
