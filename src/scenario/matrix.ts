@@ -5,7 +5,7 @@
  */
 import { CLIENT_PROFILES } from './client-profiles.ts';
 import type { Lab } from '../runtime/lab.ts';
-import { runScenario } from './runner.ts';
+import { runScenario, type RunHooks } from './runner.ts';
 import type { ExpectationCheck } from './report.ts';
 import type { Outcome, RefusalCause, Scenario } from './schema.ts';
 
@@ -42,10 +42,16 @@ function matrixColumn(s: Scenario, profiles?: string[]): Scenario {
   };
 }
 
+/** What the CLI hears as the matrix runs: each column (one variant, its own lab) and each step inside it. */
+interface MatrixHooks extends RunHooks {
+  onColumnStart?(index: number, count: number, name: string): void;
+  onColumnDone?(name: string, ms: number): void;
+}
+
 export async function runMatrix(
   variants: Scenario[],
   startLab: (s: Scenario) => Promise<Lab>,
-  onVariant?: (name: string, ms: number) => void,
+  hooks: MatrixHooks = {},
   /** Only these client profiles (all when absent). */
   profiles?: string[],
 ): Promise<MatrixReport> {
@@ -59,11 +65,12 @@ export async function runMatrix(
     passed: true,
     durationMs: 0,
   };
-  for (const variant of variants) {
+  for (const [i, variant] of variants.entries()) {
     const t = Date.now();
+    hooks.onColumnStart?.(i + 1, variants.length, variant.name);
     const lab = await startLab(matrixColumn(variant, profiles));
     try {
-      const r = await runScenario(lab);
+      const r = await runScenario(lab, hooks);
       report.variants.push({ name: variant.name, title: variant.title, explain: r.interceptor.explain, upstreamGrade: r.upstreamGrade?.grade ?? null });
       for (const row of r.results.filter((x) => x.transport === 'tls')) {
         report.cells.push({
@@ -81,7 +88,7 @@ export async function runMatrix(
     } finally {
       await lab.stop();
     }
-    onVariant?.(variant.name, Date.now() - t);
+    hooks.onColumnDone?.(variant.name, Date.now() - t);
   }
   report.sites = [...new Set(report.cells.map((c) => c.site))];
   report.passed = report.expectations.every((e) => e.met);

@@ -12,7 +12,7 @@ import type { Report, ReportCapture, ReportResult, ReportStep } from './report.t
 import { policyOf } from './scenario-policy.ts';
 import type { SessionStep } from './schema.ts';
 
-interface RunHooks {
+export interface RunHooks {
   /** Called as each step starts: its place in the session and its title. */
   onStepStart?(index: number, count: number, step: SessionStep): void;
   /** Called as each client finishes each step (the CLI narrates live), with how long it took. */

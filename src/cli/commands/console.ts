@@ -5,7 +5,7 @@ import { startLab } from '../../runtime/start-lab.ts';
 import { RUNTIMES } from '../../runtime/runtimes.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
 import { installShutdown, onShutdown } from '../shutdown.ts';
-import { verboseLog } from '../verbose.ts';
+import { labStartProgress } from '../progress.ts';
 
 export interface ConsoleOptions {
   scenario: string;
@@ -24,7 +24,9 @@ export async function consoleCommand(opts: ConsoleOptions): Promise<void> {
   const scenario = await resolveScenario(opts.scenario);
   const matrix = opts.matrix ? await loadMatrixView(opts.matrix) : null;
   process.stderr.write(`Starting the ${scenario.name} lab (fresh keys, sites, ISP box; ${RUNTIMES[opts.runtime].where}), then the console…\n`);
-  const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir, onPhase: verboseLog(opts.verbose) });
+  const shown = labStartProgress(opts.verbose);
+  const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir, onPhase: shown.onPhase });
+  void starting.then(shown.ready, shown.finish);
   onShutdown(async () => (await starting.catch(() => null))?.stop());
   const lab = await starting;
   let server;

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { CLIENT_PROFILES } from '../../scenario/client-profiles.ts';
 import type { RuntimeName } from '../../runtime/lab.ts';
 import { startLab } from '../../runtime/start-lab.ts';
+import { progress } from '../progress.ts';
 import { verboseLog } from '../verbose.ts';
 import { listScenarios, loadScenario, scenariosDir } from '../../scenario/loader.ts';
 import { matrixMarkdown, matrixTable } from '../../scenario/matrix-table.ts';
@@ -55,13 +56,33 @@ export async function matrixCommand(opts: MatrixOptions): Promise<void> {
   const variants = all.filter((s) => !only || only.includes(s.name));
   process.stderr.write(`Running ${variants.length} interceptor variants, each with fresh keys, against every client profile…\n`);
   // Each column's lab is stopped on Ctrl-C too, whenever it comes (shutdown.ts).
-  const verbose = verboseLog(opts.verbose);
+  const started = Date.now();
+  const verbose = verboseLog(opts.verbose, started);
+  const shown = progress(process.stderr, started, { plain: !!verbose });
   const startColumn = (s: Parameters<typeof startLab>[0]) => {
-    const starting = startLab(s, { stateRoot: opts.stateDir, runtime: opts.runtime, onPhase: verbose && ((what, ms) => verbose(`${s.name}: ${what}`, ms)) });
+    const onPhase = (what: string, ms: number) => {
+      verbose?.(`${s.name}: ${what}`, ms);
+      shown.phase(what);
+    };
+    const starting = startLab(s, { stateRoot: opts.stateDir, runtime: opts.runtime, onPhase });
     onShutdown(async () => (await starting.catch(() => null))?.stop());
     return starting;
   };
-  const report = await runMatrix(variants, startColumn, (name, ms) => process.stderr.write(`  ${name} done in ${(ms / 1000).toFixed(1)} s\n`), profiles);
+  const profileNames = profiles ?? CLIENT_PROFILES.map((c) => c.name);
+  const report = await runMatrix(
+    variants,
+    startColumn,
+    {
+      onColumnStart: (i, n, name) => shown.column(i, n, name),
+      onStepStart: (i, n, step) => shown.step(i, n, step.title, profileNames),
+      onStep: (step, client, _run, ms) => {
+        verbose?.(`step ${step}, ${client}`, ms);
+        shown.done(client);
+      },
+      onColumnDone: (name, ms) => shown.columnDone(name, ms),
+    },
+    profiles,
+  ).finally(() => shown.finish());
   if (opts.json !== '-') process.stdout.write(matrixTable(report, colours(process.stdout)) + '\n');
   if (opts.json) await writeJson(opts.json, report);
   if (opts.junit) await writeJunit(opts.junit, matrixJunit(report));

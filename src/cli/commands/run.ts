@@ -40,14 +40,22 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
   const where = RUNTIMES[opts.runtime].where;
   process.stderr.write(`Starting the ${scenario.name} lab (fresh keys, sites, ISP box; ${where})…\n`);
   const verbose = verboseLog(opts.verbose, started);
-  const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir, keepState: opts.keepState, onPhase: verbose });
+  const shown = progress(process.stderr, started, { plain: !!verbose });
+  const onPhase = (what: string, ms: number) => {
+    verbose?.(what, ms);
+    shown.phase(what);
+  };
+  const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir, keepState: opts.keepState, onPhase });
+  // A start that fails must not leave the live line (or its timer) behind the error.
+  starting.catch(() => shown.finish());
   await withLab(starting, async (lab) => {
-    const shown = progress(process.stderr, started, { plain: !!verbose });
+    shown.ready();
+    const clients = scenario.clients.map((c) => c.name);
     const report = await runScenario(lab, {
-      onStepStart: (i, n, step) => shown.step(i, n, step.title, scenario.clients.length),
+      onStepStart: (i, n, step) => shown.step(i, n, step.title, clients),
       onStep: (step, client, run, ms) => {
         verbose?.(`step ${step}, ${client}${run.skipped ? ' (skipped)' : ''}`, ms);
-        shown.done(client, run.skipped ? 'skipped' : 'ran');
+        shown.done(client);
       },
     });
     shown.finish();

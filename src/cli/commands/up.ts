@@ -9,7 +9,7 @@ import { handTries } from '../../scenario/hand-tries.ts';
 import { resolveScenario } from '../../scenario/loader.ts';
 import { policyOf } from '../../scenario/scenario-policy.ts';
 import { installShutdown, onShutdown } from '../shutdown.ts';
-import { verboseLog } from '../verbose.ts';
+import { labStartProgress } from '../progress.ts';
 
 export async function upCommand(name: string, opts: { stateDir: string; runtime: RuntimeName; verbose?: boolean }): Promise<void> {
   // Ctrl-C, SIGTERM, SIGHUP or a closed stdout is how `up` is meant to end (exit 0), at any moment (shutdown.ts).
@@ -17,7 +17,9 @@ export async function upCommand(name: string, opts: { stateDir: string; runtime:
   const scenario = await resolveScenario(name);
   // On stderr, so that stdout stays the lab's description and readout (`tlslab up | tee`).
   process.stderr.write(`Starting the ${scenario.name} lab (fresh keys, sites, ISP box; ${RUNTIMES[opts.runtime].where})…\n`);
-  const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir, onPhase: verboseLog(opts.verbose) });
+  const shown = labStartProgress(opts.verbose);
+  const starting = startLab(scenario, { runtime: opts.runtime, stateRoot: opts.stateDir, onPhase: shown.onPhase });
+  void starting.then(shown.ready, shown.finish);
   onShutdown(async () => (await starting.catch(() => null))?.stop());
   const lab: Lab = await starting;
   const description = lab.describe();
