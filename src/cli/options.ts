@@ -8,6 +8,11 @@ export const OPTIONS = {
   junit: () => new Option('--junit <file>', 'write JUnit XML for CI: one testcase per expectation (per site for `test`)'),
   har: () => new Option('--har <file>', 'write what the interceptor read as HAR 1.2 (opens in Chrome DevTools)'),
   keylog: () => new Option('--keylog <file>', "write the interceptor's TLS secrets as SSLKEYLOGFILE lines (for Wireshark)"),
+  pcap: () =>
+    new Option(
+      '--pcap <file>',
+      'capture both sides of the ISP box as pcapng with its TLS secrets inside: Wireshark shows what it read, no key log needed (tcpdump, as root)',
+    ),
   screenshots: () =>
     new Option('--screenshots <dir>', "keep Chromium's screenshots of each step in this folder (otherwise they go with the lab, unless --keep-state)"),
   report: () =>

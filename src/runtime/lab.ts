@@ -2,6 +2,7 @@
  * The one interface every runtime implements (docs/architecture.md: local loopback and docker compose).
  * Scenarios, the CLI, the console and the tests see only this.
  */
+import type { PacketCapture } from './packet-capture.ts';
 import type { StepRun } from '../clients/step-run.ts';
 import type { InterceptorEvent } from '../interceptor/events.ts';
 import type { Exchange } from '../interceptor/exports/exchange.ts';
@@ -130,5 +131,10 @@ export interface Lab extends AsyncDisposable {
   /** Full exchanges read (the HAR's raw material) and TLS key log lines. */
   exchanges(): Exchange[];
   keylog(): string[];
+  /**
+   * Start capturing both sides of the box as packets (`--pcap`, packet-capture.ts): rejects with
+   * a sentence (code TLSLAB_PCAP) when this machine cannot capture. Stopped with the lab.
+   */
+  capturePackets(): Promise<PacketCapture>;
   stop(): Promise<void>;
 }

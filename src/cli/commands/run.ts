@@ -24,6 +24,7 @@ export interface RunOptions {
   junit?: string;
   har?: string;
   keylog?: string;
+  pcap?: string;
   screenshots?: string;
   report?: string;
   verbose?: boolean;
@@ -50,6 +51,7 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
   starting.catch(() => shown.finish());
   await withLab(starting, async (lab) => {
     shown.ready();
+    const capture = opts.pcap ? await lab.capturePackets() : null;
     const clients = scenario.clients.map((c) => c.name);
     const report = await runScenario(lab, {
       onStepStart: (i, n, step) => shown.step(i, n, step.title, clients),
@@ -80,6 +82,10 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
     if (opts.keylog) {
       await writeFile(opts.keylog, lab.keylog().join(''), { mode: 0o600 });
       written.push(`key log ${opts.keylog}`);
+    }
+    if (capture && opts.pcap) {
+      const { packets } = await capture.save(opts.pcap, lab.keylog());
+      written.push(`packets ${opts.pcap} (${packets} packets, both sides of the box, TLS secrets inside)`);
     }
     if (handout) written.push(handout);
     if (shots.kept) written.push(`screenshots ${shots.kept}`);

@@ -11,7 +11,7 @@ import { policyOf } from '../../scenario/scenario-policy.ts';
 import { installShutdown, onShutdown } from '../shutdown.ts';
 import { labStartProgress } from '../progress.ts';
 
-export async function upCommand(name: string, opts: { stateDir: string; runtime: RuntimeName; verbose?: boolean }): Promise<void> {
+export async function upCommand(name: string, opts: { stateDir: string; runtime: RuntimeName; verbose?: boolean; pcap?: string }): Promise<void> {
   // Ctrl-C, SIGTERM, SIGHUP or a closed stdout is how `up` is meant to end (exit 0), at any moment (shutdown.ts).
   installShutdown({ signalExitCode: 0 });
   const scenario = await resolveScenario(name);
@@ -39,6 +39,16 @@ export async function upCommand(name: string, opts: { stateDir: string; runtime:
   };
   await writeFile(factsFile, JSON.stringify(facts, null, 2) + '\n');
   process.stdout.write(describeForPeople(description, commands, factsFile) + '\n');
+  if (opts.pcap) {
+    const file = opts.pcap;
+    const capture = await lab.capturePackets();
+    // Registered after the lab's stop, so it runs first: the packets are written while the keys still exist.
+    onShutdown(async () => {
+      const { packets } = await capture.save(file, lab.keylog());
+      process.stderr.write(`Wrote packets ${file} (${packets} packets, both sides of the box, TLS secrets inside).\n`);
+    });
+    process.stdout.write(`Capturing both sides of the box; written to ${file} when the lab stops.\n`);
+  }
 
   lab.onInterceptorEvent((e) => {
     const line = describeEvent(e);

@@ -31,7 +31,8 @@ import { AgentChannel } from './agent-channel.ts';
 import { composeYaml, containerName, imagesOf, networkName, STATE_MOUNT } from './compose-file.ts';
 import { ISP_RECORDS } from './container/isp.ts';
 import { READY_DIR } from './container/ready.ts';
-import { checkDocker, compose, DockerError, exitedServices, freeNets, removeHostRuleIfLast, removeProject } from './engine.ts';
+import { bridgeInterface, checkDocker, compose, DockerError, exitedServices, freeNets, removeHostRuleIfLast, removeProject } from './engine.ts';
+import { capturePackets, type PacketCapture } from '../packet-capture.ts';
 import { dockerExtraCommands, dockerHandCommand } from './hand-commands.ts';
 import { IspRecords } from './isp-records.ts';
 import { createDockerLabState, type DockerLabManifest } from './manifest.ts';
@@ -55,6 +56,7 @@ export class DockerLab implements Lab {
   readonly runtime = 'docker' as const;
   private readonly agents = new Map<string, AgentChannel>();
   private stopped = false;
+  private readonly captures: PacketCapture[] = [];
   /** The helper holding `tlslab test`'s line, started on first use. */
   private programLine: Promise<ProgramContainerLine> | undefined;
 
@@ -340,9 +342,25 @@ export class DockerLab implements Lab {
     return this.records.allKeylog();
   }
 
+  /**
+   * The box sits on both of the lab's networks: the home bridge carries every subscriber's side,
+   * the internet bridge the box's side towards the sites. This machine captures on both bridges
+   * (nothing runs inside a container for it); the networks are the lab's own, so everything on them is.
+   */
+  async capturePackets(): Promise<PacketCapture> {
+    const bridges = await Promise.all((['home', 'internet'] as const).map((n) => bridgeInterface(networkName(this.project.name, n))));
+    const capture = await capturePackets(
+      bridges.map((iface) => ({ iface, filter: 'tcp' })),
+      this.stateDir,
+    );
+    this.captures.push(capture);
+    return capture;
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await Promise.allSettled(this.captures.map((c) => c.stop()));
     this.records.stop();
     // The agents' connections end as their containers go; the lab's state is on this machine
     // already, so nothing inside needs a graceful stop.

@@ -104,6 +104,13 @@ async function removeNetworks(nets: string[]): Promise<void> {
 }
 
 /** The services of a compose project whose containers have exited, with their exit codes. */
+/** The host interface of a docker bridge network: `br-` and the first 12 hex digits of its id (Docker's bridge driver names it so). */
+export async function bridgeInterface(network: string): Promise<string> {
+  const { stdout } = await run('docker', ['network', 'inspect', '-f', '{{.Id}}|{{index .Options "com.docker.network.bridge.name"}}', network]);
+  const [id = '', named = ''] = stdout.trim().split('|');
+  return named && named !== '<no value>' ? named : `br-${id.slice(0, 12)}`;
+}
+
 export async function exitedServices(project: string): Promise<Map<string, number>> {
   const { stdout } = await run('docker', [
     'ps',

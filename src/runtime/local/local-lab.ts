@@ -4,6 +4,7 @@
  * ISP box's address for every site (see address-plan.ts); the box learns the original
  * destination from the address the connection arrived on, as a TPROXY box does.
  */
+import { capturePackets, type PacketCapture } from '../packet-capture.ts';
 import { join } from 'node:path';
 import { LOCAL_BLOCKS, clientAddress } from './address-plan.ts';
 import { phase, type PhaseListener } from '../phases.ts';
@@ -53,6 +54,7 @@ export class LocalLab implements Lab {
   private readonly facts: TrustFacts;
   /** Programs' namespaces (`tlslab test`), one per line and trust store, made on first use. */
   private readonly programLines = new Map<string, Promise<ProgramNamespace>>();
+  private readonly captures: PacketCapture[] = [];
 
   private constructor(
     readonly scenario: Scenario,
@@ -255,6 +257,21 @@ export class LocalLab implements Lab {
     return this.attacker?.interceptor.events ?? [];
   }
 
+  /**
+   * Everything of this lab crosses loopback: the lines' ports into the box and the sites' own
+   * ports behind it. The filter names those ports, so another lab on this machine (same
+   * addresses, other ports) stays out of the file.
+   */
+  async capturePackets(): Promise<PacketCapture> {
+    const ports = new Set<number>();
+    for (const routes of this.lines.values()) for (const r of routes.values()) for (const e of [r.https, r.http]) if (e) ports.add(e.port);
+    for (const h of this.internet.hosts) for (const p of [h.httpsPort, h.httpPort]) if (p) ports.add(p);
+    const filter = `tcp and (${[...ports].map((p) => `port ${p}`).join(' or ')})`;
+    const capture = await capturePackets([{ iface: 'lo', filter }], this.stateDir);
+    this.captures.push(capture);
+    return capture;
+  }
+
   private stopping: Promise<void> | null = null;
 
   /** Stops everything once; later calls wait for the same stop. */
@@ -265,6 +282,7 @@ export class LocalLab implements Lab {
 
   private async stopOnce(): Promise<void> {
     this.stopped = true;
+    await Promise.allSettled(this.captures.map((c) => c.stop()));
     await Promise.allSettled([...this.programLines.values()].map(async (ns) => (await ns).close()));
     this.programLines.clear();
     await Promise.allSettled([...this.clients.values()].map(async (c) => (await c).close()));
