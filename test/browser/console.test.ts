@@ -293,19 +293,24 @@ describe.skipIf(!runBrowser)('the console in headless Chromium', () => {
     'walks every step to the closing summary, each badge agreeing with what the ISP box read of that subscriber in that step',
     async () => {
       const steps = lab.scenario.session.length;
-      for (let i = 0; i < steps; i++) {
+      /** Press a button, then hold every card against what the box recorded reading of that subscriber line meanwhile (plain HTTP included). */
+      const pressAndCheck = async (button: 'next' | 'run', i: number) => {
         const from = new Date().toISOString();
-        await click(first, 'next', i);
+        await click(first, button, i);
         const to = new Date().toISOString();
-        // What the box recorded reading of each subscriber line in this step (plain HTTP included), from its own records.
         const readOf = (client: string) => lab.interceptorEvents().some((e) => e.type === 'capture' && e.line === client && e.time >= from && e.time <= to);
         const cards = await first.$$eval('.card', (els) => els.map((e: any) => [e.dataset.client as string, e.dataset.outcome as string] as const));
         expect(cards).toHaveLength(lab.scenario.clients.length);
         for (const [client, outcome] of cards) {
-          expect(`step ${i + 1} ${client}: ${outcome}, the box read ${readOf(client) ? 'it' : 'nothing'}`).toBe(
-            `step ${i + 1} ${client}: ${outcome}, the box read ${outcome === 'exposed' ? 'it' : 'nothing'}`,
+          expect(`${button} step ${i + 1} ${client}: ${outcome}, the box read ${readOf(client) ? 'it' : 'nothing'}`).toBe(
+            `${button} step ${i + 1} ${client}: ${outcome}, the box read ${outcome === 'exposed' ? 'it' : 'nothing'}`,
           );
         }
+      };
+      for (let i = 0; i < steps; i++) {
+        await pressAndCheck('next', i);
+        // Run again on the search step: the browsers' kept-open connections from the step before must not fool the badges.
+        if (lab.scenario.session[i]!.id === 'search') await pressAndCheck('run', i);
       }
       await first.click('#next');
       await first.waitForSelector(`body[data-position="${steps}"]`);

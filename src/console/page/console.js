@@ -293,7 +293,7 @@ function renderCards() {
         title: [sub.description, r?.why].filter(Boolean).join('\n'),
       },
       el('div', { class: 'card-name' }, ...breakable(sub.name)),
-      el('div', { class: `outcome ${outcome}` }, label),
+      el('div', { class: 'card-outcome' }, el('span', { class: `outcome ${outcome}` }, label)),
       el(
         'div',
         { class: 'card-trust' },
@@ -303,7 +303,9 @@ function renderCards() {
       ),
       el('div', { class: 'card-detail' }, detail),
     );
-    if (!atSummary && r?.screenshots.length) card.append(thumbnail(r.screenshots[r.screenshots.length - 1], `${sub.name}: what Chromium showed`));
+    // What Chromium showed, small, on the outcome's line (it takes no room from the rest of the card).
+    if (!atSummary && r?.screenshots.length)
+      card.querySelector('.card-outcome').append(thumbnail(r.screenshots[r.screenshots.length - 1], `${sub.name}: what Chromium showed`));
     if (w.acting.includes(sub.name)) card.classList.add('acting');
     cards.append(card);
     renderShots(sub.name, atSummary ? [] : (r?.screenshots ?? []));
