@@ -10,7 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Lab } from '../runtime/lab.ts';
 import { loadAssets } from './assets.ts';
 import { MAX_CLIENT_MESSAGE_BYTES, parseClientMessage, ProtocolError, type MatrixView, type ServerMessage } from './protocol.ts';
-import { ConsoleSession } from './session.ts';
+import { ConsoleSession, screenshotNumber } from './session.ts';
 import { serveShell, SHELL_PATH, shellTargets } from './shell.ts';
 import { wsText } from '../ws-text.ts';
 
@@ -42,9 +42,9 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
       res.writeHead(204).end();
       return;
     }
-    const screenshot = req.method === 'GET' ? /^\/screenshots\/(\d{1,9})\.png$/.exec(path) : null;
-    if (screenshot) {
-      void serveScreenshot(res, session.screenshotFile(Number(screenshot[1])));
+    const screenshot = req.method === 'GET' ? screenshotNumber(path) : null;
+    if (screenshot !== null) {
+      void serveScreenshot(res, session.screenshotFile(screenshot));
       return;
     }
     if (!asset) {

@@ -33,8 +33,12 @@ const SITES_TERMINAL = 'sites';
 const ATTACKER_TERMINAL = 'attacker';
 const clientTerminal = (client: string) => `client:${client}`;
 /** Where the page fetches screenshot n (server.ts serves it from screenshotFile). */
-const SCREENSHOT_PATH = '/screenshots/';
-export const screenshotUrl = (n: number) => `${SCREENSHOT_PATH}${n}.png`;
+const screenshotUrl = (n: number) => `/screenshots/${n}.png`;
+/** The n of a screenshot URL, or null when the path is not one. */
+export function screenshotNumber(path: string): number | null {
+  const m = /^\/screenshots\/(\d{1,9})\.png$/.exec(path);
+  return m ? Number(m[1]) : null;
+}
 
 export class ConsoleSession {
   private readonly lines = new Map<string, string[]>();

@@ -59,8 +59,7 @@ export async function runCommand(name: string, opts: RunOptions): Promise<void> 
         verbose?.(`step ${step}, ${client}${run.skipped ? ' (skipped)' : ''}`, ms);
         shown.done(client);
       },
-    });
-    shown.finish();
+    }).finally(() => shown.finish());
     report.durationMs = Date.now() - started;
     // Before the screenshots go with the lab: the handout carries them.
     const handout = opts.report ? await writeHandout(opts.report, report) : null;
