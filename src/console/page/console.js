@@ -344,11 +344,10 @@ function renderSummary() {
     const read = state.read.find((x) => x.subscriber === sub.name);
     const kinds = read ? [...new Set(read.items.map((i) => i.kind))] : [];
     const readText = read ? `${kinds.join(', ') || 'URLs and pages'} (${read.total} items)` : 'nothing';
-    const exposedAt = results.filter((r) => r.outcome === 'exposed').map((r) => state.steps[r.step].site);
     const stops = [
       ...new Set(results.filter((r) => r.outcome === 'refused' || r.outcome === 'blocked').map((r) => (r.cause ? `${r.outcome}: ${r.cause}` : r.outcome))),
     ];
-    const exposedSites = [...new Set(exposedAt)];
+    const exposedSites = [...new Set(results.filter((r) => r.outcome === 'exposed').map((r) => state.steps[r.step].site))];
     const stopped =
       results.length === 0
         ? 'no step run'
@@ -369,8 +368,6 @@ function renderSummary() {
   }
   $('summary').replaceChildren(table);
 }
-
-const KIND_LABEL = { password: 'password', cookie: 'cookie', chat: 'chat', search: 'search', token: 'token' };
 
 /** What the state read, pinned per subscriber: the newest items of this step stand out. */
 function renderRead() {
@@ -401,7 +398,7 @@ function renderRead() {
         el(
           'div',
           { class: `read-item ${item.kind}${item.step === current ? ' now' : ''}`, 'data-kind': item.kind },
-          el('span', { class: 'kind' }, KIND_LABEL[item.kind] ?? item.kind),
+          el('span', { class: 'kind' }, item.kind),
           el('span', { class: 'value' }, item.text),
           el('span', { class: 'site' }, item.site),
         ),
