@@ -9,8 +9,8 @@
 #      Cached: rebuilt only when its inputs (package lists, node version) change.
 #   2. tlslab/base-browser: tlslab/base plus those .deb files installed (`dpkg -i`, offline).
 #   3. tlslab/lab and tlslab/browser: docker/Dockerfile FROM each base, `docker build
-#      --network=none`, with a staged context holding the compiled project and its production
-#      node_modules. Only the browsing subscribers run tlslab/browser.
+#      --network=none`, with a staged context holding the containers' bundled code and the one
+#      package it leaves out. Only the browsing subscribers run tlslab/browser.
 #
 # On a machine with a registry, `docker-compose -f docker/compose.yaml build` builds the same
 # images from node:20-bookworm-slim instead (same Dockerfile).
@@ -80,11 +80,11 @@ fi
 
 # --- 3. the lab's images, offline -------------------------------------------------------------------
 CTX=$(mktemp -d); trap 'rm -rf "$CTX" "$CTX.log"' EXIT
-# The JavaScript the containers run (src/start.mjs falls back to the TypeScript if it is stale).
+# What the containers run: the bundle of their code (dist/container, docker/bundle-container-code.mjs),
+# the scenarios the key maker reads, the shell scripts in docker/, and the one package the bundle
+# leaves out (playwright-core, Chromium's driver). Not the TypeScript, not the rest of node_modules.
 (cd "$REPO" && npm run -s build)
-tar -C "$REPO" -c package.json package-lock.json tsconfig.json tsconfig.build.json src lab scenarios docker dist node_modules | tar -C "$CTX" -x
-# Production dependencies only: the test tools (vitest, testcontainers, typescript) stay on the host.
-(cd "$CTX" && npm prune --omit=dev --no-audit --no-fund --offline >/dev/null 2>&1) || { echo "npm prune --omit=dev failed in the image context" >&2; exit 1; }
+tar -C "$REPO" -c package.json scenarios docker dist/container dist/.built node_modules/playwright-core | tar -C "$CTX" -x
 docker build --network=none -q --build-arg BASE=tlslab/base -t tlslab/lab -f "$HERE/Dockerfile" "$CTX" >"$CTX.log" 2>&1 || { cat "$CTX.log" >&2; exit 1; }
 docker build --network=none -q --build-arg BASE=tlslab/base-browser --build-arg BROWSER=1 -t tlslab/browser -f "$HERE/Dockerfile" "$CTX" >"$CTX.log" 2>&1 || { cat "$CTX.log" >&2; exit 1; }
 docker image ls --format '{{.Repository}}: {{.Size}}' | grep -E '^tlslab/(lab|browser):'

@@ -1,4 +1,4 @@
-/** docker/compose.yaml is the generator's output, and compose itself accepts it. */
+/** docker/compose.yaml is the generator's output, and compose itself accepts it; the runtime's file becomes the docker CLI's commands. */
 import { execFileSync } from 'node:child_process';
 import { defaultWorld } from '../../src/scenario/sites.ts';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { resolveScenario } from '../../src/scenario/loader.ts';
 import { composeFile } from '../../src/runtime/docker/compose-file.ts';
 import { STANDALONE_COMPOSE_FILE, standaloneComposeFiles, staleStandaloneComposeFiles } from '../../src/runtime/docker/standalone-compose.ts';
 import { dockerTopology } from '../../src/runtime/docker/topology.ts';
+import { networkCreateArgs, serviceArgs, type RuntimeComposeFile } from '../../src/runtime/docker/start-services.ts';
 import { serviceOfHost } from '../../src/scenario/sites.ts';
 import { projectPath } from '../../src/project-root.ts';
 import { dockerMissing, onCi } from './docker-available.ts';
@@ -97,6 +98,43 @@ describe('the generated topology', () => {
   it('refuses a client named like a lab host', () => {
     expect(() => dockerTopology(defaultWorld(), [{ name: 'bank', trusts: ['web'], program: 'scripted' } as never])).toThrow(
       /client name "bank" is also a host/,
+    );
+  });
+});
+
+describe('the runtime file as docker CLI commands (start-services.ts)', () => {
+  it('translates every service: each on its own address, the ISP on both networks, compose labels on each', async () => {
+    const scenario = await resolveScenario('kz-2019');
+    const topology = dockerTopology(scenario.sites, scenario.clients, { home: '10.89.6', internet: '10.89.7' }, scenario.interceptor.location);
+    const file = composeFile(topology, { mode: 'runtime', stateDir: '/tmp/x', project: 'tlslabtest' }) as unknown as RuntimeComposeFile;
+    for (const [name, s] of Object.entries(file.services)) {
+      const { create } = serviceArgs('tlslabtest', name, s, file.networks);
+      expect(create.slice(0, 3), name).toEqual(['create', '--name', `tlslabtest-${name}`]);
+      expect(create, name).toEqual(
+        expect.arrayContaining(['--label', 'com.docker.compose.project=tlslabtest', '--label', `com.docker.compose.service=${name}`]),
+      );
+      // The image, then the command: the container's own command line, as compose would give it.
+      expect(create.slice(create.indexOf(s.image) + 1), name).toEqual(s.command);
+    }
+    const isp = serviceArgs('tlslabtest', 'isp', file.services.isp!, file.networks);
+    expect(isp.create.join(' ')).toContain('--network tlslabtest_home --ip 10.89.6.2 --network-alias isp');
+    expect(isp.create.join(' ')).toContain('--sysctl net.ipv4.ip_forward=1');
+    expect(isp.connect).toEqual([['network', 'connect', '--ip', '10.89.7.2', '--alias', 'isp', 'tlslabtest_internet', 'tlslabtest-isp']]);
+    const client = serviceArgs('tlslabtest', 'no-cert', file.services['no-cert']!, file.networks);
+    expect(client.create.join(' ')).toContain('--dns 10.89.6.2 --shm-size 512m');
+    expect(client.create).toContain('/tmp/x/hosts/no-cert:/lab/state');
+    expect(networkCreateArgs('tlslabtest', 'home', file.networks.home!).join(' ')).toBe(
+      'network create --driver bridge --internal --opt com.docker.network.bridge.inhibit_ipv4=true --subnet 10.89.6.0/24 --label com.docker.compose.project=tlslabtest --label com.docker.compose.network=home tlslabtest_home',
+    );
+  });
+
+  it('refuses a compose key it does not translate, naming it, rather than start a container without it', async () => {
+    const scenario = await resolveScenario('kz-2019');
+    const topology = dockerTopology(scenario.sites, scenario.clients, { home: '10.89.6', internet: '10.89.7' });
+    const file = composeFile(topology, { mode: 'runtime', stateDir: '/tmp/x', project: 'tlslabtest' }) as unknown as RuntimeComposeFile;
+    const withHealthcheck = { ...file.services.bank!, healthcheck: { test: ['CMD', 'true'] } } as never;
+    expect(() => serviceArgs('tlslabtest', 'bank', withHealthcheck, file.networks)).toThrow(
+      "start-services.ts does not translate service bank's healthcheck: teach it, or leave them out of the runtime's compose file",
     );
   });
 });

@@ -1,14 +1,16 @@
 /**
- * Compose v2 beside v1: TLSLAB_COMPOSE chooses one (a wrong value is one sentence), and where the
- * `docker compose` plugin is installed, a tlslab lab and a standalone file run under it with the
- * same container names tlslab prints (v2 names its own `p-isp-1`, v1 `p_isp_1`).
+ * Compose v1 and v2: tlslab's own labs need neither (start-services.ts starts them with the docker
+ * CLI), and the compose file each writes still describes the running lab to whichever compose a
+ * person has; where the `docker compose` plugin is installed, a standalone file runs under it too
+ * (v2 names its containers `p-isp-1`, v1 `p_isp_1`).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { DockerComposeEnvironment, Wait } from 'testcontainers';
 import { describe, expect, it } from 'vitest';
-import { composeCli } from '../../src/runtime/docker/compose-cli.ts';
 import { DockerLab } from '../../src/runtime/docker/docker-lab.ts';
 import { STANDALONE_COMPOSE_FILE } from '../../src/runtime/docker/standalone-compose.ts';
 import { resolveScenario } from '../../src/scenario/loader.ts';
@@ -18,41 +20,46 @@ process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
 const v2Missing = dockerMissing ?? whyComposeV2IsMissing();
 if (v2Missing) console.warn(`[test/docker/compose-v2] skipping the compose v2 runs: ${v2Missing}`);
 
-describe.skipIf(dockerMissing !== null)('which compose', () => {
-  it('TLSLAB_COMPOSE=docker-compose is compose v1; a value that is neither is refused in one sentence', async () => {
-    const v1 = await composeCli({ TLSLAB_COMPOSE: 'docker-compose' });
-    expect(v1).toMatchObject({ command: 'docker-compose', major: 1, argv: ['docker-compose'] });
-    await expect(composeCli({ TLSLAB_COMPOSE: 'podman-compose' })).rejects.toThrow(
-      'TLSLAB_COMPOSE is "podman-compose": it may be "docker compose" (compose v2) or "docker-compose" (compose v1)',
-    );
-  });
-
-  it('without TLSLAB_COMPOSE, v2 where it is installed, else v1', async () => {
-    const cli = await composeCli({});
-    expect(cli?.command).toBe(whyComposeV2IsMissing() ? 'docker-compose' : 'docker compose');
-  });
-});
-
-describe.skipIf(v2Missing !== null)('under compose v2 (docker compose)', () => {
-  it('a tlslab lab starts, intercepts and goes, its containers named as tlslab prints them', { timeout: 180_000 }, async () => {
-    process.env.TLSLAB_COMPOSE = 'docker compose';
-    const lab = await DockerLab.start(await resolveScenario('kz-2019'));
+describe.skipIf(dockerMissing !== null)('a tlslab lab without compose', () => {
+  it('starts and intercepts with only the docker CLI on PATH; `docker-compose ps` with its file then lists its services', { timeout: 180_000 }, async () => {
+    // A PATH holding docker and nothing else: no docker-compose, no compose plugin's own lookups.
+    const bin = mkdtempSync(join(tmpdir(), 'tlslab-only-docker-'));
+    symlinkSync(execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim(), join(bin, 'docker'));
+    const path = process.env.PATH;
+    process.env.PATH = bin;
+    let lab: DockerLab;
     try {
-      const isp = lab.project.container('isp');
-      expect(execFileSync('docker', ['inspect', '-f', '{{.State.Running}}', isp], { encoding: 'utf8' }).trim()).toBe('true');
+      lab = await DockerLab.start(await resolveScenario('kz-2019'));
+    } finally {
+      process.env.PATH = path;
+      rmSync(bin, { recursive: true, force: true });
+    }
+    try {
       const out = execFileSync(
         'docker',
         ['exec', lab.project.container('installed-cert'), 'curl', '-sS', 'https://bank.example/', '-o', '/dev/null', '-w', '%{certs}'],
         { encoding: 'utf8' },
       );
       expect(out).toContain('Issuer:C = KZ, CN = Security Certificate');
+      // The containers carry compose's labels: compose (v1 here, v2 where it is the one installed) finds them from the file.
+      const ids = (out: string) => out.split('\n').filter(Boolean).sort();
+      const found = ids(execFileSync('docker-compose', ['-p', lab.project.name, '-f', lab.project.composeFile, 'ps', '-q'], { encoding: 'utf8' }));
+      const running = ids(
+        execFileSync('docker', ['ps', '-aq', '--no-trunc', '--filter', `label=com.docker.compose.project=${lab.project.name}`], { encoding: 'utf8' }),
+      );
+      // Every host's container and the one-shot hostnet-fix.
+      expect(running).toHaveLength(Object.keys(lab.describe().docker!.containers).length + 1);
+      expect(found).toEqual(running);
+      const logs = execFileSync('docker-compose', ['-p', lab.project.name, '-f', lab.project.composeFile, 'logs', '--no-color', 'isp'], { encoding: 'utf8' });
+      expect(logs).toContain('"event":"router"');
     } finally {
       await lab.stop();
-      delete process.env.TLSLAB_COMPOSE;
     }
     expect(execFileSync('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${lab.project.name}`], { encoding: 'utf8' }).trim()).toBe('');
   });
+});
 
+describe.skipIf(v2Missing !== null)('under compose v2 (docker compose)', () => {
   it('docker compose -f docker/compose.yaml up returns when the lab serves', { timeout: 240_000 }, async () => {
     const project = `tlslabv2${randomBytes(3).toString('hex')}`;
     const env = await new DockerComposeEnvironment(dirname(STANDALONE_COMPOSE_FILE), 'compose.yaml')

@@ -28,7 +28,8 @@ export function imagesOf(clients: ReadonlyArray<Pick<DockerTopology['clients'][n
   return [...new Set([LAB_IMAGE, ...clients.map(imageOfClient)])];
 }
 export { STATE_MOUNT };
-const MAIN = ['node', 'src/runtime/docker/container/main.mjs'];
+/** What every container runs: the bundle `npm run build` makes (docker/bundle-container-code.mjs). */
+const MAIN = ['node', 'dist/container/main.js'];
 
 interface ComposeOptions {
   mode: 'runtime' | 'standalone';

@@ -28,10 +28,11 @@ import type { Lab, LabDescription, LabHost, Measurement, MeasureRequest, Program
 import { holdComposeProject, releaseComposeProject } from '../leftovers.ts';
 import { createLabStateDir, removeLabStateDir } from '../state-dir.ts';
 import { AgentChannel } from './agent-channel.ts';
-import { composeYaml, containerName, imagesOf, networkName, STATE_MOUNT } from './compose-file.ts';
+import { composeFile as composeFileOf, composeYaml, containerName, imagesOf, networkName, STATE_MOUNT } from './compose-file.ts';
+import { startServices, type RuntimeComposeFile } from './start-services.ts';
 import { ISP_RECORDS } from './container/isp.ts';
 import { READY_DIR } from './container/ready.ts';
-import { bridgeInterface, checkDocker, compose, DockerError, exitedServices, freeNets, removeHostRuleIfLast, removeProject } from './engine.ts';
+import { bridgeInterface, checkDocker, containerLogs, DockerError, exitedServices, freeNets, removeHostRuleIfLast, removeProject } from './engine.ts';
 import { capturePackets, type PacketCapture } from '../packet-capture.ts';
 import { dockerExtraCommands, dockerHandCommand } from './hand-commands.ts';
 import { IspRecords } from './isp-records.ts';
@@ -93,14 +94,13 @@ export class DockerLab implements Lab {
         tried.add(nets.home);
         const topology = dockerTopology(scenario.sites, scenario.clients, nets, scenario.interceptor.location);
         await makeHostDirs(hostsDir(stateDir), topology);
-        await writeFile(
-          composeFile,
-          composeYaml(topology, { mode: 'runtime', stateDir, project: name }, [`tlslab docker lab: ${scenario.name}, project ${name}`]),
-        );
+        const fileOpts = { mode: 'runtime', stateDir, project: name } as const;
+        await writeFile(composeFile, composeYaml(topology, fileOpts, [`tlslab docker lab: ${scenario.name}, project ${name}`]));
         upStarted = true;
         holdComposeProject(name, composeFile);
         const upSince = performance.now();
-        const up = compose(name, composeFile, ['up', '-d', '--no-build']);
+        // The ISP box first: it has the most to do before it serves.
+        const up = startServices(name, composeFileOf(topology, fileOpts) as unknown as RuntimeComposeFile, 'isp');
         up.catch(() => {});
         // The keys are made while compose creates the networks and containers.
         const state = await keys;
@@ -109,7 +109,7 @@ export class DockerLab implements Lab {
         try {
           await up;
           // Timed from its own start: it runs beside the keys, so a phase() around the await would show only what was left.
-          opts.onPhase?.('docker-compose up (networks and containers created, beside the keys)', performance.now() - upSince);
+          opts.onPhase?.('networks and containers created and started (beside the keys)', performance.now() - upSince);
           break;
         } catch (err) {
           if (!/overlap/i.test((err as Error).message)) throw err;
@@ -166,13 +166,10 @@ export class DockerLab implements Lab {
       }
       if (failed.length || Date.now() > deadline) {
         const waiting = ruleIn ? missing : [...missing, 'hostnet-fix'];
-        const logs = await compose(this.project.name, this.project.composeFile, [
-          'logs',
-          '--no-color',
-          '--tail',
-          '15',
-          ...(failed.length ? failed : waiting),
-        ]).catch((e: Error) => e.message);
+        const logs = await containerLogs(
+          (failed.length ? failed : waiting).map((s) => this.project.container(s)),
+          15,
+        );
         throw new DockerError(
           'TLSLAB_DOCKER_FAILED',
           `the docker lab did not come up: ${failed.length ? `${failed.join(', ')} exited` : `${waiting.join(', ')} not ready after ${timeoutMs / 1000} s`}\n${logs}`,

@@ -1,16 +1,15 @@
 /**
- * The Docker engine and compose (v2 or v1, compose-cli.ts), as the docker runtime needs them,
- * with one clear sentence when something is missing instead of a stack trace.
+ * The Docker engine, as the docker runtime needs it (the CLI and a running engine: no compose,
+ * start-services.ts), with one clear sentence when something is missing instead of a stack trace.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { composeCli } from './compose-cli.ts';
 import { LAB_IMAGE } from './compose-file.ts';
 import { LAB_SUPERNET, type LabNets } from './topology.ts';
 
 const run = promisify(execFile);
 
-type DockerErrorCode = 'TLSLAB_DOCKER_MISSING' | 'TLSLAB_DOCKER_NOT_RUNNING' | 'TLSLAB_COMPOSE_MISSING' | 'TLSLAB_IMAGE_MISSING' | 'TLSLAB_DOCKER_FAILED';
+type DockerErrorCode = 'TLSLAB_DOCKER_MISSING' | 'TLSLAB_DOCKER_NOT_RUNNING' | 'TLSLAB_IMAGE_MISSING' | 'TLSLAB_DOCKER_FAILED';
 
 export class DockerError extends Error {
   constructor(
@@ -22,15 +21,11 @@ export class DockerError extends Error {
   }
 }
 
-const COMPOSE_MISSING =
-  "The docker runtime needs compose, which is not installed: apt-get install docker-compose (compose v1), or Docker's compose plugin (`docker compose`, v2).";
-
 /** Checks, in order, what the docker runtime needs; throws a DockerError naming what to do. */
 export async function checkDocker(images: string[] = [LAB_IMAGE]): Promise<void> {
-  // Asked at once (compose alone is a Python start); reported in the order a person fixes them.
-  const [engine, composeFound, ...inspected] = await Promise.allSettled([
+  // Asked at once; reported in the order a person fixes them.
+  const [engine, ...inspected] = await Promise.allSettled([
     run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 15_000 }),
-    composeCli(),
     ...images.map((image) => run('docker', ['image', 'inspect', '--format', '{{.Id}}', image], { timeout: 15_000 })),
   ]);
   if (engine.status === 'rejected') {
@@ -45,8 +40,6 @@ export async function checkDocker(images: string[] = [LAB_IMAGE]): Promise<void>
       'The docker runtime needs the Docker engine, which is not running: start dockerd (or `systemctl start docker`).',
     );
   }
-  if (composeFound.status === 'rejected') throw new DockerError('TLSLAB_COMPOSE_MISSING', (composeFound.reason as Error).message);
-  if (!composeFound.value) throw new DockerError('TLSLAB_COMPOSE_MISSING', COMPOSE_MISSING);
   const missing = images.filter((_, i) => inspected[i]?.status === 'rejected');
   if (missing.length) {
     throw new DockerError(
@@ -56,17 +49,19 @@ export async function checkDocker(images: string[] = [LAB_IMAGE]): Promise<void>
   }
 }
 
-export async function compose(project: string, file: string, args: string[], timeoutMs = 120_000): Promise<string> {
-  const cli = await composeCli();
-  if (!cli) throw new DockerError('TLSLAB_COMPOSE_MISSING', COMPOSE_MISSING);
-  const [program, ...pre] = cli.argv;
-  try {
-    const { stdout } = await run(program, [...pre, '-p', project, '-f', file, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20 });
-    return stdout;
-  } catch (err) {
-    const e = err as Error & { stderr?: string };
-    throw new DockerError('TLSLAB_DOCKER_FAILED', `${cli.command} ${args.join(' ')} failed: ${(e.stderr || e.message).trim()}`);
-  }
+/** The last lines each of these containers printed, headed by its name (for a lab that did not come up). */
+export async function containerLogs(containers: string[], lines: number): Promise<string> {
+  const logs = await Promise.all(
+    containers.map(async (c) => {
+      try {
+        const { stdout, stderr } = await run('docker', ['logs', '--tail', String(lines), c], { timeout: 15_000, maxBuffer: 16 << 20 });
+        return `--- ${c}\n${(stdout + stderr).trimEnd()}`;
+      } catch (err) {
+        return `--- ${c}: ${((err as { stderr?: string }).stderr || (err as Error).message).trim()}`;
+      }
+    }),
+  );
+  return logs.join('\n');
 }
 
 /**

@@ -41,7 +41,7 @@ export async function runProbeContainer(opts: {
       LAB_IMAGE,
       'sh',
       '-c',
-      `ip route replace default via ${opts.gateway} && exec node src/runtime/docker/container/main.mjs probe`,
+      `ip route replace default via ${opts.gateway} && exec node dist/container/main.js probe`,
     ]);
     let out = '';
     let err = '';

@@ -117,7 +117,8 @@ export async function runIsp(m: DockerLabManifest): Promise<void> {
       });
     }
   }
-  await forger.warm();
+  // Ready without waiting for the forging key pool, as in the local runtime: the pool fills
+  // while the lab's other hosts start; a forgery that comes first waits for the key being made.
   await markReady('isp');
   const stop = async () => {
     await interceptor.close();

@@ -1,5 +1,5 @@
 /**
- * What a container of the docker lab runs, by role:
+ * What a container of the docker lab runs (bundled into dist/container/main.js by `npm run build`), by role:
  *   pki              make the lab's keys and docker-lab.json (docker/compose.yaml only)
  *   isp              the ISP box: router, lab DNS, transparent interceptor
  *   router <service> one hop between the subscribers, the box and the sites (interceptor.location)
@@ -18,12 +18,12 @@ import { STATE_MOUNT } from '../paths.ts';
 import { NotInThisLab } from './not-in-this-lab.ts';
 import { READY_DIR } from './ready.ts';
 
-const USAGE = 'usage: main.mjs pki | probe | isp | router <service> | site <host> | client <name>';
+const USAGE = 'usage: node dist/container/main.js pki | probe | isp | router <service> | site <host> | client <name>';
 const [role, name] = process.argv.slice(2);
 
 /** The service, host or client name the role needs as its second argument. */
 function nameArgument(): string {
-  if (!name) throw new Error(`main.mjs ${role} needs a name\n${USAGE}`);
+  if (!name) throw new Error(`${role} needs a name\n${USAGE}`);
   return name;
 }
 
