@@ -29,7 +29,7 @@ interface DockerLabState {
 export async function createDockerLabState(scenario: Scenario, stateDir: string, hostsRoot = join(stateDir, HOSTS_DIR)): Promise<DockerLabState> {
   const profile = scenario.stateCa;
   const siteNames = httpsHosts(scenario.sites);
-  const pki = await createLabPki({ dir: stateDir, profile, nameConstrained: scenario.stateCa.nameConstraints, siteNames, keyPoolSize: 1 });
+  const pki = await createLabPki({ dir: stateDir, profile, nameConstrained: scenario.stateCa.nameConstraints, siteNames, keyPoolSize: 0 });
   const facts = trustFactsOf(pki, siteNames, hstsHosts(scenario.sites));
   const roots = { web: pki.webRoot.cert.pem, state: pki.stateRoot.cert.pem };
   return {
