@@ -62,8 +62,17 @@ for (let i = 0; i < ROUNDS; i++) {
 }
 // `tlslab run` in each runtime, alternated (docker, local, docker, local …) so that a drift in the
 // machine's speed moves both; the ratio is taken pair by pair.
+// A run that fails says why: its last lines (the unmet expectations) before the bench stops.
 const runOf = (runtime: string) =>
-  time(() => execFileSync('node', ['src/cli/tlslab.mjs', 'run', 'kz-2019', '--runtime', runtime], { cwd: ROOT, stdio: 'ignore' }));
+  time(() => {
+    try {
+      execFileSync('node', ['src/cli/tlslab.mjs', 'run', 'kz-2019', '--runtime', runtime], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string; status?: number };
+      const tail = `${e.stdout ?? ''}${e.stderr ?? ''}`.trimEnd().split('\n').slice(-40).join('\n');
+      throw new Error(`tlslab run kz-2019 --runtime ${runtime} exited ${e.status}:\n${tail}`, { cause: err });
+    }
+  });
 const run: number[] = [];
 const local: number[] = [];
 const ratios: number[] = [];

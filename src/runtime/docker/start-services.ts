@@ -2,9 +2,9 @@
  * Start a runtime lab's compose file (compose-file.ts, mode `runtime`) with the docker CLI alone:
  * its two networks, then every service's container, all at once, the ISP box's first.
  *
- * Why not `compose up`: compose v1 is a Python start and ~1.4 CPU-s of its own for kz-2019's 23
- * containers, on a machine whose two cores are already the limit while they start; it took 6.3 s
- * where the same containers took 4.5 s as `docker run`s side by side (docs/benchmarks.md). And
+ * Why not `compose up`: compose v1 is a Python start and over a CPU-second of its own for
+ * kz-2019's 23 containers, on a machine whose two cores are already the limit while they start
+ * (started and removed: median 8.6 s this way, 9.4 s through `docker-compose up`; docs/benchmarks.md). And
  * v1 and v2 differ (naming, `--wait`): without compose, tlslab's labs work the same under either,
  * or none. The compose file is still what the lab is: each container carries compose's labels,
  * so `docker-compose -p <project> -f <lab>/compose.yaml ps|logs|exec` work on it.
