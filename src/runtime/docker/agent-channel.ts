@@ -22,13 +22,17 @@ export class AgentChannel {
     readonly client: string,
   ) {
     this.conn = connectInFolder(hostFolder, AGENT_SOCKET).then((conn) => {
-      createInterface({ input: conn }).on('line', (line) => {
-        const reply = JSON.parse(line) as { id: number; run?: StepRun; error?: string };
-        const w = this.waiting.get(reply.id);
-        this.waiting.delete(reply.id);
-        if (reply.run) w?.resolve(reply.run);
-        else w?.reject(new Error(`${client}: ${reply.error}`));
-      });
+      createInterface({ input: conn })
+        // readline passes on the socket's error (ECONNRESET when a container is killed as the lab
+        // stops): unheard, it would end the process. The socket's 'close' below says what it means.
+        .on('error', () => {})
+        .on('line', (line) => {
+          const reply = JSON.parse(line) as { id: number; run?: StepRun; error?: string };
+          const w = this.waiting.get(reply.id);
+          this.waiting.delete(reply.id);
+          if (reply.run) w?.resolve(reply.run);
+          else w?.reject(new Error(`${client}: ${reply.error}`));
+        });
       conn.on('error', () => {}); // 'close' follows and says what it means
       conn.on('close', () => this.end(new Error(`the ${client} subscriber's container closed its agent connection (did it stop?)`)));
       return conn;
