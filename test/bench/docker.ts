@@ -66,7 +66,12 @@ for (let i = 0; i < ROUNDS; i++) {
 const runOf = (runtime: string) =>
   time(() => {
     try {
-      execFileSync('node', ['src/cli/tlslab.mjs', 'run', 'kz-2019', '--runtime', runtime], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+      execFileSync('node', ['src/cli/tlslab.mjs', 'run', 'kz-2019', '--runtime', runtime], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        maxBuffer: 64 << 20,
+      });
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string; status?: number };
       const tail = `${e.stdout ?? ''}${e.stderr ?? ''}`.trimEnd().split('\n').slice(-40).join('\n');
