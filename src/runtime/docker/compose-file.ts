@@ -184,6 +184,7 @@ export function composeFile(topology: DockerTopology, opts: ComposeOptions): Rec
   };
 }
 
-export function composeYaml(topology: DockerTopology, opts: ComposeOptions, header: string[] = []): string {
-  return header.map((l) => `# ${l}`.trimEnd() + '\n').join('') + stringify(composeFile(topology, opts), { lineWidth: 0, aliasDuplicateObjects: false });
+/** A compose file (composeFile's) as YAML, under a comment header. */
+export function composeYaml(file: Record<string, unknown>, header: string[] = []): string {
+  return header.map((l) => `# ${l}`.trimEnd() + '\n').join('') + stringify(file, { lineWidth: 0, aliasDuplicateObjects: false });
 }

@@ -94,13 +94,13 @@ export class DockerLab implements Lab {
         tried.add(nets.home);
         const topology = dockerTopology(scenario.sites, scenario.clients, nets, scenario.interceptor.location);
         await makeHostDirs(hostsDir(stateDir), topology);
-        const fileOpts = { mode: 'runtime', stateDir, project: name } as const;
-        await writeFile(composeFile, composeYaml(topology, fileOpts, [`tlslab docker lab: ${scenario.name}, project ${name}`]));
+        const file = composeFileOf(topology, { mode: 'runtime', stateDir, project: name });
+        await writeFile(composeFile, composeYaml(file, [`tlslab docker lab: ${scenario.name}, project ${name}`]));
         upStarted = true;
         holdComposeProject(name, composeFile);
         const upSince = performance.now();
         // The ISP box first: it has the most to do before it serves.
-        const up = startServices(name, composeFileOf(topology, fileOpts) as unknown as RuntimeComposeFile, 'isp');
+        const up = startServices(name, file as unknown as RuntimeComposeFile, 'isp');
         up.catch(() => {});
         // The keys are made while compose creates the networks and containers.
         const state = await keys;

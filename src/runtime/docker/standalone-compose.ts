@@ -7,7 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { projectPath } from '../../project-root.ts';
 import { listScenarios, resolveScenario, scenariosDir } from '../../scenario/loader.ts';
-import { composeYaml } from './compose-file.ts';
+import { composeFile, composeYaml } from './compose-file.ts';
 import { DEFAULT_NETS, dockerTopology } from './topology.ts';
 import { dockerCannotRun } from './unsupported.ts';
 import { DEFAULT_STANDALONE_SCENARIO, standaloneComposePath } from './paths.ts';
@@ -47,7 +47,7 @@ async function standaloneComposeYaml(scenarioName: string = DEFAULT_STANDALONE_S
     scenario.interceptor.location,
   );
   const buildContext = scenarioName === DEFAULT_STANDALONE_SCENARIO ? '..' : '../..';
-  return composeYaml(topology, { mode: 'standalone', scenario: scenario.name, buildContext }, header(scenario.name, scenario.title));
+  return composeYaml(composeFile(topology, { mode: 'standalone', scenario: scenario.name, buildContext }), header(scenario.name, scenario.title));
 }
 
 /** Every standalone compose file as it should be: path (from the project root) → text; none for a scenario docker cannot run (sloppy). */
