@@ -14,6 +14,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { DockerError } from './engine.ts';
 
 const run = promisify(execFile);
 
@@ -136,14 +137,14 @@ async function docker(args: string[]): Promise<string> {
     return (await run('docker', args, { timeout: 120_000 })).stdout;
   } catch (err) {
     const e = err as Error & { stderr?: string };
-    throw new Error(`docker ${args.slice(0, 2).join(' ')} failed: ${(e.stderr || e.message).trim()}`, { cause: err });
+    throw new DockerError('TLSLAB_DOCKER_FAILED', `docker ${args.slice(0, 2).join(' ')} failed: ${(e.stderr || e.message).trim()}`);
   }
 }
 
 /**
- * Create the networks, then create, connect and start every container. `first` starts ahead of
- * the rest (the ISP box: the others are ready sooner than it is). Rejects with Docker's own
- * message (a subnet that overlaps another network's says "overlaps").
+ * Create the networks, then create, connect and start every container. `first` is asked for
+ * before the rest (the ISP box: the others are ready sooner than it is). Rejects with Docker's
+ * own message (a subnet that overlaps another network's says "overlaps").
  */
 export async function startServices(project: string, file: RuntimeComposeFile, first?: string): Promise<void> {
   await Promise.all(Object.entries(file.networks).map(([key, n]) => docker(networkCreateArgs(project, key, n))));
@@ -155,7 +156,6 @@ export async function startServices(project: string, file: RuntimeComposeFile, f
     for (const c of connect) await docker(c);
     await docker(['start', file.services[service]!.container_name]);
   };
-  const names = Object.keys(file.services);
-  const ahead = first && names.includes(first) ? startOne(first) : Promise.resolve();
-  await Promise.all([ahead, ...names.filter((n) => n !== first).map(startOne)]);
+  const names = Object.keys(file.services).sort((a, b) => Number(b === first) - Number(a === first));
+  await Promise.all(names.map(startOne));
 }
